@@ -1,0 +1,166 @@
+//! The one trait every card link implements: a PC/SC reader, the in-process virtual card.
+//!
+//! Above this line nobody knows which one they talk to.
+
+pub mod pcsc;
+
+use thiserror::Error;
+
+/// How to reset a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetKind {
+    /// Warm reset: RST toggled, power kept.
+    Warm,
+    /// Cold reset: power removed and applied again.
+    Cold,
+}
+
+/// A failure of the link to the card (not a status word: the card did not answer properly).
+#[derive(Debug, Error)]
+pub enum TransportError {
+    /// The PC/SC service is not running.
+    #[error(
+        "the PC/SC service (pcscd) is not running: start it with `pcscd` (as root) or `systemctl start pcscd`"
+    )]
+    NoService,
+    /// No reader is attached.
+    #[error("no smart card reader found: plug a reader in (and check `pcscd` sees it)")]
+    NoReaders,
+    /// The reader name matched nothing.
+    #[error("no reader matches '{wanted}'; readers: {available}")]
+    UnknownReader {
+        /// What the user asked for.
+        wanted: String,
+        /// The readers there are, numbered.
+        available: String,
+    },
+    /// The reader name matched several readers.
+    #[error("'{wanted}' matches several readers: {matches}; give the index or the full name")]
+    AmbiguousReader {
+        /// What the user asked for.
+        wanted: String,
+        /// The readers that matched.
+        matches: String,
+    },
+    /// No card in the reader.
+    #[error("no card in reader '{reader}': insert a card")]
+    NoCard {
+        /// Reader name.
+        reader: String,
+    },
+    /// The card was removed (or lost power) during a command.
+    #[error(
+        "the card in '{reader}' was removed or lost power during a command: put it back and run the same command again"
+    )]
+    CardRemoved {
+        /// Reader name.
+        reader: String,
+    },
+    /// Another program holds the card exclusively.
+    #[error(
+        "another program is using the card in '{reader}' (sharing violation): close it and retry"
+    )]
+    SharingViolation {
+        /// Reader name.
+        reader: String,
+    },
+    /// The card gave no ATR (dead chip or not inserted properly).
+    #[error(
+        "the card in '{reader}' does not answer to reset (no ATR): reinsert it; if it persists the chip is dead"
+    )]
+    Unresponsive {
+        /// Reader name.
+        reader: String,
+    },
+    /// Waiting for a card event timed out.
+    #[error("timed out after {secs:.1} s waiting for {what} in '{reader}'")]
+    Timeout {
+        /// Reader name.
+        reader: String,
+        /// What was awaited.
+        what: &'static str,
+        /// How long we waited.
+        secs: f64,
+    },
+    /// The answer was shorter than 2 bytes.
+    #[error(transparent)]
+    ShortResponse(#[from] crate::apdu::ResponseError),
+    /// Another PC/SC error, kept with its source.
+    #[error("PC/SC error on '{reader}' while {doing}: {source}")]
+    Pcsc {
+        /// Reader name (or `-` for context-level calls).
+        reader: String,
+        /// What we were doing.
+        doing: &'static str,
+        /// The pcsc-lite error.
+        #[source]
+        source: ::pcsc::Error,
+    },
+    /// The virtual card failed to load or save its image, or another I/O error.
+    #[error("{what}: {source}")]
+    Io {
+        /// What failed.
+        what: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Anything else, described.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A link to one card. Both the PC/SC reader and the virtual card implement it.
+pub trait Transport {
+    /// Sends one command APDU as bytes and returns the raw response (data, SW1, SW2).
+    /// No 61xx/6Cxx handling here: that is `exchange`'s job.
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// The ATR of the card as last reset.
+    fn atr(&self) -> Vec<u8>;
+
+    /// A name for messages: the reader name, or `sim:PATH`.
+    fn name(&self) -> String;
+
+    /// Resets the card and returns the new ATR.
+    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError>;
+
+    /// Starts an exclusive transaction (PC/SC `SCardBeginTransaction`); no-op by default.
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+
+    /// Ends the transaction started by `begin_transaction`; no-op by default.
+    fn end_transaction(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+
+    /// Called once when the user is done with the card (the virtual card saves its image).
+    fn close(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(apdu)
+    }
+    fn atr(&self) -> Vec<u8> {
+        (**self).atr()
+    }
+    fn name(&self) -> String {
+        (**self).name()
+    }
+    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
+        (**self).reset(kind)
+    }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        (**self).begin_transaction()
+    }
+    fn end_transaction(&mut self) -> Result<(), TransportError> {
+        (**self).end_transaction()
+    }
+    fn close(&mut self) -> Result<(), TransportError> {
+        (**self).close()
+    }
+}
