@@ -23,8 +23,20 @@ pub fn init_logging(g: &Globals) {
     let _ = g;
 }
 
-/// Opens the card chosen by `--reader` (PC/SC or `sim:PATH`).
+/// Opens the card chosen by `--reader`: `sim:PATH` is the in-process virtual card, anything
+/// else a PC/SC reader.
 pub fn open_card(g: &Globals) -> Result<Box<dyn Transport>> {
-    let _ = g;
-    anyhow::bail!("opening a card is not wired yet")
+    open_card_with(g, false)
+}
+
+/// Like `open_card`, with exclusive access for PC/SC (personalization, conformance).
+pub fn open_card_with(g: &Globals, exclusive: bool) -> Result<Box<dyn Transport>> {
+    if let Some(path) = g.reader.as_deref().and_then(|r| r.strip_prefix("sim:")) {
+        return Ok(sscard::sim::transport::open(std::path::Path::new(path))?);
+    }
+    let opts = sscard::transport::pcsc::ConnectOptions {
+        reader: g.reader.clone(),
+        exclusive,
+    };
+    Ok(sscard::transport::pcsc::connect(&opts)?)
 }

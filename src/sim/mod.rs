@@ -29,3 +29,5 @@ impl VirtualCard {
         None
     }
 }
+
+pub mod transport;
