@@ -203,7 +203,7 @@ impl Key {
 
     fn ecb(&self, data: &[u8], encrypt: bool) -> Result<Vec<u8>, CryptoError> {
         let bl = self.block_len();
-        if data.is_empty() || data.len() % bl != 0 {
+        if data.is_empty() || !data.len().is_multiple_of(bl) {
             return Err(CryptoError::Length {
                 what: "ECB data (a whole number of blocks)",
                 expected: bl,
@@ -343,7 +343,7 @@ pub fn pad_method2(data: &[u8], block_len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + block_len);
     out.extend_from_slice(data);
     out.push(0x80);
-    while block_len > 0 && out.len() % block_len != 0 {
+    while block_len > 0 && !out.len().is_multiple_of(block_len) {
         out.push(0);
     }
     out
@@ -367,7 +367,7 @@ pub fn unpad_method2(data: &[u8]) -> Result<&[u8], CryptoError> {
 pub fn encrypt_zero_padded(key: &Key, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let bl = key.block_len();
     let mut block = data.to_vec();
-    while block.is_empty() || block.len() % bl != 0 {
+    while block.is_empty() || !block.len().is_multiple_of(bl) {
         block.push(0);
     }
     key.encrypt_ecb(&block)
