@@ -146,7 +146,11 @@ impl VirtualCard {
     /// file never activated: 6985. The file becomes the current file.
     pub(crate) fn activate_file(&mut self, cmd: &Command, activate: bool) -> CmdResult {
         let target = self.admin_target(cmd)?;
-        let op = if activate { Op::Activate } else { Op::Deactivate };
+        let op = if activate {
+            Op::Activate
+        } else {
+            Op::Deactivate
+        };
         self.check_access(&target, op)?;
         let node = self.node_mut(&target).ok_or(Sw::FILE_NOT_FOUND)?;
         node.lcs = match (activate, node.lcs) {

@@ -73,9 +73,7 @@ impl VirtualCard {
         let end = offset
             .checked_add(cmd.data.len())
             .ok_or(Sw::NOT_ENOUGH_MEMORY)?;
-        let dst = content
-            .get_mut(offset..end)
-            .ok_or(Sw::NOT_ENOUGH_MEMORY)?;
+        let dst = content.get_mut(offset..end).ok_or(Sw::NOT_ENOUGH_MEMORY)?;
         dst.copy_from_slice(&cmd.data);
         Ok(Reply::empty())
     }

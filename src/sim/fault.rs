@@ -43,8 +43,9 @@ mod sw_hex {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
         let s = String::deserialize(d)?;
-        u16::from_str_radix(s.trim(), 16)
-            .map_err(|_| serde::de::Error::custom(format!("a status word is 4 hex digits, got \"{s}\"")))
+        u16::from_str_radix(s.trim(), 16).map_err(|_| {
+            serde::de::Error::custom(format!("a status word is 4 hex digits, got \"{s}\""))
+        })
     }
 }
 

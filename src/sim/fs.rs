@@ -186,7 +186,10 @@ impl Kind {
 
     /// True for the three record structures.
     pub fn is_record(self) -> bool {
-        matches!(self, Kind::LinearFixed | Kind::LinearVariable | Kind::Cyclic)
+        matches!(
+            self,
+            Kind::LinearFixed | Kind::LinearVariable | Kind::Cyclic
+        )
     }
 }
 
@@ -339,7 +342,9 @@ impl Node {
                 }
             }
             Kind::Transparent => {
-                let size = self.size.ok_or(format!("{here}: a transparent EF needs \"size\""))?;
+                let size = self
+                    .size
+                    .ok_or(format!("{here}: a transparent EF needs \"size\""))?;
                 let len = self.data.as_ref().map(|d| d.0.len()).unwrap_or(0);
                 if len != size {
                     return Err(format!(

@@ -21,8 +21,9 @@ mod record;
 pub mod security;
 mod select;
 pub mod transport;
+pub mod vpcd;
 
-pub use fault::{FaultConfig, InterruptedWrite, Intermittent};
+pub use fault::{FaultConfig, Intermittent, InterruptedWrite};
 pub use image::{CardState, DEFAULT_ATR, ImageError};
 
 use crate::apdu::{Command, Sw};
