@@ -121,7 +121,7 @@ A0 A4 00 00 02 7F 10
 
 #[test]
 fn expectations_pass_and_fail_with_a_precise_message() {
-    let text = "00A4040007A0000000031010 -> 6F .. * 90 00\n00B2012C00 -> 61??\n";
+    let text = "00A4040007A0000000031010 -> 6F .. * 90 00\nraw on\n00B2012C00 -> 61??\n";
     let mut card = FakeCard::new(&[
         ("00A4040007A0000000031010", "6F 03 84 01 AA 9000"),
         ("00B2012C00", "6110"),
@@ -389,5 +389,35 @@ fn captures_from_the_status_word_drive_a_raw_get_response_walk() {
     assert!(
         out.contains("< 61 04 : 4 more bytes available (GET RESPONSE)\n"),
         "{out}"
+    );
+}
+
+#[test]
+fn by_default_61xx_and_6cxx_are_handled_and_the_complete_response_is_shown() {
+    let text = "00A4000402 3F00 -> 62 * 9000\n00B2012C05 -> 01 02 AA BB 9000\n";
+    let mut card = FakeCard::new(&[
+        ("00A40004023F00", "6104"),
+        ("00C0000004", "62 02 82 01 9000"),
+        ("00B2012C05", "6C04"),
+        ("00B2012C04", "01 02 AA BB 9000"),
+    ]);
+    let (r, out) = run(text, &mut card, &Vars::new(), RunOptions::default());
+    assert_eq!(r.unwrap().expectations_met, 2);
+    assert_eq!(
+        out,
+        "> 00 A4 00 04 02 3F 00\n< 62 02 82 01 90 00 : success\n\
+         > 00 B2 01 2C 05\n< 01 02 AA BB 90 00 : success\n"
+    );
+    // --raw: the same script sees 61xx itself and fails where it expects the data.
+    let mut card = FakeCard::new(&[("00A40004023F00", "6104")]);
+    let opts = RunOptions {
+        raw: true,
+        ..Default::default()
+    };
+    let (r, _) = run(text, &mut card, &Vars::new(), opts);
+    assert!(
+        r.unwrap_err()
+            .to_string()
+            .ends_with("expected 62 * 90 00, got 61 04 (6104 (4 more bytes available (GET RESPONSE))); expected at least 1 data byte(s), got 0"),
     );
 }
