@@ -3,6 +3,7 @@
 //! Above this line nobody knows which one they talk to.
 
 pub mod pcsc;
+pub mod select;
 
 use thiserror::Error;
 
@@ -47,6 +48,12 @@ pub enum TransportError {
     NoCard {
         /// Reader name.
         reader: String,
+    },
+    /// No reader was chosen and none of the readers holds a card.
+    #[error("no card in any reader ({readers}): insert a card, or choose a reader with --reader")]
+    NoCardInAnyReader {
+        /// The readers there are, numbered.
+        readers: String,
     },
     /// The card was removed (or lost power) during a command.
     #[error(
