@@ -7,6 +7,7 @@
 //! element, the PIN, one READ RECORD per element to verify, then ACTIVATE and a confirming
 //! SELECT.
 
+use super::wire;
 use super::spec::{Access, AppSpec, ElementRef, Encoded, EnableHow};
 use crate::apdu::{Command, spaced};
 use crate::crypto::{CHALLENGE_LEN, MAC_LEN, Secret};
@@ -111,10 +112,10 @@ impl PlannedApdu {
 impl Step {
     /// The APDUs this step sends on a card in the expected state.
     pub fn apdus(&self, cryptogram_len: usize) -> Vec<PlannedApdu> {
-        let challenge = || PlannedApdu::plain(&crate::card::get_challenge_cmd(CHALLENGE_LEN), CHALLENGE_LEN);
+        let challenge = || PlannedApdu::plain(&wire::get_challenge(CHALLENGE_LEN), CHALLENGE_LEN);
         match self {
             Step::Select { name, .. } | Step::Confirm { name, .. } => {
-                vec![PlannedApdu::plain(&crate::card::select_by_name_cmd(name), 32)]
+                vec![PlannedApdu::plain(&wire::select_by_name(name), 32)]
             }
             Step::Authenticate { key_id, .. } => vec![
                 challenge(),
@@ -122,12 +123,12 @@ impl Step {
             ],
             Step::CheckHolder { el, expected } | Step::ReadBack { el, expected } => {
                 vec![PlannedApdu::plain(
-                    &crate::card::read_record_by_tag_cmd(el.sfi, el.tag, expected.len() + 2),
+                    &wire::read_record_by_tag(el.sfi, el.tag, expected.len() + 2),
                     expected.len() + 2,
                 )]
             }
             Step::Update { el, value, mac } => {
-                let cmd = crate::card::update_record_by_tag_cmd(el.sfi, el.tag, &tlv_record(el.tag, value));
+                let cmd = wire::update_record_by_tag(el.sfi, el.tag, &tlv_record(el.tag, value));
                 match mac {
                     None => vec![PlannedApdu::plain(&cmd, 0)],
                     Some(_) => {
@@ -145,7 +146,7 @@ impl Step {
             )],
             Step::Activate { how, .. } => match how {
                 EnableHow::ActivateFile => {
-                    vec![PlannedApdu::plain(&crate::card::activate_file_cmd(), 0)]
+                    vec![PlannedApdu::plain(&wire::activate_file(), 0)]
                 }
                 EnableHow::Script(name) => vec![PlannedApdu {
                     text: format!("(command list `{name}` of the profile)"),
