@@ -1,14 +1,155 @@
-//! `sscard sim`.
+//! `sscard sim`: the virtual card behind pcscd's vpcd driver, or show/create an image.
 
 use super::Globals;
+use anyhow::{Context, bail};
+use sscard::apdu::spaced;
+use sscard::sim::transport::{Chip, ImageCard};
+use sscard::sim::vpcd::{self, BridgeEvent, BridgeOptions};
+use std::io::BufRead;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 /// Arguments of `sscard sim`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// The card image (JSON). Created as a blank card when it does not exist.
+    #[arg(long, value_name = "FILE")]
+    pub image: PathBuf,
+    /// Serve the card to pcscd's vpcd driver at [HOST:]PORT (host 127.0.0.1 by default;
+    /// Debian's stock vpcd listens on 35963 for `Virtual PCD 00 00`). Runs until Ctrl-C or
+    /// SIGTERM, saving the image as it goes and on exit.
+    #[arg(long, value_name = "[HOST:]PORT", conflicts_with_all = ["show", "create"])]
+    pub vpcd: Option<String>,
+    /// Print a summary of the image (ATR, files, keys, life cycle) and exit.
+    #[arg(long)]
+    pub show: bool,
+    /// Write a blank card image to FILE (refuses to overwrite) and exit.
+    #[arg(long, conflicts_with = "show")]
+    pub create: bool,
+    /// Stop when pcscd closes the connection (or the card loses power) instead of waiting to
+    /// reconnect.
+    #[arg(long)]
+    pub once: bool,
+    /// Stop after answering N APDUs.
+    #[arg(long, value_name = "N")]
+    pub max_apdus: Option<u64>,
+    /// Save the image after N state-changing APDUs (0 = only when idle and on exit).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub save_every: u32,
+    /// Save the image when no APDU came for MS milliseconds after a change.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub save_idle_ms: u64,
+    /// Give up when pcscd's vpcd cannot be reached for SECS seconds (default: keep trying).
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<f64>,
+    /// After a power-lost fault the card is out of the reader; put it back after MS
+    /// milliseconds (default: when you press Enter).
+    #[arg(long, value_name = "MS")]
+    pub reinsert_after_ms: Option<u64>,
+}
 
 /// Runs `sscard sim`.
 pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
-    let _ = (args, g);
-    anyhow::bail!("`sscard sim` is not available yet")
+    let _ = g;
+    if args.create {
+        if args.image.exists() {
+            bail!(
+                "{} already exists: not overwriting a card image (delete it first for a blank card)",
+                args.image.display()
+            );
+        }
+        let mut chip = ImageCard::open(&args.image)?;
+        chip.save()?;
+        println!("blank card image written to {}", args.image.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.show {
+        return show(&args);
+    }
+    let Some(addr_text) = args.vpcd.as_deref() else {
+        bail!("say what to do: --vpcd [HOST:]PORT to serve the card to pcscd, --show or --create");
+    };
+    serve(&args, addr_text)
+}
+
+fn show(args: &Args) -> anyhow::Result<ExitCode> {
+    if !args.image.exists() {
+        bail!(
+            "{} does not exist (a blank card would be created there by --create or --vpcd)",
+            args.image.display()
+        );
+    }
+    let mut chip = ImageCard::open(&args.image)?;
+    println!("image: {}", args.image.display());
+    match chip.power_on() {
+        Some(atr) => println!("ATR:   {}", spaced(&atr)),
+        None => println!("ATR:   none (dead chip)"),
+    }
+    chip.power_off();
+    println!("{:#?}", chip.card());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(args: &Args, addr_text: &str) -> anyhow::Result<ExitCode> {
+    let addr = vpcd::parse_address(addr_text)?;
+    let mut chip = ImageCard::open(&args.image)?;
+    let mut opts = BridgeOptions::new(addr);
+    opts.save_every = args.save_every;
+    opts.save_idle = Duration::from_millis(args.save_idle_ms);
+    opts.max_apdus = args.max_apdus;
+    opts.once = args.once;
+    opts.connect_timeout = args.connect_timeout.map(Duration::from_secs_f64);
+    opts.reinsert_after = args.reinsert_after_ms.map(Duration::from_millis);
+
+    let stop = Arc::clone(&opts.stop);
+    ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
+        .context("cannot install the Ctrl-C/SIGTERM handler")?;
+    // Enter on stdin puts a card that lost power back into the reader.
+    let reinsert = Arc::clone(&opts.reinsert);
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            if line.is_err() {
+                break;
+            }
+            reinsert.store(true, Ordering::SeqCst);
+        }
+    });
+
+    eprintln!(
+        "sscard sim: serving {} to pcscd's vpcd at {addr} (Ctrl-C to stop)",
+        args.image.display()
+    );
+    let mut report = |ev: BridgeEvent| match ev {
+        BridgeEvent::Waiting { error } => {
+            eprintln!("sscard sim: waiting for pcscd's vpcd at {addr} ({error}); retrying")
+        }
+        BridgeEvent::Inserted { atr } if atr.is_empty() => {
+            eprintln!("sscard sim: connected; the chip is dead (no ATR): the reader shows no card")
+        }
+        BridgeEvent::Inserted { atr } => {
+            eprintln!("sscard sim: card inserted, ATR {}", spaced(&atr))
+        }
+        BridgeEvent::PeerClosed => {
+            eprintln!("sscard sim: pcscd closed the connection; reconnecting")
+        }
+        BridgeEvent::PowerLost { after_apdus } => eprintln!(
+            "sscard sim: the card lost power after {after_apdus} APDUs and is out of the reader; \
+             press Enter to put it back"
+        ),
+        BridgeEvent::Saved => tracing::debug!("image saved"),
+        BridgeEvent::SaveFailed { error } => {
+            eprintln!("sscard sim: warning: image not saved ({error}); will retry")
+        }
+    };
+    let stats = vpcd::run(&mut chip, &opts, &mut report)?;
+    eprintln!(
+        "sscard sim: stopped after {} APDUs on {} connection(s); image saved to {}",
+        stats.apdus,
+        stats.connections,
+        args.image.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

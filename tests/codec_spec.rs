@@ -1,0 +1,258 @@
+//! The codec against every example value of the spec (shared/spec/ssc-card.md).
+
+use sscard::codec::rules::{self, Rule};
+use sscard::codec::{CodecError, Format, Padding, decode, encode, join_gbk, split_gbk};
+
+fn rt(format: Format, len: usize, value: &str, card_hex: &str) {
+    let pad = format.default_padding();
+    let bytes = encode(format, len, pad, value).unwrap();
+    assert_eq!(sscard::apdu::compact(&bytes), card_hex, "encoding {value}");
+    assert_eq!(
+        decode(format, pad, &bytes).unwrap(),
+        value,
+        "decoding {card_hex}"
+    );
+}
+
+#[test]
+fn ef05_examples_round_trip() {
+    rt(
+        Format::B,
+        16,
+        "440300D15600000500444A52467262A8",
+        "440300D15600000500444A52467262A8",
+    );
+    rt(Format::An, 1, "1", "31");
+    rt(Format::An, 4, "3.00", "332E3030");
+    rt(Format::An, 4, "1.00", "312E3030");
+    rt(Format::Date, 4, "20211203", "20211203");
+    rt(Format::Date, 4, "20311202", "20311202");
+    rt(Format::An, 9, "JA334687X", "4A4133333436383758");
+    rt(Format::Cn, 12, "440300", "440300FFFFFFFFFFFFFFFFFF");
+}
+
+#[test]
+fn ef06_examples_round_trip() {
+    rt(
+        Format::An,
+        18,
+        "440782199012292617",
+        "343430373832313939303132323932363137",
+    );
+    // 刘栋文 in GBK, right-padded with 00 to 30 bytes.
+    let name = encode(Format::Gbk, 30, Padding::Byte(0), "刘栋文").unwrap();
+    assert_eq!(&name[..6], &[0xC1, 0xF5, 0xB6, 0xB0, 0xCE, 0xC4]);
+    assert!(name[6..].iter().all(|&b| b == 0));
+    assert_eq!(
+        decode(Format::Gbk, Padding::Byte(0), &name).unwrap(),
+        "刘栋文"
+    );
+    rt(
+        Format::Gbk,
+        30,
+        "测试一",
+        "B2E2CAD4D2BB000000000000000000000000000000000000000000000000",
+    );
+    rt(Format::An, 1, "1", "31");
+    rt(Format::Cn, 1, "01", "01");
+    rt(Format::Cn, 3, "440700", "440700");
+    rt(Format::Date, 4, "19901229", "19901229");
+    rt(Format::N, 2, "0123", "0123");
+    assert_eq!(
+        encode(Format::N, 2, Padding::LeadingZero, "123").unwrap(),
+        [0x01, 0x23]
+    );
+}
+
+#[test]
+fn ssse_name_is_ascii_plus_gbk() {
+    let mut b = encode(Format::An, 7, Padding::None, "sx1.sh.").unwrap();
+    b.extend(encode(Format::Gbk, 8, Padding::None, "社会保障").unwrap());
+    assert_eq!(sscard::apdu::compact(&b), "7378312E73682EC9E7BBE1B1A3D5CF");
+}
+
+#[test]
+fn ssn_check_character() {
+    assert!(rules::check_ssn("440782199012292617").is_ok());
+    for c in "0123456789X".chars().filter(|&c| c != '7') {
+        let v = format!("44078219901229261{c}");
+        assert_eq!(
+            rules::check_ssn(&v),
+            Err(CodecError::CheckChar {
+                got: c,
+                expected: '7'
+            }),
+            "{v}"
+        );
+    }
+    let info = rules::check_ssn("440782199012292617").unwrap();
+    assert_eq!(info.birth_date, "19901229");
+    assert!(info.male);
+    // Lower-case x is refused with the reason.
+    assert!(matches!(
+        rules::check_ssn("11010519491231002x"),
+        Err(CodecError::BadChar { pos: 18, .. })
+    ));
+    assert!(rules::check_ssn("11010519491231002X").is_ok());
+    assert!(matches!(
+        rules::check_ssn("4407821990122926"),
+        Err(CodecError::WrongChars {
+            expected: 18,
+            actual: 16
+        })
+    ));
+    assert!(matches!(
+        rules::check_ssn("44078219901A292617"),
+        Err(CodecError::BadChar {
+            ch: 'A',
+            pos: 12,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn holder_consistency() {
+    assert!(rules::check_holder("440782199012292617", "19901229", "1").is_ok());
+    let e = rules::check_holder("440782199012292617", "19901228", "1").unwrap_err();
+    assert!(e.to_string().contains("differs"), "{e}");
+    let e = rules::check_holder("440782199012292617", "19901229", "2").unwrap_err();
+    assert!(e.to_string().contains("17th character"), "{e}");
+}
+
+#[test]
+fn dates_are_calendar_checked() {
+    assert!(rules::check_date("20240229").is_ok());
+    assert!(rules::check_date("20000229").is_ok());
+    assert!(rules::check_date("19000229").is_err());
+    assert!(rules::check_date("20230229").is_err());
+    assert!(rules::check_date("20231301").is_err());
+    assert!(rules::check_date("20230431").is_err());
+    assert!(rules::check_date("2023043").is_err());
+    assert!(encode(Format::Date, 4, Padding::NibbleF, "20230230").is_err());
+    assert!(decode(Format::Date, Padding::NibbleF, &[0x20, 0x23, 0x02, 0x30]).is_err());
+}
+
+#[test]
+fn identifier_forms() {
+    assert!(Rule::CardNumber.check("JA334687X").is_ok());
+    assert!(Rule::CardNumber.check("ja334687x").is_err());
+    assert!(Rule::CardNumber.check("JA33468").is_err());
+    assert!(
+        Rule::CardId
+            .check("440300D15600000500444A52467262A8")
+            .is_ok()
+    );
+    assert!(
+        Rule::CardId
+            .check("440700D15600000500152947B297502C")
+            .is_ok()
+    );
+    assert!(
+        Rule::CardId
+            .check("440300D15600000600444A52467262A8")
+            .is_err()
+    );
+    assert!(
+        Rule::CardId
+            .check("44030AD15600000500444A52467262A8")
+            .is_err()
+    );
+    assert!(
+        Rule::CardId
+            .check("440300D15600000500444A52467262AZ")
+            .is_err()
+    );
+    assert!(Rule::RegionCode.check("440700").is_ok());
+    assert!(Rule::Sex.check("3").is_err());
+    assert!(Rule::Ethnicity.check("01").is_ok());
+    assert!(Rule::Ethnicity.check("57").is_err());
+    assert!(Rule::SpecVersion.check("3.00").is_ok());
+    assert!(Rule::SpecVersion.check("3.0").is_err());
+}
+
+#[test]
+fn long_name_splits_over_09_and_4e() {
+    // 16 two-byte characters = 32 bytes: 30 in tag 09, 2 in tag 4E.
+    let name = "阿卜杜热合曼买买提艾力阿不都热西";
+    assert_eq!(name.chars().count(), 16);
+    let (a, b) = split_gbk(name, 30, 20).unwrap();
+    assert_eq!((a.len(), b.len()), (30, 2));
+    let first = decode(Format::Gbk, Padding::Byte(0), &a).unwrap();
+    let ext = decode(Format::Gbk, Padding::Byte(0), &b).unwrap();
+    assert_eq!(join_gbk(&first, &ext), name);
+    // A mixed name never cuts a character: 29 ASCII + one 2-byte character.
+    let mixed = format!("{}刘", "A".repeat(29));
+    let (a, b) = split_gbk(&mixed, 30, 20).unwrap();
+    assert_eq!((a.len(), b.len()), (29, 2));
+    // Short names stay in tag 09 only.
+    let (a, b) = split_gbk("测试一", 30, 20).unwrap();
+    assert_eq!((a.len(), b.len()), (6, 0));
+    // Too long for both.
+    assert!(matches!(
+        split_gbk(&"测".repeat(26), 30, 20),
+        Err(CodecError::TooLong {
+            actual: 52,
+            max: 50
+        })
+    ));
+}
+
+#[test]
+fn characters_outside_gbk_are_errors_never_question_marks() {
+    // U+20000 (CJK Ext. B) and an emoji have no GBK code.
+    let e = encode(Format::Gbk, 30, Padding::Byte(0), "测试𠀀一").unwrap_err();
+    assert_eq!(
+        e,
+        CodecError::NotGbk {
+            ch: '𠀀',
+            code: 0x20000,
+            pos: 3
+        }
+    );
+    assert!(e.to_string().contains("position 3"), "{e}");
+    assert!(split_gbk("测😀", 30, 20).is_err());
+    let e = encode(Format::An, 9, Padding::Byte(0), "JA3346８7X").unwrap_err();
+    assert!(matches!(e, CodecError::BadChar { pos: 7, .. }), "{e}");
+}
+
+#[test]
+fn lengths_and_bad_card_bytes() {
+    assert_eq!(
+        encode(Format::An, 4, Padding::Byte(0), "3.000"),
+        Err(CodecError::TooLong { actual: 5, max: 4 })
+    );
+    assert_eq!(
+        encode(Format::B, 16, Padding::None, "4403"),
+        Err(CodecError::WrongLength {
+            expected: 16,
+            actual: 2
+        })
+    );
+    assert!(matches!(
+        decode(Format::Cn, Padding::NibbleF, &[0x4A]),
+        Err(CodecError::BadBcd { pos: 1, .. })
+    ));
+    assert!(matches!(
+        decode(Format::Cn, Padding::NibbleF, &[0xF1]),
+        Err(CodecError::BadBcd { .. })
+    ));
+    assert!(matches!(
+        decode(Format::An, Padding::Byte(0), &[0x31, 0x01]),
+        Err(CodecError::NotAscii { pos: 2, .. })
+    ));
+    assert!(decode(Format::Gbk, Padding::Byte(0), &[0xC1]).is_err());
+    assert_eq!("gbk".parse::<Format>().unwrap(), Format::Gbk);
+    assert!("ans".parse::<Format>().is_err());
+}
+
+#[test]
+fn field_errors_name_the_field() {
+    let e = sscard::codec::FieldError::new(
+        "name",
+        "姓名",
+        encode(Format::Gbk, 30, Padding::Byte(0), "𠀀").unwrap_err(),
+    );
+    let s = e.to_string();
+    assert!(s.starts_with("姓名 (name): character '𠀀'"), "{s}");
+}
