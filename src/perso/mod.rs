@@ -6,7 +6,9 @@
 //! what is there, finishes, verifies and enables. A card that holds another person's data is
 //! refused unless forced.
 
+pub mod keys;
 pub mod plan;
+pub mod read;
 pub mod run;
 pub mod spec;
 pub mod wire;
@@ -14,3 +16,6 @@ pub mod wire;
 pub use plan::{Plan, PlanOptions, Step};
 pub use spec::{Access, AppSpec, ElementRef, Encoded, EnableHow};
 pub use run::{CardKeys, Outcome, PersoError, Report, RunOptions, run};
+
+#[cfg(test)]
+mod tests;
