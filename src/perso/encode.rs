@@ -321,18 +321,57 @@ fn split(first: &Element, ext: &Element, value: &str) -> Result<(String, String)
     Ok((a, b))
 }
 
-/// Decodes the values read from a card into field texts (a continued name is joined).
-pub fn decode_values(p: &Profile, values: &[(ElementRef, Vec<u8>)]) -> Vec<(ElementRef, String)> {
+/// Decodes what was read from a card: each element as text (`None` for a record that is
+/// absent or never written), in profile order.
+pub fn decode_found(
+    p: &Profile,
+    values: &[(ElementRef, super::run::Found)],
+) -> Vec<(ElementRef, Option<String>)> {
     values
         .iter()
-        .map(|(el, bytes)| {
-            let text = match element(p, &el.field) {
-                Some(e) => e
-                    .decode(bytes)
-                    .unwrap_or_else(|err| format!("(undecodable: {}) {}", err.source, crate::apdu::compact(bytes))),
-                None => crate::apdu::compact(bytes),
+        .map(|(el, found)| {
+            let text = match found {
+                super::run::Found::Value(bytes) if !found.is_blank() => Some(
+                    match element(p, &el.field) {
+                        Some(e) => e.decode(bytes).unwrap_or_else(|err| {
+                            format!(
+                                "(not valid: {}) {}",
+                                err.source,
+                                crate::apdu::compact(bytes)
+                            )
+                        }),
+                        None => crate::apdu::compact(bytes),
+                    },
+                ),
+                _ => None,
             };
             (el.clone(), text)
         })
         .collect()
+}
+
+/// The holder's fields as the card holds them, by field name; a continued element (the name
+/// extension) is joined to the field it continues.
+pub fn card_fields(
+    p: &Profile,
+    decoded: &[(ElementRef, Option<String>)],
+) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for (el, text) in decoded {
+        let Some(text) = text else { continue };
+        match element(p, &el.field).and_then(|e| e.continues.clone()) {
+            Some(parent) => {
+                let joined = crate::codec::join_gbk(
+                    out.get(&parent).map(String::as_str).unwrap_or(""),
+                    text,
+                );
+                out.insert(parent, joined);
+            }
+            None => {
+                let prev = out.remove(&el.field).unwrap_or_default();
+                out.insert(el.field.clone(), crate::codec::join_gbk(text, &prev));
+            }
+        }
+    }
+    out
 }

@@ -324,6 +324,30 @@ impl Plan {
         })
     }
 
+    /// Enable only after a successful verify: select, read every element back, activate,
+    /// confirm.
+    pub fn enable(app: &AppSpec, elements: &[Encoded]) -> Result<Plan, PlanError> {
+        let p = Plan::verify(app, elements)?;
+        let held = p
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Authenticate { key_id, .. } => Some(*key_id),
+                _ => None,
+            })
+            .collect();
+        let mut b = Builder {
+            app,
+            steps: p.steps,
+            held,
+        };
+        b.enable()?;
+        Ok(Plan {
+            steps: b.steps,
+            cryptogram_len: p.cryptogram_len,
+        })
+    }
+
     /// Total APDUs sent on a card in the expected state.
     pub fn apdu_count(&self) -> usize {
         self.steps.iter().map(|s| s.apdus(self.cryptogram_len).len()).sum()
