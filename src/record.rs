@@ -440,8 +440,11 @@ mod tests {
 
     #[test]
     fn json_object_and_array_with_lines() {
-        let one = parse_json(Path::new("a.json"), r#"{"ssn": "440782199012292617", "ethnicity": 1}"#)
-            .unwrap();
+        let one = parse_json(
+            Path::new("a.json"),
+            r#"{"ssn": "440782199012292617", "ethnicity": 1}"#,
+        )
+        .unwrap();
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].get("ethnicity"), Some("1"));
         let text = "[\n  {\"ssn\": \"x{\"},\n  {\n    \"ssn\": \"y\"\n  }\n]";

@@ -141,7 +141,9 @@ fn hint(sw: Sw) -> &'static str {
         0x6985 => ": conditions not satisfied (is the application disabled?)",
         0x6581 => ": the chip's memory failed: replace the card",
         0x6A82 => ": the file is not on this card (wrong profile, or the card was not initialised)",
-        0x6A83 => ": the record is not on this card (wrong profile, or the card was not initialised)",
+        0x6A83 => {
+            ": the record is not on this card (wrong profile, or the card was not initialised)"
+        }
         _ => "",
     }
 }
@@ -399,11 +401,16 @@ impl<'t> Session<'t> {
         doing: &str,
     ) -> Result<Response, SessionError> {
         let challenge = self.challenge(&format!("GET CHALLENGE for the MAC of {doing}"))?;
-        let bytes = crypto::sm_command(key, &challenge, [cmd.cla, cmd.ins, cmd.p1, cmd.p2], &cmd.data)
-            .map_err(|source| SessionError::Crypto {
-                doing: format!("computing the MAC of {doing}"),
-                source,
-            })?;
+        let bytes = crypto::sm_command(
+            key,
+            &challenge,
+            [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
+            &cmd.data,
+        )
+        .map_err(|source| SessionError::Crypto {
+            doing: format!("computing the MAC of {doing}"),
+            source,
+        })?;
         let mut sm = Command::parse(&bytes).map_err(|e| SessionError::BadAnswer {
             card: self.card_name(),
             doing: doing.to_string(),
@@ -420,8 +427,10 @@ fn fcp_lcs(fcp: &[u8]) -> Option<u8> {
     let iso7816_tlv::ber::Value::Constructed(items) = tlv.value() else {
         return None;
     };
-    items.iter().find_map(|t| match (t.tag().to_bytes(), t.value()) {
-        ([0x8A], iso7816_tlv::ber::Value::Primitive(v)) => v.first().copied(),
-        _ => None,
-    })
+    items
+        .iter()
+        .find_map(|t| match (t.tag().to_bytes(), t.value()) {
+            ([0x8A], iso7816_tlv::ber::Value::Primitive(v)) => v.first().copied(),
+            _ => None,
+        })
 }

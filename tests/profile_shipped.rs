@@ -4,7 +4,9 @@ use sscard::profile::{self, KeyRole, SSSE_NAME};
 use std::path::Path;
 
 fn load(name: &str) -> profile::Profile {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("card-profiles").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("card-profiles")
+        .join(name);
     match profile::load(&p) {
         Ok(p) => p,
         Err(e) => panic!("{e}"),
@@ -41,8 +43,15 @@ fn ssc_3_00_has_the_spec_layout() {
     ];
     assert_eq!(order, want);
     let sex = p.element("sex").unwrap();
-    assert_eq!((sex.element.record, sex.ef.fid, sex.df.name.as_str()), (4, 0xEF06, "ssse"));
-    assert!(p.keys_by_role(KeyRole::ExternalAuth).iter().all(|(_, k)| k.algorithm == sscard::crypto::Algorithm::Sm4));
+    assert_eq!(
+        (sex.element.record, sex.ef.fid, sex.df.name.as_str()),
+        (4, 0xEF06, "ssse")
+    );
+    assert!(
+        p.keys_by_role(KeyRole::ExternalAuth)
+            .iter()
+            .all(|(_, k)| k.algorithm == sscard::crypto::Algorithm::Sm4)
+    );
     let (_, w) = p.key("write").unwrap();
     assert_eq!(w.id, 0x0D);
     let (_, pin) = p.pin("holder").unwrap();
@@ -50,9 +59,26 @@ fn ssc_3_00_has_the_spec_layout() {
     assert!(!format!("{pin:?}").contains("123456"));
     // Example values of the spec go through the elements.
     assert_eq!(
-        p.element("card_id").unwrap().element.encode("440300D15600000500444A52467262A8").unwrap().len(),
+        p.element("card_id")
+            .unwrap()
+            .element
+            .encode("440300D15600000500444A52467262A8")
+            .unwrap()
+            .len(),
         16
     );
-    assert!(p.element("ssn").unwrap().element.encode("440782199012292618").is_err());
-    assert!(p.element("spec_version").unwrap().element.encode("2.00").is_err());
+    assert!(
+        p.element("ssn")
+            .unwrap()
+            .element
+            .encode("440782199012292618")
+            .is_err()
+    );
+    assert!(
+        p.element("spec_version")
+            .unwrap()
+            .element
+            .encode("2.00")
+            .is_err()
+    );
 }

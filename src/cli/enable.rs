@@ -46,10 +46,16 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let record = load_record(&station, &args.record, args.index)?;
     let values = station.encode(&record)?;
     let plan = Plan::enable(&station.app, &values)?;
-    let keys = load_keys(&args.keys, &profile)?;
+    let keys = load_keys(Some(&args.keys))?;
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
-    let result = station.run_plan(card.as_mut(), &plan, &values, &keys, RunOptions::default());
+    let result = station.run_plan(
+        card.as_mut(),
+        &plan,
+        &values,
+        keys.as_ref(),
+        RunOptions::default(),
+    );
     let _ = card.close();
     let r = result.with_context(|| format!("enabling the card of {} on {name}", record.source))?;
     print_report(&name, &record, &r);
@@ -65,21 +71,27 @@ pub fn run_disable(args: DisableArgs, g: &Globals) -> Result<ExitCode> {
         Some(p) => station.encode(&load_record(&station, p, None)?)?,
         None => Vec::new(),
     };
-    let master = load_keys(&args.keys, &profile)?;
+    let kf = load_keys(Some(&args.keys))?;
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
-    let inputs = station.factor_inputs(&values, &card.atr());
-    let keys = sscard::perso::keys::card_keys(&station.app, &master, &inputs)?;
+    let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
     let result = {
         let mut s = Session::new(card.as_mut());
         sscard::perso::enable::disable(&mut s, &station.app, &keys)
     };
     let _ = card.close();
-    let changed = result.with_context(|| format!("disabling {} on {name}", station.app.df_label))?;
+    let changed =
+        result.with_context(|| format!("disabling {} on {name}", station.app.df_label))?;
     if changed {
-        println!("OK: {} on {name} is disabled (SELECT answers 6283)", station.app.df_label);
+        println!(
+            "OK: {} on {name} is disabled (SELECT answers 6283)",
+            station.app.df_label
+        );
     } else {
-        println!("{} on {name} was already disabled: nothing done", station.app.df_label);
+        println!(
+            "{} on {name} was already disabled: nothing done",
+            station.app.df_label
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

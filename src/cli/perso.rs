@@ -3,9 +3,9 @@
 
 use super::Globals;
 use anyhow::{Context, Result, bail};
-use sscard::crypto::Key;
 use sscard::perso::{JobError, Outcome, PlanOptions, Report, RunOptions, Station};
 use sscard::profile::Profile;
+use sscard::profile::keys::KeyFile;
 use sscard::record::{HolderRecord, load_records};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -61,10 +61,12 @@ pub(super) fn load_record(
     }
     let n = records.len();
     match index {
-        Some(i) => records
-            .into_iter()
-            .nth(i.wrapping_sub(1))
-            .with_context(|| format!("{} holds {n} record(s); --index {i} is not one of them", path.display())),
+        Some(i) => records.into_iter().nth(i.wrapping_sub(1)).with_context(|| {
+            format!(
+                "{} holds {n} record(s); --index {i} is not one of them",
+                path.display()
+            )
+        }),
         None if n == 1 => records.into_iter().next().context("no record"),
         None => bail!(
             "{} holds {n} records: choose the one for this card with --index N (1 to {n})",
@@ -73,11 +75,10 @@ pub(super) fn load_record(
     }
 }
 
-/// The master keys of a key file, looked up by the profile's key names.
-pub(super) fn load_keys(path: &Path, profile: &Profile) -> Result<impl Fn(&str) -> Option<Key>> {
-    let kf = sscard::profile::keys::load(path, profile)
-        .with_context(|| format!("key file {}", path.display()))?;
-    Ok(move |name: &str| kf.key(name).cloned())
+/// Loads a key file (master keys).
+pub(super) fn load_keys(path: Option<&Path>) -> Result<Option<KeyFile>> {
+    path.map(|p| KeyFile::load(p).map_err(anyhow::Error::from))
+        .transpose()
 }
 
 /// Prints a report in the operator's words.
@@ -126,18 +127,17 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         print!("{}", plan.render());
         return Ok(ExitCode::SUCCESS);
     }
-    let keys_path = args
-        .keys
-        .as_deref()
-        .context("--keys KEYS.toml is needed to personalize (or use --dry-run)")?;
-    let keys = load_keys(keys_path, &profile)?;
+    let keys =
+        load_keys(Some(args.keys.as_deref().context(
+            "--keys KEYS.toml is needed to personalize (or use --dry-run)",
+        )?))?;
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
     let result = station.run_plan(
-        &mut card,
+        card.as_mut(),
         &plan,
         &values,
-        &keys,
+        keys.as_ref(),
         RunOptions { force: args.force },
     );
     let _ = card.close();
@@ -147,7 +147,9 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
             println!("OK: the card is good: hand it over");
             Ok(ExitCode::SUCCESS)
         }
-        Err(JobError::Run(e)) => Err(e).context(format!("personalizing {} on {name}", record.source)),
+        Err(JobError::Run(e)) => {
+            Err(e).context(format!("personalizing {} on {name}", record.source))
+        }
         Err(e) => Err(e.into()),
     }
 }

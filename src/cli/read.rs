@@ -3,10 +3,9 @@
 use super::Globals;
 use super::perso::{load_keys, load_profile, load_record};
 use anyhow::{Context, Result};
-use sscard::crypto::Key;
+use sscard::perso::Station;
 use sscard::perso::encode::{card_fields, decode_found};
 use sscard::perso::read::{Terminal, ireadcardbas, read_card};
-use sscard::perso::{FactorInputs, Station};
 use sscard::session::Session;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,14 +55,10 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         Some(p) => station.encode(&load_record(&station, p, None)?)?,
         None => Vec::new(),
     };
-    let master: Box<dyn Fn(&str) -> Option<Key>> = match &args.keys {
-        Some(p) => Box::new(load_keys(p, &profile)?),
-        None => Box::new(|_: &str| None),
-    };
+    let kf = load_keys(args.keys.as_deref())?;
     let mut card = super::common::open_card(g)?;
     let name = card.name();
-    let inputs: FactorInputs = station.factor_inputs(&values, &card.atr());
-    let keys = sscard::perso::keys::card_keys(&station.app, &master, &inputs)?;
+    let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
     let result = {
         let mut s = Session::new(card.as_mut());
         read_card(&mut s, &station.app, &keys)
@@ -112,7 +107,11 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
             println!("card         {name}");
             println!("ATR          {}", sscard::apdu::spaced(&content.atr));
             println!("profile      {}", profile.meta.name);
-            println!("application  {} {}", station.app.df_label, content.state_text());
+            println!(
+                "application  {} {}",
+                station.app.df_label,
+                content.state_text()
+            );
             for (el, text) in &decoded {
                 println!(
                     "{} {:02X}  {} {}",
@@ -129,7 +128,10 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
 
 /// Pads a label to `width` display columns (a Chinese character takes two).
 fn pad_label(label: &str, width: usize) -> String {
-    let cols: usize = label.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    let cols: usize = label
+        .chars()
+        .map(|c| if c.is_ascii() { 1 } else { 2 })
+        .sum();
     let mut s = label.to_string();
     s.push_str(&" ".repeat(width.saturating_sub(cols)));
     s

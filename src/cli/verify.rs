@@ -3,7 +3,6 @@
 use super::Globals;
 use super::perso::{load_keys, load_profile, load_record, print_report};
 use anyhow::{Context, Result};
-use sscard::crypto::Key;
 use sscard::perso::Station;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,13 +29,10 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.profile)?;
     let station = Station::new(&profile)?;
     let record = load_record(&station, &args.record, args.index)?;
-    let keys: Box<dyn Fn(&str) -> Option<Key>> = match &args.keys {
-        Some(p) => Box::new(load_keys(p, &profile)?),
-        None => Box::new(|_: &str| None),
-    };
+    let keys = load_keys(args.keys.as_deref())?;
     let mut card = super::common::open_card(g)?;
     let name = card.name();
-    let result = station.verify(card.as_mut(), &record, &keys);
+    let result = station.verify(card.as_mut(), &record, keys.as_ref());
     let _ = card.close();
     let r = result.with_context(|| format!("verifying {} on {name}", record.source))?;
     print_report(&name, &record, &r);

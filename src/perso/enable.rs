@@ -16,11 +16,7 @@ pub fn disable(s: &mut Session<'_>, app: &AppSpec, keys: &CardKeys) -> Result<bo
     match app.deactivate {
         Access::Always | Access::Mac(_) => {}
         Access::Auth(k) => {
-            let key = keys.get(k).ok_or_else(|| PersoError::MissingKey {
-                key_id: k,
-                label: app.key_label(k),
-                purpose: format!("disabling {}", app.df_label),
-            })?;
+            let key = keys.need(k, &app.key_label(k), &format!("disabling {}", app.df_label))?;
             s.authenticate(k, &app.key_label(k), key)?;
         }
         other => {
@@ -33,11 +29,7 @@ pub fn disable(s: &mut Session<'_>, app: &AppSpec, keys: &CardKeys) -> Result<bo
     let doing = format!("DEACTIVATE FILE {}", app.df_label);
     match app.deactivate {
         Access::Mac(k) => {
-            let key = keys.get(k).ok_or_else(|| PersoError::MissingKey {
-                key_id: k,
-                label: app.key_label(k),
-                purpose: format!("the MAC of {doing}"),
-            })?;
+            let key = keys.need(k, &app.key_label(k), &format!("the MAC of {doing}"))?;
             s.send_with_mac(&wire::deactivate_file(), key, &doing)?;
         }
         _ => {

@@ -60,7 +60,7 @@ impl fmt::Display for Problem {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct RecordInvalid {
     /// Where the record is.
-    pub source: RecordSource,
+    pub place: RecordSource,
     /// Every problem found.
     pub problems: Vec<Problem>,
 }
@@ -70,7 +70,7 @@ impl fmt::Display for RecordInvalid {
         write!(
             f,
             "{}: {} problem(s), nothing was sent to the card:",
-            self.source,
+            self.place,
             self.problems.len()
         )?;
         for p in &self.problems {
@@ -150,6 +150,7 @@ pub fn app_spec(p: &Profile) -> Result<AppSpec, ProfileUseError> {
         None => EnableHow::ActivateFile,
     };
     Ok(AppSpec {
+        profile_df: df.name.clone(),
         df_name,
         df_label: if df.label.is_empty() {
             df.name.to_uppercase()
@@ -292,7 +293,7 @@ pub fn encode_record(
         Ok(out)
     } else {
         Err(RecordInvalid {
-            source: record.source.clone(),
+            place: record.source.clone(),
             problems,
         })
     }
@@ -331,8 +332,8 @@ pub fn decode_found(
         .iter()
         .map(|(el, found)| {
             let text = match found {
-                super::run::Found::Value(bytes) if !found.is_blank() => Some(
-                    match element(p, &el.field) {
+                super::run::Found::Value(bytes) if !found.is_blank() => {
+                    Some(match element(p, &el.field) {
                         Some(e) => e.decode(bytes).unwrap_or_else(|err| {
                             format!(
                                 "(not valid: {}) {}",
@@ -341,8 +342,8 @@ pub fn decode_found(
                             )
                         }),
                         None => crate::apdu::compact(bytes),
-                    },
-                ),
+                    })
+                }
                 _ => None,
             };
             (el.clone(), text)

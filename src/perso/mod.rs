@@ -13,8 +13,8 @@
 //! let station = Station::new(&profile)?;
 //! let record = sscard::record::load_records("holder.json".as_ref())?.remove(0);
 //! let mut card = sscard::sim::transport::open("card.json".as_ref())?;
-//! let keys = |_name: &str| None; // look the master keys up in the key file
-//! let report = station.personalize(&mut card, &record, &keys, RunOptions::default())?;
+//! let keys = sscard::profile::keys::KeyFile::load("card-profiles/test-keys.toml".as_ref())?;
+//! let report = station.personalize(&mut card, &record, Some(&keys), RunOptions::default())?;
 //! println!("{:?}", report.outcome);
 //! # Ok(()) }
 //! ```
@@ -30,13 +30,13 @@ pub mod spec;
 pub mod wire;
 
 pub use encode::{ProfileUseError, RecordInvalid};
-pub use keys::{FactorInputs, KeyError};
+pub use keys::FactorInputs;
 pub use plan::{Plan, PlanError, PlanOptions, Step};
 pub use run::{CardKeys, Outcome, PersoError, Report, RunOptions};
 pub use spec::{Access, AppSpec, ElementRef, EnableHow, Encoded};
 
-use crate::crypto::Key;
 use crate::profile::Profile;
+use crate::profile::keys::KeyFile;
 use crate::record::HolderRecord;
 use crate::session::Session;
 use crate::transport::Transport;
@@ -59,9 +59,6 @@ pub enum JobError {
     /// The plan cannot be built.
     #[error(transparent)]
     Plan(#[from] PlanError),
-    /// The keys cannot be made.
-    #[error(transparent)]
-    Keys(#[from] KeyError),
     /// The run stopped.
     #[error(transparent)]
     Run(#[from] PersoError),
@@ -94,9 +91,7 @@ impl<'p> Station<'p> {
                 .iter()
                 .find(|e| e.el.field == "card_id")
                 .map(|e| e.value.clone()),
-            historical: crate::atr::Atr::parse(atr)
-                .map(|a| a.historical.bytes)
-                .unwrap_or_default(),
+            atr_historical: crate::atr::Atr::parse(atr).ok().map(|a| a.historical.bytes),
         }
     }
 
@@ -105,12 +100,12 @@ impl<'p> Station<'p> {
         &self,
         t: &mut dyn Transport,
         record: &HolderRecord,
-        master: &dyn Fn(&str) -> Option<Key>,
+        keys: Option<&KeyFile>,
         opts: RunOptions,
     ) -> Result<Report, JobError> {
         let values = self.encode(record)?;
         let plan = self.plan(&values, PlanOptions::default())?;
-        self.run_plan(t, &plan, &values, master, opts)
+        self.run_plan(t, &plan, &values, keys, opts)
     }
 
     /// Verifies a card against a record (read-only).
@@ -118,11 +113,11 @@ impl<'p> Station<'p> {
         &self,
         t: &mut dyn Transport,
         record: &HolderRecord,
-        master: &dyn Fn(&str) -> Option<Key>,
+        keys: Option<&KeyFile>,
     ) -> Result<Report, JobError> {
         let values = self.encode(record)?;
         let plan = Plan::verify(&self.app, &values)?;
-        self.run_plan(t, &plan, &values, master, RunOptions::default())
+        self.run_plan(t, &plan, &values, keys, RunOptions::default())
     }
 
     /// Runs a plan in one exclusive transaction.
@@ -131,10 +126,10 @@ impl<'p> Station<'p> {
         t: &mut dyn Transport,
         plan: &Plan,
         values: &[Encoded],
-        master: &dyn Fn(&str) -> Option<Key>,
+        keys: Option<&KeyFile>,
         opts: RunOptions,
     ) -> Result<Report, JobError> {
-        let keys = keys::card_keys(&self.app, master, &self.factor_inputs(values, &t.atr()))?;
+        let keys = self.card_keys(keys, values, &t.atr());
         let mut s = Session::new(t);
         s.begin().map_err(PersoError::from)?;
         let decode = |b: &[u8]| self.decode_identity(b);
@@ -143,6 +138,19 @@ impl<'p> Station<'p> {
         let report = result?;
         end.map_err(PersoError::from)?;
         Ok(report)
+    }
+
+    /// The card's keys from a key file (none without one).
+    pub fn card_keys(&self, kf: Option<&KeyFile>, values: &[Encoded], atr: &[u8]) -> CardKeys {
+        match kf {
+            Some(kf) => keys::card_keys(
+                self.profile,
+                &self.app,
+                kf,
+                &self.factor_inputs(values, atr),
+            ),
+            None => CardKeys::default(),
+        }
     }
 
     fn decode_identity(&self, bytes: &[u8]) -> String {

@@ -23,7 +23,10 @@ impl std::fmt::Display for PinState {
         match self {
             PinState::Verified => write!(f, "PIN correct"),
             PinState::TriesLeft(n) => write!(f, "{n} tries left"),
-            PinState::Blocked => write!(f, "PIN BLOCKED: unblock it at the counter (sscard pin unblock)"),
+            PinState::Blocked => write!(
+                f,
+                "PIN BLOCKED: unblock it at the counter (sscard pin unblock)"
+            ),
         }
     }
 }
@@ -107,11 +110,7 @@ pub fn unblock(
     new: Option<&str>,
 ) -> Result<PinState, PersoError> {
     select(s, app)?;
-    let key = keys.get(puk_id).ok_or_else(|| PersoError::MissingKey {
-        key_id: puk_id,
-        label: app.key_label(puk_id),
-        purpose: "unblocking the PIN".into(),
-    })?;
+    let key = keys.need(puk_id, &app.key_label(puk_id), "unblocking the PIN")?;
     let (p1, data) = match new {
         Some(n) => (0x00, pin_bytes(n)?.expose().to_vec()),
         None => (0x01, Vec::new()),

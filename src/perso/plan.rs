@@ -7,8 +7,8 @@
 //! element, the PIN, one READ RECORD per element to verify, then ACTIVATE and a confirming
 //! SELECT.
 
+use super::spec::{Access, AppSpec, ElementRef, EnableHow, Encoded};
 use super::wire;
-use super::spec::{Access, AppSpec, ElementRef, Encoded, EnableHow};
 use crate::apdu::{Command, spaced};
 use crate::crypto::{CHALLENGE_LEN, MAC_LEN, Secret};
 use std::collections::BTreeSet;
@@ -170,8 +170,13 @@ impl fmt::Display for Step {
                 None => write!(f, "write {el}"),
                 Some(k) => write!(f, "write {el} (MAC with key {k:02X})"),
             },
-            Step::SetPin { reference, tries, .. } => {
-                write!(f, "set the initial PIN (reference {reference:02X}, {tries} tries)")
+            Step::SetPin {
+                reference, tries, ..
+            } => {
+                write!(
+                    f,
+                    "set the initial PIN (reference {reference:02X}, {tries} tries)"
+                )
             }
             Step::ReadBack { el, .. } => write!(f, "verify {el}"),
             Step::Activate { label, how } => match how {
@@ -194,7 +199,9 @@ pub fn tlv_record(tag: u8, value: &[u8]) -> Vec<u8> {
 
 /// A plan that cannot be built from the profile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the profile does not allow {what}: access condition {access}; fix the profile (or the card product) first")]
+#[error(
+    "the profile does not allow {what}: access condition {access}; fix the profile (or the card product) first"
+)]
 pub struct PlanError {
     /// What the plan needed to do.
     pub what: String,
@@ -261,7 +268,11 @@ impl Builder<'_> {
 impl Plan {
     /// The full personalization of one record: select, check the holder, authenticate, write
     /// every element, set the PIN, read every element back, enable, confirm.
-    pub fn perso(app: &AppSpec, elements: &[Encoded], opts: PlanOptions) -> Result<Plan, PlanError> {
+    pub fn perso(
+        app: &AppSpec,
+        elements: &[Encoded],
+        opts: PlanOptions,
+    ) -> Result<Plan, PlanError> {
         let mut b = Builder {
             app,
             steps: vec![Step::Select {
@@ -350,7 +361,10 @@ impl Plan {
 
     /// Total APDUs sent on a card in the expected state.
     pub fn apdu_count(&self) -> usize {
-        self.steps.iter().map(|s| s.apdus(self.cryptogram_len).len()).sum()
+        self.steps
+            .iter()
+            .map(|s| s.apdus(self.cryptogram_len).len())
+            .sum()
     }
 
     /// Total bytes (sent, expected back).

@@ -53,11 +53,7 @@ pub fn read_card(
             if let Access::Auth(k) = el.read
                 && !s.is_authenticated(k)
             {
-                let key = keys.get(k).ok_or_else(|| PersoError::MissingKey {
-                    key_id: k,
-                    label: app.key_label(k),
-                    purpose: format!("reading {el}"),
-                })?;
+                let key = keys.need(k, &app.key_label(k), &format!("reading {el}"))?;
                 s.authenticate(k, &app.key_label(k), key)?;
             }
             let found = read_element(s, el)?;

@@ -13,11 +13,16 @@ use thiserror::Error;
 #[derive(Default, Clone)]
 pub struct CardKeys {
     keys: BTreeMap<u8, Key>,
+    unavailable: BTreeMap<u8, String>,
 }
 
 impl std::fmt::Debug for CardKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CardKeys(ids {:02X?})", self.keys.keys().collect::<Vec<_>>())
+        write!(
+            f,
+            "CardKeys(ids {:02X?})",
+            self.keys.keys().collect::<Vec<_>>()
+        )
     }
 }
 
@@ -29,6 +34,26 @@ impl CardKeys {
     /// The key with id `id`.
     pub fn get(&self, id: u8) -> Option<&Key> {
         self.keys.get(&id)
+    }
+    /// Records why key `id` is not available (no master key, no diversification factor).
+    pub fn unavailable(&mut self, id: u8, reason: String) {
+        self.unavailable.insert(id, reason);
+    }
+    /// Why key `id` is not available, if known.
+    pub fn why_missing(&self, id: u8) -> Option<&str> {
+        self.unavailable.get(&id).map(String::as_str)
+    }
+    /// The key with id `id`, or the error saying why it is missing.
+    pub fn need(&self, id: u8, label: &str, purpose: &str) -> Result<&Key, PersoError> {
+        self.get(id).ok_or_else(|| PersoError::MissingKey {
+            key_id: id,
+            label: label.to_string(),
+            purpose: purpose.to_string(),
+            reason: self
+                .why_missing(id)
+                .unwrap_or("no key file was given (--keys)")
+                .to_string(),
+        })
     }
 }
 
@@ -70,8 +95,10 @@ pub enum PersoError {
     #[error(transparent)]
     Session(#[from] SessionError),
     /// The key file lacks a key the plan needs.
-    #[error("the key file has no key {key_id:02X} ({label}) that this profile needs to {purpose}: add it to the key file")]
+    #[error("key {key_id:02X} ({label}) is needed for {purpose} but is not available: {reason}")]
     MissingKey {
+        /// Why it is missing.
+        reason: String,
         /// Key id.
         key_id: u8,
         /// Its label.
@@ -195,9 +222,9 @@ pub fn read_element(s: &mut Session<'_>, el: &ElementRef) -> Result<Found, Sessi
     }
     // SIMPLE-TLV: tag, length, value.
     match r.data.as_slice() {
-        [tag, len, rest @ ..] if *tag == el.tag && usize::from(*len) <= rest.len() => {
-            Ok(Found::Value(rest.get(..usize::from(*len)).unwrap_or(rest).to_vec()))
-        }
+        [tag, len, rest @ ..] if *tag == el.tag && usize::from(*len) <= rest.len() => Ok(
+            Found::Value(rest.get(..usize::from(*len)).unwrap_or(rest).to_vec()),
+        ),
         _ => Err(SessionError::BadAnswer {
             card: s.card_name(),
             doing,
@@ -231,11 +258,9 @@ impl Runner<'_, '_> {
         if self.s.is_authenticated(key_id) {
             return Ok(());
         }
-        let key = self.keys.get(key_id).ok_or_else(|| PersoError::MissingKey {
-            key_id,
-            label: format!("key {key_id:02X}"),
-            purpose: purpose.to_string(),
-        })?;
+        let key = self
+            .keys
+            .need(key_id, &format!("key {key_id:02X}"), purpose)?;
         self.s
             .authenticate(key_id, &format!("for {purpose}"), key)?;
         Ok(())
@@ -264,15 +289,27 @@ impl Runner<'_, '_> {
         let doing = format!("UPDATE RECORD {el}");
         match mac {
             Some(k) => {
-                let key = self.keys.get(k).ok_or_else(|| PersoError::MissingKey {
-                    key_id: k,
-                    label: format!("key {k:02X}"),
-                    purpose: format!("the MAC of {doing}"),
-                })?;
+                let key =
+                    self.keys
+                        .need(k, &format!("key {k:02X}"), &format!("the MAC of {doing}"))?;
                 self.s.send_with_mac(&cmd, key, &doing)?;
             }
             None => {
-                self.s.send_ok(&cmd, &doing)?;
+                let r = self.s.send(&cmd, &doing)?;
+                if r.sw == Sw::RECORD_NOT_FOUND {
+                    // The card was initialised without this record: add it.
+                    let doing = format!("APPEND RECORD {el}");
+                    self.s
+                        .send_ok(&wire::append_record(el.sfi, &record), &doing)?;
+                } else if !r.sw.is_success() {
+                    return Err(SessionError::Refused {
+                        card: self.s.card_name(),
+                        doing,
+                        header: [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
+                        sw: r.sw,
+                    }
+                    .into());
+                }
             }
         }
         self.written += 1;
@@ -283,8 +320,10 @@ impl Runner<'_, '_> {
         let mut data = vec![0x10, 0x00, tries];
         data.extend_from_slice(pin);
         let cmd = Command::new(0x80, 0xD4, 0x00, reference).with_data(data);
-        self.s
-            .send_ok(&cmd, &format!("WRITE KEY (initial PIN, reference {reference:02X})"))?;
+        self.s.send_ok(
+            &cmd,
+            &format!("WRITE KEY (initial PIN, reference {reference:02X})"),
+        )?;
         Ok(())
     }
 
@@ -404,11 +443,7 @@ pub fn run(
             }
         }
     }
-    if !plan
-        .steps
-        .iter()
-        .any(|s| matches!(s, Step::Update { .. }))
-    {
+    if !plan.steps.iter().any(|s| matches!(s, Step::Update { .. })) {
         outcome = Outcome::Verified;
     }
     Ok(Report {

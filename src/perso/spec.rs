@@ -151,6 +151,8 @@ pub enum Diversify {
 /// The application to personalize.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppSpec {
+    /// The DF's name in the profile (`ssse`).
+    pub profile_df: String,
     /// DF name (AID) of the application (SSSE).
     pub df_name: Vec<u8>,
     /// Its label (`SSSE`).
@@ -185,10 +187,7 @@ impl AppSpec {
 
     /// Length of an external-authentication cryptogram (8 for 3DES, 16 for SM4).
     pub fn cryptogram_len(&self) -> usize {
-        self.keys
-            .first()
-            .map(|k| k.alg.block_len())
-            .unwrap_or(8)
+        self.keys.first().map(|k| k.alg.block_len()).unwrap_or(8)
     }
 
     /// The element that holds a field.

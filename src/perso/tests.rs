@@ -1,7 +1,7 @@
 //! Unit tests of plans (no card needed).
 
 use super::plan::{Plan, PlanOptions, Step};
-use super::spec::{Access, AppSpec, ElementRef, EnableHow, Encoded, KeySpec, PinSpec, Diversify};
+use super::spec::{Access, AppSpec, Diversify, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
 use crate::crypto::Algorithm;
 
 const SSSE: &[u8] = b"sx1.sh.\xC9\xE7\xBB\xE1\xB1\xA3\xD5\xCF";
@@ -22,6 +22,7 @@ fn el(file: &str, sfi: u8, rec: u8, tag: u8, len: usize, field: &str, read: Acce
 
 fn app(read: Access) -> AppSpec {
     AppSpec {
+        profile_df: "ssse".into(),
         df_name: SSSE.to_vec(),
         df_label: "SSSE".into(),
         create: Access::Auth(0x0D),
@@ -34,8 +35,18 @@ fn app(read: Access) -> AppSpec {
             initial: "123456".into(),
         },
         keys: vec![
-            KeySpec { id: 0x0D, label: "write".into(), alg: Algorithm::Sm4, diversify: Diversify::CardId },
-            KeySpec { id: 0x0A, label: "read".into(), alg: Algorithm::Sm4, diversify: Diversify::CardId },
+            KeySpec {
+                id: 0x0D,
+                label: "write".into(),
+                alg: Algorithm::Sm4,
+                diversify: Diversify::CardId,
+            },
+            KeySpec {
+                id: 0x0A,
+                label: "read".into(),
+                alg: Algorithm::Sm4,
+                diversify: Diversify::CardId,
+            },
         ],
         identity_field: "ssn".into(),
         elements: vec![
@@ -48,7 +59,10 @@ fn app(read: Access) -> AppSpec {
 fn encoded(a: &AppSpec) -> Vec<Encoded> {
     a.elements
         .iter()
-        .map(|e| Encoded { el: e.clone(), value: vec![0x31; e.len] })
+        .map(|e| Encoded {
+            el: e.clone(),
+            value: vec![0x31; e.len],
+        })
         .collect()
 }
 
@@ -56,8 +70,16 @@ fn encoded(a: &AppSpec) -> Vec<Encoded> {
 fn perso_plan_has_no_redundant_step() {
     let a = app(Access::Always);
     let p = Plan::perso(&a, &encoded(&a), PlanOptions::default()).unwrap();
-    let selects = p.steps.iter().filter(|s| matches!(s, Step::Select { .. })).count();
-    let auths = p.steps.iter().filter(|s| matches!(s, Step::Authenticate { .. })).count();
+    let selects = p
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::Select { .. }))
+        .count();
+    let auths = p
+        .steps
+        .iter()
+        .filter(|s| matches!(s, Step::Authenticate { .. }))
+        .count();
     assert_eq!((selects, auths), (1, 1), "{}", p.render());
     // select, check, (challenge, auth), 2 updates, pin, 2 reads, activate, confirm
     assert_eq!(p.apdu_count(), 1 + 1 + 2 + 2 + 1 + 2 + 1 + 1);
@@ -89,9 +111,15 @@ fn dry_run_text_masks_secrets_and_counts() {
     assert!(text.contains("00 DC 08 30 14 08 12 31"), "{text}");
     assert!(text.contains("00 B2 08 30 14"), "{text}");
     assert!(text.contains("<cryptogram 16 bytes>"), "{text}");
-    assert!(text.contains("80 D4 00 00 06 <usage 10, PIN 6 bytes>"), "{text}");
+    assert!(
+        text.contains("80 D4 00 00 06 <usage 10, PIN 6 bytes>"),
+        "{text}"
+    );
     assert!(!text.contains("12 34 56"), "PIN leaked: {text}");
-    assert!(text.contains(&format!("{} APDUs", p.apdu_count())), "{text}");
+    assert!(
+        text.contains(&format!("{} APDUs", p.apdu_count())),
+        "{text}"
+    );
 }
 
 #[test]
@@ -106,6 +134,10 @@ fn never_access_is_a_plan_error() {
 fn verify_plan_reads_only() {
     let a = app(Access::Always);
     let p = Plan::verify(&a, &encoded(&a)).unwrap();
-    assert!(p.steps.iter().all(|s| matches!(s, Step::Select { .. } | Step::ReadBack { .. })));
+    assert!(
+        p.steps
+            .iter()
+            .all(|s| matches!(s, Step::Select { .. } | Step::ReadBack { .. }))
+    );
     assert_eq!(p.apdu_count(), 3);
 }

@@ -35,3 +35,8 @@ pub fn activate_file() -> Command {
 pub fn deactivate_file() -> Command {
     Command::new(0x00, 0x04, 0x00, 0x00)
 }
+
+/// APPEND RECORD to file `sfi` (ISO 7816-4 §11.4.6), for a record the card does not have yet.
+pub fn append_record(sfi: u8, record: &[u8]) -> Command {
+    Command::new(0x00, 0xE2, 0x00, sfi << 3).with_data(record.to_vec())
+}

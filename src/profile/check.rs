@@ -79,7 +79,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// Hex of exactly `len` bytes, or an issue.
-    pub(super) fn hex_exact(&mut self, v: &S<String>, len: usize, path: &str, key: &str) -> Vec<u8> {
+    pub(super) fn hex_exact(
+        &mut self,
+        v: &S<String>,
+        len: usize,
+        path: &str,
+        key: &str,
+    ) -> Vec<u8> {
         match crate::apdu::parse_hex(v.get_ref()) {
             Ok(b) if b.len() == len => b,
             Ok(b) => {
@@ -120,7 +126,10 @@ impl<'a> Ctx<'a> {
         path: &str,
         key: &str,
     ) -> Option<T> {
-        let found = all.iter().copied().find(|&t| name(t) == v.get_ref().as_str());
+        let found = all
+            .iter()
+            .copied()
+            .find(|&t| name(t) == v.get_ref().as_str());
         if found.is_none() {
             let known: Vec<&str> = all.iter().map(|&t| name(t)).collect();
             self.issue(
@@ -128,7 +137,11 @@ impl<'a> Ctx<'a> {
                 v.span(),
                 path,
                 key,
-                format!("unknown value '{}' (known: {})", v.get_ref(), known.join(", ")),
+                format!(
+                    "unknown value '{}' (known: {})",
+                    v.get_ref(),
+                    known.join(", ")
+                ),
             );
         }
         found
@@ -138,7 +151,14 @@ impl<'a> Ctx<'a> {
         match v {
             None => default,
             Some(s) => self
-                .pick(s, &Lcs::ALL, Lcs::as_str, IssueKind::UnknownLcs, path, "lcs")
+                .pick(
+                    s,
+                    &Lcs::ALL,
+                    Lcs::as_str,
+                    IssueKind::UnknownLcs,
+                    path,
+                    "lcs",
+                )
                 .unwrap_or(default),
         }
     }
@@ -173,12 +193,24 @@ impl<'a> Ctx<'a> {
     fn meta(&mut self, m: &RawMeta) -> Meta {
         let p = "profile";
         if m.name.get_ref().trim().is_empty() {
-            self.issue(IssueKind::BadMeta, m.name.span(), p, "name", "the profile needs a name");
+            self.issue(
+                IssueKind::BadMeta,
+                m.name.span(),
+                p,
+                "name",
+                "the profile needs a name",
+            );
         }
         if let Some(v) = &m.spec_version
             && let Err(e) = rules::check_spec_version(v.get_ref())
         {
-            self.issue(IssueKind::BadMeta, v.span(), p, "spec_version", e.to_string());
+            self.issue(
+                IssueKind::BadMeta,
+                v.span(),
+                p,
+                "spec_version",
+                e.to_string(),
+            );
         }
         if let Some(r) = &m.region
             && let Err(e) = rules::check_region_code(r.get_ref())
@@ -205,13 +237,25 @@ impl<'a> Ctx<'a> {
     }
 
     /// Converts one DF; `parent` is the path of the parent (None for the MF).
-    fn df(&mut self, d: RawDf, span: Range<usize>, parent: Option<&str>, pins_above: &PinScope) -> Df {
+    fn df(
+        &mut self,
+        d: RawDf,
+        span: Range<usize>,
+        parent: Option<&str>,
+        pins_above: &PinScope,
+    ) -> Df {
         let is_mf = parent.is_none();
         let name = match (&d.name, is_mf) {
             (Some(n), _) => n.get_ref().clone(),
             (None, true) => "mf".to_string(),
             (None, false) => {
-                self.issue(IssueKind::MissingName, span.clone(), parent.unwrap_or(""), "name", "a DF needs a name");
+                self.issue(
+                    IssueKind::MissingName,
+                    span.clone(),
+                    parent.unwrap_or(""),
+                    "name",
+                    "a DF needs a name",
+                );
                 String::new()
             }
         };
@@ -226,16 +270,27 @@ impl<'a> Ctx<'a> {
                 s,
                 &path,
                 "name",
-                format!("another DF is already named '{name}': DF names must be unique in a profile"),
+                format!(
+                    "another DF is already named '{name}': DF names must be unique in a profile"
+                ),
             );
         }
         let fid = d.fid.as_ref().map(|f| {
             let b = self.hex_exact(f, 2, &path, "fid");
-            u16::from_be_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)])
+            u16::from_be_bytes([
+                b.first().copied().unwrap_or(0),
+                b.get(1).copied().unwrap_or(0),
+            ])
         });
         if let (Some(f), Some(raw)) = (fid, &d.fid) {
             if is_mf && f != 0x3F00 {
-                self.issue(IssueKind::ReservedFid, raw.span(), &path, "fid", "the MF's file id is 3F00");
+                self.issue(
+                    IssueKind::ReservedFid,
+                    raw.span(),
+                    &path,
+                    "fid",
+                    "the MF's file id is 3F00",
+                );
             } else if !is_mf && matches!(f, 0x3F00 | 0x3FFF | 0xFFFF) {
                 self.issue(
                     IssueKind::ReservedFid,
@@ -256,7 +311,15 @@ impl<'a> Ctx<'a> {
                 "a DF needs a fid, an aid, or both: otherwise it cannot be selected",
             );
         }
-        let lcs = self.lcs(&d.lcs, if is_mf { Lcs::Creation } else { Lcs::Initialisation }, &path);
+        let lcs = self.lcs(
+            &d.lcs,
+            if is_mf {
+                Lcs::Creation
+            } else {
+                Lcs::Initialisation
+            },
+            &path,
+        );
         let keys = self.keys(&d.key, &path);
         let pins = self.pins(&d.pin, &path);
         let mut scope = pins_above.clone();
@@ -304,7 +367,11 @@ impl<'a> Ctx<'a> {
         Df {
             name,
             label: d.label,
-            fid: if is_mf { Some(fid.unwrap_or(0x3F00)) } else { fid },
+            fid: if is_mf {
+                Some(fid.unwrap_or(0x3F00))
+            } else {
+                fid
+            },
             aid,
             lcs,
             access,
@@ -341,7 +408,13 @@ impl<'a> Ctx<'a> {
             match super::text_bytes(t) {
                 Ok(b) => b,
                 Err(e) => {
-                    self.issue(IssueKind::BadHex, a.span(), path, "aid", format!("'{t}': {e}"));
+                    self.issue(
+                        IssueKind::BadHex,
+                        a.span(),
+                        path,
+                        "aid",
+                        format!("'{t}': {e}"),
+                    );
                     return Vec::new();
                 }
             }
@@ -366,7 +439,10 @@ impl<'a> Ctx<'a> {
                 a.span(),
                 path,
                 "aid",
-                format!("a DF name (AID) has 5 to 16 bytes; this one has {}", bytes.len()),
+                format!(
+                    "a DF name (AID) has 5 to 16 bytes; this one has {}",
+                    bytes.len()
+                ),
             );
         }
         bytes
@@ -379,7 +455,14 @@ impl<'a> Ctx<'a> {
             let kpath = format!("{path} key '{}'", r.name.get_ref());
             let id = self.num(&r.id, 0..=15, &kpath, "id") as u8;
             let role = self
-                .pick(&r.role, &KeyRole::ALL, KeyRole::as_str, IssueKind::UnknownRole, &kpath, "role")
+                .pick(
+                    &r.role,
+                    &KeyRole::ALL,
+                    KeyRole::as_str,
+                    IssueKind::UnknownRole,
+                    &kpath,
+                    "role",
+                )
                 .unwrap_or(KeyRole::ExternalAuth);
             let algorithm = match r.algorithm.get_ref().as_str() {
                 "sm4" => crate::crypto::Algorithm::Sm4,
@@ -452,7 +535,10 @@ impl<'a> Ctx<'a> {
                 .max_tries
                 .as_ref()
                 .map_or(3, |t| self.num(t, 1..=15, &ppath, "max_tries") as u8);
-            let initial = r.initial.as_ref().map_or("123456".to_string(), |i| i.get_ref().clone());
+            let initial = r
+                .initial
+                .as_ref()
+                .map_or("123456".to_string(), |i| i.get_ref().clone());
             if let Some(i) = &r.initial
                 && crate::crypto::encode_pin(i.get_ref()).is_err()
             {
@@ -510,7 +596,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn one_access(&mut self, s: &S<String>, path: &str, op: &str, keys: &[KeySpec], pins: &PinScope) -> Access {
+    fn one_access(
+        &mut self,
+        s: &S<String>,
+        path: &str,
+        op: &str,
+        keys: &[KeySpec],
+        pins: &PinScope,
+    ) -> Access {
         let key = format!("access.{op}");
         let text = s.get_ref().trim();
         match text.split_once(':') {
@@ -534,7 +627,11 @@ impl<'a> Ctx<'a> {
             },
             Some((kind @ ("auth" | "mac"), n)) => match keys.iter().find(|k| k.name == n) {
                 Some(k) => {
-                    let want = if kind == "auth" { KeyRole::ExternalAuth } else { KeyRole::Maintenance };
+                    let want = if kind == "auth" {
+                        KeyRole::ExternalAuth
+                    } else {
+                        KeyRole::Maintenance
+                    };
                     if k.role != want {
                         self.issue(
                             IssueKind::BadAccess,
@@ -549,9 +646,15 @@ impl<'a> Ctx<'a> {
                         );
                     }
                     if kind == "auth" {
-                        Access::Auth { key: k.name.clone(), id: k.id }
+                        Access::Auth {
+                            key: k.name.clone(),
+                            id: k.id,
+                        }
                     } else {
-                        Access::Mac { key: k.name.clone(), id: k.id }
+                        Access::Mac {
+                            key: k.name.clone(),
+                            id: k.id,
+                        }
                     }
                 }
                 None => {
@@ -563,7 +666,11 @@ impl<'a> Ctx<'a> {
                         &key,
                         format!(
                             "no key named '{n}' in the DF the card checks (keys here: {})",
-                            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known.join(", ")
+                            }
                         ),
                     );
                     Access::Never

@@ -26,7 +26,10 @@ impl Ctx<'_> {
         let name = e.name.get_ref().clone();
         let path = format!("{parent}/{name}");
         let fb = self.hex_exact(&e.fid, 2, &path, "fid");
-        let fid = u16::from_be_bytes([fb.first().copied().unwrap_or(0), fb.get(1).copied().unwrap_or(0)]);
+        let fid = u16::from_be_bytes([
+            fb.first().copied().unwrap_or(0),
+            fb.get(1).copied().unwrap_or(0),
+        ]);
         if matches!(fid, 0x3F00 | 0x3FFF | 0xFFFF) {
             self.issue(
                 IssueKind::ReservedFid,
@@ -65,7 +68,14 @@ impl Ctx<'_> {
         let lcs = match &e.lcs {
             None => Lcs::Activated,
             Some(s) => self
-                .pick(s, &Lcs::ALL, Lcs::as_str, IssueKind::UnknownLcs, &path, "lcs")
+                .pick(
+                    s,
+                    &Lcs::ALL,
+                    Lcs::as_str,
+                    IssueKind::UnknownLcs,
+                    &path,
+                    "lcs",
+                )
                 .unwrap_or(Lcs::Activated),
         };
         let access = self.access(e.access.as_ref(), &path, keys, pins);
@@ -83,7 +93,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn ef_size(&mut self, e: &RawEf, structure: Structure, path: &str, span: Range<usize>) -> EfSize {
+    fn ef_size(
+        &mut self,
+        e: &RawEf,
+        structure: Structure,
+        path: &str,
+        span: Range<usize>,
+    ) -> EfSize {
         if structure.is_record() {
             if let Some(s) = &e.size {
                 self.issue(
@@ -107,7 +123,10 @@ impl Ctx<'_> {
                         "records",
                         "a record EF needs `records` (how many) and `record_length` (the longest record, tag and length included)",
                     );
-                    EfSize::Records { count: 1, length: 1 }
+                    EfSize::Records {
+                        count: 1,
+                        length: 1,
+                    }
                 }
             }
         } else {
@@ -136,7 +155,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn elements(&mut self, raw: &[S<RawElement>], path: &str, size: EfSize, ef_span: Range<usize>) -> Vec<Element> {
+    fn elements(
+        &mut self,
+        raw: &[S<RawElement>],
+        path: &str,
+        size: EfSize,
+        ef_span: Range<usize>,
+    ) -> Vec<Element> {
         let (count, rec_len) = match size {
             EfSize::Records { count, length } => (count, usize::from(length)),
             EfSize::Bytes(_) => {
@@ -168,7 +193,11 @@ impl Ctx<'_> {
                     format!("another element is already named '{name}': element names are unique in a profile"),
                 );
             }
-            let tag = self.hex_exact(&r.tag, 1, &epath, "tag").first().copied().unwrap_or(0);
+            let tag = self
+                .hex_exact(&r.tag, 1, &epath, "tag")
+                .first()
+                .copied()
+                .unwrap_or(0);
             if matches!(tag, 0x00 | 0xFF) {
                 self.issue(
                     IssueKind::BadHex,
@@ -224,18 +253,27 @@ impl Ctx<'_> {
             let format = match r.format.get_ref().parse::<Format>() {
                 Ok(f) => f,
                 Err(e) => {
-                    self.issue(IssueKind::UnknownFormat, r.format.span(), &epath, "format", e.to_string());
+                    self.issue(
+                        IssueKind::UnknownFormat,
+                        r.format.span(),
+                        &epath,
+                        "format",
+                        e.to_string(),
+                    );
                     Format::B
                 }
             };
             let padding = self.padding(r.padding.as_ref(), format, &epath);
-            let rule = r.validate.as_ref().and_then(|v| match v.get_ref().parse::<Rule>() {
-                Ok(rule) => Some(rule),
-                Err(msg) => {
-                    self.issue(IssueKind::UnknownRule, v.span(), &epath, "validate", msg);
-                    None
-                }
-            });
+            let rule = r
+                .validate
+                .as_ref()
+                .and_then(|v| match v.get_ref().parse::<Rule>() {
+                    Ok(rule) => Some(rule),
+                    Err(msg) => {
+                        self.issue(IssueKind::UnknownRule, v.span(), &epath, "validate", msg);
+                        None
+                    }
+                });
             let element = Element {
                 name,
                 label: r.label.clone(),
@@ -251,7 +289,13 @@ impl Ctx<'_> {
             };
             for v in &element.values {
                 if let Err(e) = element.encode_unchecked(v) {
-                    self.issue(IssueKind::BadValue, el.span(), &epath, "values", format!("'{v}': {e}"));
+                    self.issue(
+                        IssueKind::BadValue,
+                        el.span(),
+                        &epath,
+                        "values",
+                        format!("'{v}': {e}"),
+                    );
                 }
             }
             out.push(element);
@@ -259,7 +303,9 @@ impl Ctx<'_> {
         for el in raw {
             let r = el.get_ref();
             if let Some(c) = &r.continues
-                && !out.iter().any(|e| e.name == *c.get_ref() && e.name != *r.name.get_ref())
+                && !out
+                    .iter()
+                    .any(|e| e.name == *c.get_ref() && e.name != *r.name.get_ref())
             {
                 self.issue(
                     IssueKind::BadContinuation,
@@ -281,12 +327,20 @@ impl Ctx<'_> {
         let padding = match p.get_ref().parse::<Padding>() {
             Ok(pad) => pad,
             Err(e) => {
-                self.issue(IssueKind::UnknownPadding, p.span(), path, "padding", e.to_string());
+                self.issue(
+                    IssueKind::UnknownPadding,
+                    p.span(),
+                    path,
+                    "padding",
+                    e.to_string(),
+                );
                 return format.default_padding();
             }
         };
         let fits = match format {
-            Format::An | Format::Gbk | Format::B => matches!(padding, Padding::Byte(_) | Padding::None),
+            Format::An | Format::Gbk | Format::B => {
+                matches!(padding, Padding::Byte(_) | Padding::None)
+            }
             Format::Cn | Format::Date => matches!(padding, Padding::NibbleF | Padding::None),
             Format::N => padding == Padding::LeadingZero,
         };

@@ -150,11 +150,7 @@ impl ProfileError {
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset.min(text.len())).unwrap_or("");
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
 }
 
@@ -164,7 +160,8 @@ pub fn table_above(text: &str, line: usize) -> Option<String> {
         .take(line)
         .filter_map(|l| {
             let t = l.trim();
-            t.starts_with('[').then(|| t.trim_matches(|c| c == '[' || c == ']').trim().to_string())
+            t.starts_with('[')
+                .then(|| t.trim_matches(|c| c == '[' || c == ']').trim().to_string())
         })
         .last()
 }

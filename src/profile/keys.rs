@@ -93,7 +93,9 @@ pub enum KeyFileError {
         source_name: &'static str,
     },
     /// The factor source value is too short.
-    #[error("key '{key}': {source_name} has {len} bytes; at least 8 are needed for diversification")]
+    #[error(
+        "key '{key}': {source_name} has {len} bytes; at least 8 are needed for diversification"
+    )]
     ShortFactor {
         /// Key name.
         key: String,
@@ -157,13 +159,13 @@ pub struct KeyFile {
 
 impl fmt::Debug for KeyFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<String> = self
-            .keys
-            .keys()
-            .map(|(k, a)| format!("{k}/{a}"))
-            .collect();
+        let mut names: Vec<String> = self.keys.keys().map(|(k, a)| format!("{k}/{a}")).collect();
         names.sort();
-        write!(f, "KeyFile({}, keys: {names:?}, ******)", self.file.display())
+        write!(
+            f,
+            "KeyFile({}, keys: {names:?}, ******)",
+            self.file.display()
+        )
     }
 }
 
@@ -178,7 +180,11 @@ pub struct Factors {
 
 impl Factors {
     /// The 8-byte factor `source` gives, for key `key`.
-    pub fn factor(&self, source: FactorSource, key: &str) -> Result<[u8; FACTOR_LEN], KeyFileError> {
+    pub fn factor(
+        &self,
+        source: FactorSource,
+        key: &str,
+    ) -> Result<[u8; FACTOR_LEN], KeyFileError> {
         let (v, name) = match source {
             FactorSource::CardIdLast8 => (&self.card_id, "the card identification code"),
             FactorSource::AtrHistoricalLast8 => (&self.atr_historical, "the ATR historical bytes"),
@@ -187,11 +193,14 @@ impl Factors {
             key: key.to_string(),
             source_name: name,
         })?;
-        let start = v.len().checked_sub(FACTOR_LEN).ok_or(KeyFileError::ShortFactor {
-            key: key.to_string(),
-            source_name: name,
-            len: v.len(),
-        })?;
+        let start = v
+            .len()
+            .checked_sub(FACTOR_LEN)
+            .ok_or(KeyFileError::ShortFactor {
+                key: key.to_string(),
+                source_name: name,
+                len: v.len(),
+            })?;
         let mut f = [0u8; FACTOR_LEN];
         f.copy_from_slice(v.get(start..).unwrap_or(&[0; FACTOR_LEN]));
         Ok(f)
@@ -219,7 +228,8 @@ impl KeyFile {
                 column,
                 table: table_above(text, line),
                 message: if msg.contains('"') || msg.contains('\'') {
-                    "malformed entry (the parser's text is not shown because it could quote a key)".into()
+                    "malformed entry (the parser's text is not shown because it could quote a key)"
+                        .into()
                 } else {
                     msg.to_string()
                 },

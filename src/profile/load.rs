@@ -18,9 +18,7 @@ pub fn load(path: &Path) -> Result<Profile, ProfileError> {
 /// Parses and checks profile `text`; `file` names it in errors.
 pub fn parse(text: &str, file: &Path) -> Result<Profile, ProfileError> {
     let raw: RawProfile = toml::from_str(text).map_err(|source| {
-        let (line, column) = source
-            .span()
-            .map_or((0, 0), |s| line_col(text, s.start));
+        let (line, column) = source.span().map_or((0, 0), |s| line_col(text, s.start));
         ProfileError::Syntax {
             file: file.to_path_buf(),
             line,

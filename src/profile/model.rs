@@ -207,8 +207,14 @@ pub struct AccessRules {
 
 impl AccessRules {
     /// The operation names, in security-attribute order.
-    pub const OPERATIONS: [&'static str; 6] =
-        ["read", "update", "create", "delete", "activate", "deactivate"];
+    pub const OPERATIONS: [&'static str; 6] = [
+        "read",
+        "update",
+        "create",
+        "delete",
+        "activate",
+        "deactivate",
+    ];
 
     /// The conditions in security-attribute order.
     pub fn in_order(&self) -> [&Access; 6] {
@@ -285,7 +291,8 @@ pub enum FactorSource {
 
 impl FactorSource {
     /// Every source.
-    pub const ALL: [FactorSource; 2] = [FactorSource::CardIdLast8, FactorSource::AtrHistoricalLast8];
+    pub const ALL: [FactorSource; 2] =
+        [FactorSource::CardIdLast8, FactorSource::AtrHistoricalLast8];
     /// The profile spelling.
     pub fn as_str(self) -> &'static str {
         match self {
