@@ -124,7 +124,7 @@ pub enum ProfileError {
         message: String,
         /// The parser's error.
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
     /// Semantic problems (all of them).
     #[error("{} has {} problem(s):\n{}", file.display(), issues.len(), issues.iter().map(|i| format!("  {}:{i}", file.display())).collect::<Vec<_>>().join("\n"))]

@@ -25,7 +25,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Profile, ProfileError> {
             column,
             table: table_above(text, line),
             message: source.message().trim().to_string(),
-            source,
+            source: Box::new(source),
         }
     })?;
     let mut ctx = super::check::Ctx::new(text);
