@@ -389,10 +389,7 @@ pub fn add_years(date: &str, years: u32) -> Option<String> {
         return None;
     }
     let ny = y.checked_add(years)?;
-    let leap = |y: u32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if m == 2 && d == 29 && !leap(ny) {
-        d = 28;
-    }
+    d = d.min(crate::codec::rules::days_in_month(ny, m));
     Some(format!("{ny:04}{m:02}{d:02}"))
 }
 

@@ -333,7 +333,7 @@ impl<'t> Session<'t> {
             return Err(self.refused(&cmd, &doing, r.sw));
         }
         self.current_df = Some(name.to_vec());
-        let lcs = fcp_lcs(&r.data);
+        let lcs = crate::tlv::Fcp::parse(&r.data).ok().and_then(|f| f.lcs);
         Ok(DfState {
             sw: r.sw,
             fcp: r.data,
@@ -419,18 +419,4 @@ impl<'t> Session<'t> {
         sm.le = cmd.le;
         self.send_ok(&sm, doing)
     }
-}
-
-/// The life cycle status byte (tag 8A) of an FCP template (tag 62), if present.
-fn fcp_lcs(fcp: &[u8]) -> Option<u8> {
-    let tlv = iso7816_tlv::ber::Tlv::from_bytes(fcp).ok()?;
-    let iso7816_tlv::ber::Value::Constructed(items) = tlv.value() else {
-        return None;
-    };
-    items
-        .iter()
-        .find_map(|t| match (t.tag().to_bytes(), t.value()) {
-            ([0x8A], iso7816_tlv::ber::Value::Primitive(v)) => v.first().copied(),
-            _ => None,
-        })
 }

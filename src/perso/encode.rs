@@ -90,7 +90,7 @@ fn access(a: &PAccess) -> spec::Access {
     }
 }
 
-fn find_app<'p>(df: &'p Df) -> Option<&'p Df> {
+fn find_app(df: &Df) -> Option<&Df> {
     if df
         .efs
         .iter()
@@ -237,15 +237,15 @@ pub fn encode_record(
                 let (Some(pe), Some(v)) = (element(p, parent), record.get(parent)) else {
                     continue;
                 };
-                match split(pe, e, v) {
-                    Ok((_, rest)) => match e.encode(&rest) {
+                // A split error is reported with the parent.
+                if let Ok((_, rest)) = split(pe, e, v) {
+                    match e.encode(&rest) {
                         Ok(value) => out.push(Encoded {
                             el: el.clone(),
                             value,
                         }),
                         Err(fe) => problems.push(Problem::Field(fe)),
-                    },
-                    Err(_) => {} // reported with the parent
+                    }
                 }
                 continue;
             }

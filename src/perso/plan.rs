@@ -188,13 +188,13 @@ impl fmt::Display for Step {
     }
 }
 
-/// A SIMPLE-TLV record `tag len value` (values of the SSC files are under 255 bytes).
+/// A SIMPLE-TLV record `tag len value` ([`crate::tlv::SimpleTlv`]). Profile elements are
+/// checked to fit their record, so the encoding cannot fail; if it did, the bare value is
+/// returned and the card refuses it.
 pub fn tlv_record(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut r = Vec::with_capacity(value.len() + 2);
-    r.push(tag);
-    r.push(u8::try_from(value.len()).unwrap_or(u8::MAX));
-    r.extend_from_slice(value);
-    r
+    crate::tlv::SimpleTlv::new(tag, value.to_vec())
+        .to_bytes()
+        .unwrap_or_else(|_| value.to_vec())
 }
 
 /// A plan that cannot be built from the profile.

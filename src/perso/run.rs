@@ -115,7 +115,7 @@ pub enum PersoError {
         /// The card.
         card: String,
         /// The identity element.
-        el: ElementRef,
+        el: Box<ElementRef>,
         /// What the card holds (decoded).
         found: String,
         /// What the record has.
@@ -142,7 +142,7 @@ pub enum PersoError {
         /// The card.
         card: String,
         /// The element.
-        el: ElementRef,
+        el: Box<ElementRef>,
         /// Expected value bytes (hex).
         expected: String,
         /// What the card holds (hex, or `(no record)`).
@@ -221,16 +221,18 @@ pub fn read_element(s: &mut Session<'_>, el: &ElementRef) -> Result<Found, Sessi
         });
     }
     // SIMPLE-TLV: tag, length, value.
-    match r.data.as_slice() {
-        [tag, len, rest @ ..] if *tag == el.tag && usize::from(*len) <= rest.len() => Ok(
-            Found::Value(rest.get(..usize::from(*len)).unwrap_or(rest).to_vec()),
-        ),
-        _ => Err(SessionError::BadAnswer {
+    match crate::tlv::SimpleTlv::parse_record(&r.data) {
+        Ok(t) if t.tag == el.tag => Ok(Found::Value(t.value)),
+        Ok(t) => Err(SessionError::BadAnswer {
+            card: s.card_name(),
+            doing,
+            reason: format!("the record has tag {:02X}, expected {:02X}", t.tag, el.tag),
+        }),
+        Err(e) => Err(SessionError::BadAnswer {
             card: s.card_name(),
             doing,
             reason: format!(
-                "the record is not a TLV with tag {:02X}: {}",
-                el.tag,
+                "the record is not a SIMPLE-TLV element ({e}): {}",
                 compact(&r.data)
             ),
         }),
@@ -272,7 +274,7 @@ impl Runner<'_, '_> {
         if found != Found::Value(expected.to_vec()) {
             return Err(PersoError::Mismatch {
                 card: self.s.card_name(),
-                el: el.clone(),
+                el: Box::new(el.clone()),
                 expected: compact(expected),
                 actual: found.hex(),
                 written: self.written > 0,
@@ -397,7 +399,7 @@ pub fn run(
                         if !opts.force {
                             return Err(PersoError::OtherHolder {
                                 card: r.s.card_name(),
-                                el: el.clone(),
+                                el: Box::new(el.clone()),
                                 found: decode_identity(v),
                                 wanted: decode_identity(expected),
                             });
