@@ -1,7 +1,6 @@
 //! The one place that turns a command into a complete response: 61xx GET RESPONSE,
-//! 6Cxx re-send with the right Le, and the trace of every APDU on the wire.
-//!
-//! Owner: the Core issue (this file holds the agreed signature).
+//! 6Cxx re-send with the right Le. Tracing happens below, in the transport wrapper
+//! [`crate::trace::Traced`], so the extra APDUs sent here are traced too.
 
 use crate::apdu::{Command, Response};
 use crate::transport::{Transport, TransportError};
@@ -24,16 +23,234 @@ impl Default for ExchangeOptions {
     }
 }
 
+/// At most this many GET RESPONSE rounds for one command (a card that keeps answering 61xx
+/// forever is broken; 256 rounds of 256 bytes is more than any response APDU can be).
+const MAX_GET_RESPONSE: usize = 256;
+
+fn send(t: &mut dyn Transport, cmd: &Command) -> Result<Response, TransportError> {
+    let bytes = cmd.to_bytes().map_err(|e| {
+        TransportError::Other(format!(
+            "cannot encode command {cmd:?} for '{}': {e}",
+            t.name()
+        ))
+    })?;
+    let raw = t.transmit(&bytes)?;
+    Ok(Response::from_bytes(&raw)?)
+}
+
 /// Sends `cmd` and returns the complete response.
+///
+/// With `opts.auto`:
+/// - `6Cxx` (wrong Le): the same command is sent again once with Le = xx (`00` = 256);
+/// - `61xx` (more data): GET RESPONSE (`CLA C0 00 00 xx`, CLA from the options) is sent until
+///   the card stops answering 61xx; the data of every part is concatenated and the status word
+///   is the last one. A 6Cxx answer to GET RESPONSE is honoured the same way.
+///
+/// Without it the raw response comes back as is. A response shorter than 2 bytes is
+/// [`TransportError::ShortResponse`] either way.
 pub fn exchange(
     t: &mut dyn Transport,
     cmd: &Command,
     opts: &ExchangeOptions,
 ) -> Result<Response, TransportError> {
-    let _ = opts;
-    let bytes = cmd
-        .to_bytes()
-        .map_err(|e| TransportError::Other(e.to_string()))?;
-    let raw = t.transmit(&bytes)?;
-    Ok(Response::from_bytes(&raw)?)
+    let mut resp = send(t, cmd)?;
+    if !opts.auto {
+        return Ok(resp);
+    }
+    if let Some(le) = resp.sw.correct_le() {
+        let again = cmd.clone().with_le(le);
+        resp = send(t, &again)?;
+    }
+    let mut data = std::mem::take(&mut resp.data);
+    let mut sw = resp.sw;
+    let mut rounds = 0;
+    while let Some(avail) = sw.bytes_available() {
+        rounds += 1;
+        if rounds > MAX_GET_RESPONSE {
+            return Err(TransportError::Other(format!(
+                "the card in '{}' kept answering 61xx after {MAX_GET_RESPONSE} GET RESPONSE commands \
+                 ({} bytes so far): the card or reader is faulty",
+                t.name(),
+                data.len()
+            )));
+        }
+        let mut get = Command::new(opts.get_response_cla, 0xC0, 0x00, 0x00).with_le(avail);
+        let mut part = send(t, &get)?;
+        if let Some(le) = part.sw.correct_le() {
+            get = get.with_le(le);
+            part = send(t, &get)?;
+        }
+        data.extend_from_slice(&part.data);
+        sw = part.sw;
+    }
+    Ok(Response::new(data, sw))
+}
+
+/// Like [`exchange`] with the default options (automatic GET RESPONSE, CLA `00`).
+pub fn exchange_auto(t: &mut dyn Transport, cmd: &Command) -> Result<Response, TransportError> {
+    exchange(t, cmd, &ExchangeOptions::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apdu::{Sw, parse_hex};
+    use crate::transport::ResetKind;
+    use std::collections::VecDeque;
+
+    /// A card that expects exact commands and gives scripted answers.
+    struct Scripted {
+        steps: VecDeque<(Vec<u8>, Vec<u8>)>,
+    }
+
+    impl Scripted {
+        fn new(steps: &[(&str, &str)]) -> Self {
+            Scripted {
+                steps: steps
+                    .iter()
+                    .map(|(c, r)| (parse_hex(c).unwrap(), parse_hex(r).unwrap()))
+                    .collect(),
+            }
+        }
+    }
+
+    impl Transport for Scripted {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            let (want, answer) = self
+                .steps
+                .pop_front()
+                .ok_or_else(|| TransportError::Other("script exhausted".into()))?;
+            assert_eq!(apdu, want.as_slice(), "unexpected command");
+            Ok(answer)
+        }
+        fn atr(&self) -> Vec<u8> {
+            vec![0x3B, 0x00]
+        }
+        fn name(&self) -> String {
+            "scripted".into()
+        }
+        fn reset(&mut self, _: ResetKind) -> Result<Vec<u8>, TransportError> {
+            Ok(self.atr())
+        }
+    }
+
+    fn run(steps: &[(&str, &str)], cmd: &str, opts: ExchangeOptions) -> Response {
+        let mut t = Scripted::new(steps);
+        let r = exchange(&mut t, &Command::from_hex(cmd).unwrap(), &opts).unwrap();
+        assert!(t.steps.is_empty(), "script not fully used: {:?}", t.steps);
+        r
+    }
+
+    #[test]
+    fn get_response_loops_and_concatenates() {
+        let r = run(
+            &[
+                ("00A4040002A000", "6104"),
+                ("00C0000004", "01020304 6102"),
+                ("00C0000002", "0506 9000"),
+            ],
+            "00A4040002A000",
+            ExchangeOptions::default(),
+        );
+        assert_eq!(r.data, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(r.sw, Sw::OK);
+    }
+
+    #[test]
+    fn get_response_cla_is_configurable_and_6100_means_256() {
+        let data = "AB".repeat(256);
+        let r = run(
+            &[
+                ("80CA000000", "6100"),
+                ("80C0000000", &format!("{data}9000")),
+            ],
+            "80CA000000",
+            ExchangeOptions {
+                auto: true,
+                get_response_cla: 0x80,
+            },
+        );
+        assert_eq!(r.data.len(), 256);
+    }
+
+    #[test]
+    fn wrong_le_is_resent_with_sw2() {
+        let r = run(
+            &[
+                ("00B0000000", "6C08"),
+                ("00B0000008", "0102030405060708 9000"),
+            ],
+            "00B0000000",
+            ExchangeOptions::default(),
+        );
+        assert_eq!((r.data.len(), r.sw), (8, Sw::OK));
+        // 6Cxx then 61xx.
+        let r = run(
+            &[
+                ("00B2010400", "6C05"),
+                ("00B2010405", "6102"),
+                ("00C0000002", "AABB 9000"),
+            ],
+            "00B2010400",
+            ExchangeOptions::default(),
+        );
+        assert_eq!(r.data, vec![0xAA, 0xBB]);
+    }
+
+    #[test]
+    fn raw_mode_returns_the_first_answer() {
+        let r = run(
+            &[("00A4040002A000", "6104")],
+            "00A4040002A000",
+            ExchangeOptions {
+                auto: false,
+                get_response_cla: 0,
+            },
+        );
+        assert_eq!(r.sw, Sw(0x6104));
+        assert!(r.data.is_empty());
+    }
+
+    #[test]
+    fn errors_are_kept() {
+        let r = run(
+            &[("00A4000C023F01", "6A82")],
+            "00A4000C023F01",
+            ExchangeOptions::default(),
+        );
+        assert_eq!(r.sw, Sw::FILE_NOT_FOUND);
+    }
+
+    #[test]
+    fn short_response_is_an_error() {
+        let mut t = Scripted::new(&[("00A4000C023F00", "")]);
+        let err = exchange_auto(&mut t, &Command::from_hex("00A4000C023F00").unwrap());
+        assert!(matches!(
+            err,
+            Err(TransportError::ShortResponse(crate::apdu::ResponseError {
+                len: 0
+            }))
+        ));
+    }
+
+    #[test]
+    fn endless_61xx_is_an_error_not_a_hang() {
+        struct Endless;
+        impl Transport for Endless {
+            fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+                Ok(vec![0x61, 0x01])
+            }
+            fn atr(&self) -> Vec<u8> {
+                Vec::new()
+            }
+            fn name(&self) -> String {
+                "endless".into()
+            }
+            fn reset(&mut self, _: ResetKind) -> Result<Vec<u8>, TransportError> {
+                Ok(Vec::new())
+            }
+        }
+        let err = exchange_auto(&mut Endless, &Command::new(0, 0xB0, 0, 0).with_le(1));
+        assert!(err.unwrap_err().to_string().contains("kept answering 61xx"));
+    }
 }

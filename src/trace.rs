@@ -1,1 +1,287 @@
-//! (to be written: see the issue that owns `trace`)
+//! The one choke point that shows APDUs: every command and response on the wire, with its
+//! duration and status word meaning, secrets masked.
+//!
+//! [`Traced`] wraps any [`Transport`]; the CLI applies it when `--trace` is on, so every command
+//! and workflow (including the GET RESPONSE and 6Cxx re-sends of `exchange`) is traced the same
+//! way. Lines go to `tracing` (target `sscard::trace`, level INFO).
+//!
+//! Masked (the data field only; header, Lc and Le stay visible):
+//! - VERIFY `20`, CHANGE REFERENCE DATA `24`, RESET RETRY COUNTER `2C`: PINs;
+//! - EXTERNAL/MUTUAL AUTHENTICATE `82`, INTERNAL AUTHENTICATE `88`: cryptograms, in the
+//!   command and in the response (and in the GET RESPONSE that fetches it);
+//! - WRITE KEY `80 D4` (docs/cos.md): the key or PIN value after usage, algorithm, max tries.
+//!
+//! Example: `> 00 20 00 00 04 ******`.
+
+use crate::apdu::{Command, Sw, spaced};
+use crate::transport::{ResetKind, Transport, TransportError};
+use std::time::{Duration, Instant};
+
+/// What replaces secret bytes.
+pub const MASK: &str = "******";
+
+/// Which part of a command's data is secret.
+fn secret_from(cla: u8, ins: u8) -> Option<usize> {
+    match ins {
+        0x20 | 0x24 | 0x2C | 0x82 | 0x88 => Some(0),
+        // WRITE KEY: usage, algorithm and max tries are not secret; the value is.
+        0xD4 if cla & 0x80 != 0 => Some(3),
+        _ => None,
+    }
+}
+
+/// True when the response data of this command is an authentication cryptogram.
+fn secret_response(ins: u8) -> bool {
+    matches!(ins, 0x82 | 0x88)
+}
+
+/// The command as spaced hex, with secret data replaced by [`MASK`].
+pub fn mask_command(apdu: &[u8]) -> String {
+    let (cla, ins) = match apdu {
+        [cla, ins, ..] => (*cla, *ins),
+        _ => return spaced(apdu),
+    };
+    let Some(keep) = secret_from(cla, ins) else {
+        return spaced(apdu);
+    };
+    let Ok(cmd) = Command::parse(apdu) else {
+        // Malformed: show the header only.
+        let head = apdu.get(..4).unwrap_or(apdu);
+        return format!("{} {MASK}", spaced(head));
+    };
+    if cmd.data.is_empty() {
+        return spaced(apdu);
+    }
+    let ext = cmd.is_extended();
+    let lc_len = if ext { 3 } else { 1 };
+    let prefix_len = 4 + lc_len + keep.min(cmd.data.len());
+    let le_len = match cmd.le {
+        None => 0,
+        Some(_) if ext => 2,
+        Some(_) => 1,
+    };
+    let prefix = apdu.get(..prefix_len).unwrap_or(apdu);
+    let le = apdu.get(apdu.len().saturating_sub(le_len)..).unwrap_or(&[]);
+    let mut s = format!("{} {MASK}", spaced(prefix));
+    if !le.is_empty() {
+        s.push(' ');
+        s.push_str(&spaced(le));
+    }
+    s
+}
+
+/// The response as `data : SW (meaning)`, with the data masked when `secret`.
+pub fn format_response(raw: &[u8], secret: bool) -> String {
+    if raw.len() < 2 {
+        return format!("{} (short response: {} byte(s))", spaced(raw), raw.len());
+    }
+    let (data, sw) = raw.split_at(raw.len() - 2);
+    let sw = match sw {
+        [a, b] => Sw::from_bytes(*a, *b),
+        _ => return spaced(raw),
+    };
+    if data.is_empty() {
+        sw.to_string()
+    } else if secret {
+        format!("{MASK} ({} bytes) : {sw}", data.len())
+    } else {
+        format!("{} : {sw}", spaced(data))
+    }
+}
+
+fn millis(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// A transport that traces every APDU through `tracing`. See the module documentation.
+pub struct Traced<T: Transport> {
+    inner: T,
+    /// The last response was a secret one with more to fetch by GET RESPONSE.
+    secret_pending: bool,
+}
+
+impl<T: Transport> Traced<T> {
+    /// Wraps `inner`.
+    pub fn new(inner: T) -> Self {
+        Traced {
+            inner,
+            secret_pending: false,
+        }
+    }
+
+    /// The wrapped transport.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+impl<T: Transport> Transport for Traced<T> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let ins = apdu.get(1).copied().unwrap_or(0);
+        let get_response = ins == 0xC0;
+        let secret = secret_response(ins) || (get_response && self.secret_pending);
+        tracing::info!(target: "sscard::trace", "> {}", mask_command(apdu));
+        let start = Instant::now();
+        let res = self.inner.transmit(apdu);
+        let took = millis(start.elapsed());
+        match &res {
+            Ok(raw) => {
+                tracing::info!(
+                    target: "sscard::trace",
+                    "< {} [{took}]",
+                    format_response(raw, secret)
+                );
+                // More of a secret response may follow with GET RESPONSE.
+                self.secret_pending =
+                    secret && raw.len() >= 2 && raw.iter().rev().nth(1) == Some(&0x61);
+            }
+            Err(e) => {
+                tracing::info!(target: "sscard::trace", "< error after {took}: {e}");
+                self.secret_pending = false;
+            }
+        }
+        res
+    }
+
+    fn atr(&self) -> Vec<u8> {
+        self.inner.atr()
+    }
+
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
+        let start = Instant::now();
+        let res = self.inner.reset(kind);
+        let took = millis(start.elapsed());
+        match &res {
+            Ok(atr) => {
+                tracing::info!(target: "sscard::trace", "= {kind:?} reset, ATR {} [{took}]", spaced(atr))
+            }
+            Err(e) => tracing::info!(target: "sscard::trace", "= {kind:?} reset failed: {e}"),
+        }
+        self.secret_pending = false;
+        res
+    }
+
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        tracing::info!(target: "sscard::trace", "= begin transaction");
+        self.inner.begin_transaction()
+    }
+
+    fn end_transaction(&mut self) -> Result<(), TransportError> {
+        tracing::info!(target: "sscard::trace", "= end transaction");
+        self.inner.end_transaction()
+    }
+
+    fn close(&mut self) -> Result<(), TransportError> {
+        self.inner.close()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apdu::parse_hex;
+
+    fn m(hex: &str) -> String {
+        mask_command(&parse_hex(hex).unwrap())
+    }
+
+    #[test]
+    fn pins_are_masked() {
+        assert_eq!(m("0020000003123456"), "00 20 00 00 03 ******");
+        assert_eq!(m("0020000004 31323334"), "00 20 00 00 04 ******");
+        assert_eq!(m("002400000612345665432100"), "00 24 00 00 06 ****** 00");
+        assert_eq!(m("002C000006123456654321"), "00 2C 00 00 06 ******");
+        // Secure-messaging CLA still masks.
+        assert_eq!(m("0C20000003AABBCC"), "0C 20 00 00 03 ******");
+        // VERIFY without data (ask tries left) shows as is.
+        assert_eq!(m("00200000"), "00 20 00 00");
+    }
+
+    #[test]
+    fn cryptograms_are_masked() {
+        assert_eq!(
+            m("0082000010 00112233445566778899AABBCCDDEEFF"),
+            "00 82 00 00 10 ******"
+        );
+        assert_eq!(
+            m("0088000008 0102030405060708 00"),
+            "00 88 00 00 08 ****** 00"
+        );
+        assert_eq!(
+            format_response(&parse_hex("0102030405060708 9000").unwrap(), true),
+            "****** (8 bytes) : 9000 (success)"
+        );
+    }
+
+    #[test]
+    fn write_key_value_is_masked() {
+        // usage 10 (PIN), algorithm 00, max tries 05, PIN 123456.
+        assert_eq!(
+            m("80D4000106 100005 123456"),
+            "80 D4 00 01 06 10 00 05 ******"
+        );
+        // A 16-byte key.
+        let s = m("80D4000113 010003 000102030405060708090A0B0C0D0E0F");
+        assert_eq!(s, "80 D4 00 01 13 01 00 03 ******");
+        // Extended length keeps the 3-byte Lc.
+        let mut big = "80D4000100010A010003".to_string();
+        big.push_str(&"AB".repeat(263));
+        let s = m(&big);
+        assert_eq!(s, "80 D4 00 01 00 01 0A 01 00 03 ******");
+        assert!(!s.contains("AB"));
+    }
+
+    #[test]
+    fn malformed_secret_commands_show_header_only() {
+        assert_eq!(m("0020000005 1234"), "00 20 00 00 ******");
+    }
+
+    #[test]
+    fn other_commands_are_shown() {
+        assert_eq!(m("00A4000C023F00"), "00 A4 00 0C 02 3F 00");
+        assert_eq!(
+            format_response(&parse_hex("6F00 9000").unwrap(), false),
+            "6F 00 : 9000 (success)"
+        );
+        assert_eq!(
+            format_response(&[0x6A, 0x82], false),
+            "6A82 (file or application not found)"
+        );
+        assert!(format_response(&[], false).contains("short response"));
+    }
+
+    struct Echo;
+    impl Transport for Echo {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            Ok(match apdu.get(1) {
+                Some(0x88) => vec![1, 2, 3, 4, 0x61, 0x04],
+                _ => vec![9, 9, 9, 9, 0x90, 0x00],
+            })
+        }
+        fn atr(&self) -> Vec<u8> {
+            vec![0x3B, 0]
+        }
+        fn name(&self) -> String {
+            "echo".into()
+        }
+        fn reset(&mut self, _: ResetKind) -> Result<Vec<u8>, TransportError> {
+            Ok(self.atr())
+        }
+    }
+
+    #[test]
+    fn get_response_after_a_cryptogram_stays_secret() {
+        let mut t = Traced::new(Echo);
+        t.transmit(&parse_hex("0088000008 0102030405060708 00").unwrap())
+            .unwrap();
+        assert!(t.secret_pending);
+        t.transmit(&parse_hex("00C0000004").unwrap()).unwrap();
+        assert!(!t.secret_pending);
+        t.transmit(&parse_hex("00B0000004").unwrap()).unwrap();
+        assert!(!t.secret_pending);
+    }
+}

@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use sscard::transport::Transport;
+use sscard::transport::pcsc::{ConnectOptions, ProtocolChoice};
 
 /// Options every command takes.
 #[derive(clap::Args, Debug, Clone)]
@@ -16,11 +17,39 @@ pub struct Globals {
     /// More log output (repeat for more).
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// PC/SC transmission protocol: any, T0 or T1.
+    #[arg(long, global = true, default_value = "any", value_name = "PROTO")]
+    pub protocol: ProtocolChoice,
 }
 
 /// Sets up the log subscriber (stderr).
+///
+/// Default: warnings only. `--trace`: the APDU trace (`sscard::trace`) at INFO, printed as
+/// bare lines. `-v`: INFO for everything, `-vv`: DEBUG, `-vvv`: TRACE, with levels and
+/// targets. `RUST_LOG` overrides the filter.
 pub fn init_logging(g: &Globals) {
-    let _ = g;
+    use tracing_subscriber::EnvFilter;
+    let base = match g.verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let directive = if g.trace {
+        format!("{base},sscard::trace=info")
+    } else {
+        format!("{base},sscard::trace=off")
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directive));
+    let plain = g.verbose == 0;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .without_time()
+        .with_level(!plain)
+        .with_target(!plain)
+        .try_init();
 }
 
 /// Opens the card chosen by `--reader`: `sim:PATH` is the in-process virtual card, anything
@@ -30,13 +59,30 @@ pub fn open_card(g: &Globals) -> Result<Box<dyn Transport>> {
 }
 
 /// Like `open_card`, with exclusive access for PC/SC (personalization, conformance).
+///
+/// With `--trace` the link is wrapped in [`sscard::trace::Traced`], the one place APDUs are
+/// shown (secrets masked), so every command and workflow is traced the same way.
 pub fn open_card_with(g: &Globals, exclusive: bool) -> Result<Box<dyn Transport>> {
-    if let Some(path) = g.reader.as_deref().and_then(|r| r.strip_prefix("sim:")) {
-        return Ok(sscard::sim::transport::open(std::path::Path::new(path))?);
+    let card: Box<dyn Transport> =
+        if let Some(path) = g.reader.as_deref().and_then(|r| r.strip_prefix("sim:")) {
+            sscard::sim::transport::open(std::path::Path::new(path))?
+        } else {
+            let opts = ConnectOptions {
+                reader: g.reader.clone(),
+                exclusive,
+                protocol: g.protocol,
+            };
+            sscard::transport::pcsc::connect(&opts)?
+        };
+    if g.trace {
+        tracing::info!(
+            target: "sscard::trace",
+            "= {} ATR {}",
+            card.name(),
+            sscard::apdu::spaced(&card.atr())
+        );
+        Ok(Box::new(sscard::trace::Traced::new(card)))
+    } else {
+        Ok(card)
     }
-    let opts = sscard::transport::pcsc::ConnectOptions {
-        reader: g.reader.clone(),
-        exclusive,
-    };
-    Ok(sscard::transport::pcsc::connect(&opts)?)
 }

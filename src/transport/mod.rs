@@ -3,6 +3,7 @@
 //! Above this line nobody knows which one they talk to.
 
 pub mod pcsc;
+pub mod select;
 
 use thiserror::Error;
 
