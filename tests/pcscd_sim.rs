@@ -72,12 +72,22 @@ fn parse_opensc(out: &str) -> Vec<Answer> {
     answers
 }
 
-/// Upper-case hex without separators.
-fn compact(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_hexdigit())
-        .collect::<String>()
-        .to_uppercase()
+/// Parses `sscard send` output: one `< [DATA : ]SW (meaning)` line per APDU.
+fn parse_sscard(out: &str) -> Vec<Answer> {
+    out.lines()
+        .filter_map(|l| l.strip_prefix("< "))
+        .map(|l| {
+            let (data, rest) = l.rsplit_once(" : ").unwrap_or(("", l));
+            Answer {
+                data: data.split_whitespace().collect::<String>().to_uppercase(),
+                sw: rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_uppercase(),
+            }
+        })
+        .collect()
 }
 
 fn start_sim(pcscd: &PrivatePcscd, port: u16, image: &Path) -> common::ChildGuard {
@@ -133,12 +143,10 @@ fn sscard_send_and_opensc_tool_get_the_same_answers() {
     // card powered), each answer compared with opensc-tool's.
     for (apdu, want) in APDUS.iter().zip(&theirs) {
         let out = pcscd.run(&["--reader", SLOT0, "send", apdu]);
-        let text = compact(&common::stdout(&out));
-        assert!(
-            text.contains(&want.sw) && text.contains(&want.data),
-            "sscard send {apdu}: expected data '{}' and SW {} as opensc-tool got; {}",
-            want.data,
-            want.sw,
+        assert_eq!(
+            parse_sscard(&common::stdout(&out)),
+            vec![want.clone()],
+            "sscard send {apdu} must answer as opensc-tool did; {}",
             describe(&out)
         );
     }
@@ -187,15 +195,32 @@ fn the_image_outlives_the_bridge() {
         "00A4020C02EF01",
         "00B0000005",
     ]);
-    assert!(
-        compact(&common::stdout(&out)).contains("01020304059000"),
+    assert_eq!(
+        parse_sscard(&common::stdout(&out)).last(),
+        Some(&Answer {
+            data: "0102030405".into(),
+            sw: "9000".into()
+        }),
         "{}",
         describe(&out)
     );
 }
 
 #[test]
-fn opensc_dump_parser() {
+fn output_parsers() {
+    assert_eq!(
+        parse_sscard("> 00 B0 00 00 02\n< 01 02 : 9000 (success)\n> 00 A4\n< 6A86 (wrong P1-P2)\n"),
+        vec![
+            Answer {
+                data: "0102".into(),
+                sw: "9000".into()
+            },
+            Answer {
+                data: String::new(),
+                sw: "6A86".into()
+            }
+        ]
+    );
     let out = "Using reader with a card: Virtual PCD 00 01\nSending: 00 B0 00 00 05 \n\
                Received (SW1=0x90, SW2=0x00):\n01 02 03 04 05 .....\nSending: 00 A4 \n\
                Received (SW1=0x6A, SW2=0x86)\n";
