@@ -6,6 +6,7 @@
 mod common;
 
 use common::{PrivatePcscd, describe, start_vicc, stderr, stdout};
+use std::process::Stdio;
 
 const VICC_ATR: &str = "3B 95 13 81 01 80 73 FF 01 00 0B";
 
@@ -57,11 +58,166 @@ fn send_select_create_read_and_traced_verify() {
     let pcscd = PrivatePcscd::start();
     let _vicc = start_vicc(pcscd.port());
     pcscd.wait_card();
+    // Hex tolerant of colons and lower case; reader chosen by a unique part of its name.
     let out = pcscd.run(&["--reader", "00 00", "send", "00a4000c:02:3f00"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(
         stdout(&out),
         "> 00 A4 00 0C 02 3F 00\n< 9000 (success)\n",
+        "{}",
+        describe(&out)
+    );
+
+    // CREATE FILE (transparent EF 0001, 16 bytes), SELECT, UPDATE BINARY, READ BINARY, in one
+    // transaction after a warm reset. vicc needs the trailing Le on UPDATE BINARY.
+    let out = pcscd.run(&[
+        "send",
+        "--reset",
+        "warm",
+        "--transaction",
+        "--expect-ok",
+        "00A4000C023F00",
+        "00E000000D 62 0B 80 02 00 10 82 01 01 83 02 00 01",
+        "00A4000C020001",
+        "00B0000004",
+    ]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(&format!("= Warm reset, ATR {VICC_ATR}\n")),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("> 00 B0 00 00 04\n< 00 00 00 00 : 9000 (success)\n"),
+        "{text}"
+    );
+    // A fresh connection (the previous one reset the card on disconnect): the file persists
+    // on vicc until it stops; write it, then read it back whole.
+    let out = pcscd.run(&[
+        "--trace",
+        "send",
+        "00A4000C020001",
+        "00D6000004 CAFE0102 00",
+        "00B0000004",
+        "0020000004 31323334",
+        "0020000004 39383736",
+    ]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("> 00 B0 00 00 04\n< CA FE 01 02 : 9000 (success)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("> 00 20 00 00 04 ******\n< 9000 (success)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("> 00 20 00 00 04 ******\n< 6300 (verification failed)\n"),
+        "{text}"
+    );
+    let trace = stderr(&out);
+    assert!(
+        trace.contains(&format!("= Virtual PCD 00 00 ATR {VICC_ATR}")),
+        "{trace}"
+    );
+    assert!(trace.contains("> 00 20 00 00 04 ******"), "{trace}");
+    assert!(trace.contains("< 6300 (verification failed) ["), "{trace}");
+    assert!(trace.contains(" ms]"), "{trace}");
+    assert!(
+        trace.contains("< CA FE 01 02 : 9000 (success) ["),
+        "{trace}"
+    );
+    // No PIN digit anywhere, in any encoding.
+    for secret in [
+        "31 32 33 34",
+        "31323334",
+        "1234",
+        "39 38 37 36",
+        "39383736",
+        "9876",
+    ] {
+        assert!(!text.contains(secret), "stdout shows {secret}: {text}");
+        assert!(!trace.contains(secret), "trace shows {secret}: {trace}");
+    }
+
+    // --expect-ok stops at the first status word other than 9000.
+    let out = pcscd.run(&["send", "--expect-ok", "00A4000C02BEEF", "00A4000C023F00"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("APDU 1 of 2 ended with 6A82 (file or application not found)"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!stdout(&out).contains("3F 00"), "{}", describe(&out));
+}
+
+#[test]
+fn wait_for_insertion_and_removal_and_a_dying_card() {
+    let pcscd = PrivatePcscd::start();
+    // Nothing in slot 1: a short wait times out with exit 1.
+    let out = pcscd.run(&["--reader", "1", "wait", "--timeout", "0.3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("timed out after 0.3 s waiting for a card in 'Virtual PCD 00 01'"),
+        "{}",
+        describe(&out)
+    );
+    // No card anywhere and no reader chosen.
+    let out = pcscd.run(&["send", "00A4000C023F00"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("no card in any reader"),
+        "{}",
+        describe(&out)
+    );
+
+    // Waiting for insertion returns when vicc connects.
+    let waiter = match pcscd
+        .sscard()
+        .args(["--reader", "0", "wait", "--timeout", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => panic!("cannot run sscard wait: {e}"),
+    };
+    let mut vicc = start_vicc(pcscd.port());
+    let out = waiter.wait_with_output().expect("sscard wait output");
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        stdout(&out).contains(&format!(
+            "card present in 0: \"Virtual PCD 00 00\" (ATR {VICC_ATR})"
+        )),
+        "{}",
+        describe(&out)
+    );
+
+    // vicc crashes on SELECT with FCI (P2=00): pcscd then hands us 0 bytes.
+    let out = pcscd.run(&["send", "00A40000023F00"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("APDU 1 of 1 on 'Virtual PCD 00 00': the card answered 0 byte(s); a response needs at least the 2 status bytes"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+
+    // The card is gone now: waiting for removal returns at once.
+    vicc.kill();
+    let out = pcscd.run(&[
+        "--reader",
+        "Virtual PCD 00 00",
+        "wait",
+        "--removal",
+        "--timeout",
+        "10",
+    ]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        stdout(&out).contains("no card in 0: \"Virtual PCD 00 00\""),
         "{}",
         describe(&out)
     );

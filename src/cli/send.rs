@@ -9,14 +9,18 @@
 //! ```
 //! Secrets (VERIFY PINs, cryptograms, WRITE KEY values) are masked in the `>` lines, as in the
 //! trace. Exit code 0 when every APDU got a response, whatever its status word; with
-//! `--expect-ok`, the first status word other than 9000 stops and exits 1.
+//! `--expect-ok`, the first status word other than 9000 stops and exits 1. A link failure
+//! (no card, card removed, a response shorter than 2 bytes) exits 1 with a one-line reason.
+//! `--raw` turns off GET RESPONSE on 61xx and the re-send on 6Cxx; `--reset warm|cold`,
+//! `--transaction` and `--exclusive` control the PC/SC session.
 
 use super::Globals;
-use super::common::open_card;
+use super::common::open_card_with;
 use anyhow::Context;
 use sscard::apdu::{Command, spaced};
 use sscard::exchange::{ExchangeOptions, exchange};
 use sscard::trace::mask_command;
+use sscard::transport::{ResetKind, Transport};
 use std::process::ExitCode;
 
 /// Arguments of `sscard send`.
@@ -34,6 +38,24 @@ pub struct Args {
     /// Stop at the first status word other than 9000 and exit 1.
     #[arg(long)]
     pub expect_ok: bool,
+    /// Reset the card first (warm: RST only; cold: power cycle) and print the new ATR.
+    #[arg(long, value_name = "KIND")]
+    pub reset: Option<Reset>,
+    /// Send all APDUs inside one PC/SC transaction (no other program interleaves).
+    #[arg(long)]
+    pub transaction: bool,
+    /// Connect in exclusive mode (other programs get a sharing violation meanwhile).
+    #[arg(long)]
+    pub exclusive: bool,
+}
+
+/// How `--reset` resets the card.
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+pub enum Reset {
+    /// Warm reset (RST toggled, power kept).
+    Warm,
+    /// Cold reset (power removed and applied again).
+    Cold,
 }
 
 fn parse_cla(s: &str) -> Result<u8, String> {
@@ -54,24 +76,54 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         auto: !args.raw,
         get_response_cla: args.get_response_cla,
     };
-    let mut card = open_card(g)?;
+    let mut card = open_card_with(g, args.exclusive)?;
     let name = card.name();
+    if let Some(kind) = args.reset {
+        let kind = match kind {
+            Reset::Warm => ResetKind::Warm,
+            Reset::Cold => ResetKind::Cold,
+        };
+        let atr = card.reset(kind)?;
+        println!("= {kind:?} reset, ATR {}", spaced(&atr));
+    }
+    if args.transaction {
+        card.begin_transaction()?;
+    }
+    let result = send_all(card.as_mut(), &cmds, &opts, args.expect_ok, &name);
+    // The APDU error matters most; end and close the card anyway.
+    let ended = if args.transaction {
+        card.end_transaction()
+    } else {
+        Ok(())
+    };
+    let closed = card.close();
+    result?;
+    ended?;
+    closed?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn send_all(
+    card: &mut dyn Transport,
+    cmds: &[Command],
+    opts: &ExchangeOptions,
+    expect_ok: bool,
+    name: &str,
+) -> anyhow::Result<()> {
     let n = cmds.len();
     for (i, cmd) in cmds.iter().enumerate() {
         let bytes = cmd.to_bytes()?;
         println!("> {}", mask_command(&bytes));
-        let resp = exchange(card.as_mut(), cmd, &opts)
+        let resp = exchange(card, cmd, opts)
             .with_context(|| format!("APDU {} of {n} on '{name}'", i + 1))?;
         if resp.data.is_empty() {
             println!("< {}", resp.sw);
         } else {
             println!("< {} : {}", spaced(&resp.data), resp.sw);
         }
-        if args.expect_ok && !resp.is_ok() {
-            card.close()?;
+        if expect_ok && !resp.is_ok() {
             anyhow::bail!("APDU {} of {n} ended with {} (--expect-ok)", i + 1, resp.sw);
         }
     }
-    card.close()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -49,6 +49,12 @@ pub enum TransportError {
         /// Reader name.
         reader: String,
     },
+    /// No reader was chosen and none of the readers holds a card.
+    #[error("no card in any reader ({readers}): insert a card, or choose a reader with --reader")]
+    NoCardInAnyReader {
+        /// The readers there are, numbered.
+        readers: String,
+    },
     /// The card was removed (or lost power) during a command.
     #[error(
         "the card in '{reader}' was removed or lost power during a command: put it back and run the same command again"

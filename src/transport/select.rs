@@ -61,8 +61,8 @@ pub fn choose<'a>(
         let with_card: Vec<&ReaderInfo> = readers.iter().filter(|r| r.card_present).collect();
         return match with_card.as_slice() {
             [one] => Ok(one),
-            [] => Err(TransportError::NoCard {
-                reader: format!("any of the readers ({})", describe(readers)),
+            [] => Err(TransportError::NoCardInAnyReader {
+                readers: describe(readers),
             }),
             many => Err(TransportError::AmbiguousReader {
                 wanted: "(no --reader given)".to_string(),
@@ -165,7 +165,7 @@ mod tests {
         let none = vec![r(0, "A", false), r(1, "B", false)];
         assert!(matches!(
             choose(&none, None),
-            Err(TransportError::NoCard { .. })
+            Err(TransportError::NoCardInAnyReader { .. })
         ));
         let both = vec![r(0, "A", true), r(1, "B", true)];
         assert!(matches!(
