@@ -106,9 +106,7 @@ fn opensc(pcscd: &PrivatePcscd, reader_index: &str, apdus: &[&str]) -> std::proc
     }
     match cmd.output() {
         Ok(o) => o,
-        Err(e) => panic!(
-            "cannot run opensc-tool ({e}): install it with apt-get install -y opensc"
-        ),
+        Err(e) => panic!("cannot run opensc-tool ({e}): install it with apt-get install -y opensc"),
     }
 }
 
@@ -125,7 +123,11 @@ fn sscard_send_and_opensc_tool_get_the_same_answers() {
     pcscd.wait_card_in(SLOT1);
 
     let theirs = opensc(&pcscd, "1", &APDUS);
-    assert!(theirs.status.success(), "opensc-tool: {}", describe(&theirs));
+    assert!(
+        theirs.status.success(),
+        "opensc-tool: {}",
+        describe(&theirs)
+    );
     let theirs = parse_opensc(&common::stdout(&theirs));
     assert_eq!(theirs.len(), APDUS.len(), "one answer per APDU: {theirs:?}");
 
@@ -139,17 +141,17 @@ fn sscard_send_and_opensc_tool_get_the_same_answers() {
         "wrong P1 must be refused with 6Axx/6Bxx: {theirs:?}"
     );
 
-    // sscard, one APDU per run (the card keeps its selection between runs: pcscd leaves the
-    // card powered), each answer compared with opensc-tool's.
-    for (apdu, want) in APDUS.iter().zip(&theirs) {
-        let out = pcscd.run(&["--reader", SLOT0, "send", apdu]);
-        assert_eq!(
-            parse_sscard(&common::stdout(&out)),
-            vec![want.clone()],
-            "sscard send {apdu} must answer as opensc-tool did; {}",
-            describe(&out)
-        );
-    }
+    // sscard, the same APDUs in one session (sscard resets the card when it disconnects).
+    let mut args = vec!["--reader", SLOT0, "send"];
+    args.extend(APDUS);
+    let out = pcscd.run(&args);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        parse_sscard(&common::stdout(&out)),
+        theirs,
+        "sscard send must get the answers opensc-tool got; {}",
+        describe(&out)
+    );
 }
 
 #[test]
@@ -167,7 +169,11 @@ fn the_image_outlives_the_bridge() {
         assert_eq!(sws, ["9000"; 3], "{answers:?}");
         // Dropping the guard sends SIGTERM: the bridge saves and exits.
     }
-    assert!(img.exists(), "the bridge left no image at {}", img.display());
+    assert!(
+        img.exists(),
+        "the bridge left no image at {}",
+        img.display()
+    );
     let text = std::fs::read_to_string(&img).expect("read image");
     assert!(text.contains("sscard-virtual-card"), "{text}");
 

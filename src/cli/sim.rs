@@ -92,7 +92,9 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     if args.show {
         print!("{}", show::summary(chip.card(), &args.image));
     } else if !args.create && !args.faults.any() {
-        bail!("say what to do: --vpcd [HOST:]PORT to serve the card to pcscd, --show, --create or a fault option");
+        bail!(
+            "say what to do: --vpcd [HOST:]PORT to serve the card to pcscd, --show, --create or a fault option"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

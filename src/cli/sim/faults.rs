@@ -3,7 +3,7 @@
 
 use anyhow::bail;
 use sscard::sim::VirtualCard;
-use sscard::sim::fault::{FaultConfig, InterruptedWrite, Intermittent};
+use sscard::sim::fault::{FaultConfig, Intermittent, InterruptedWrite};
 
 /// Fault modes. Each option given replaces that part of the image's fault configuration;
 /// the result is saved in the image.
