@@ -16,7 +16,7 @@ pub mod rules;
 mod text;
 
 pub use error::{CodecError, FieldError};
-pub use text::{join_gbk, split_gbk};
+pub use text::{gbk_bytes, join_gbk, split_gbk};
 
 use std::fmt;
 use std::str::FromStr;

@@ -69,8 +69,9 @@ pub(super) fn decode_an(bytes: &[u8], padding: Padding) -> Result<String, CodecE
     Ok(s)
 }
 
-/// GBK bytes of `value`, or the first character GBK cannot hold.
-pub(super) fn gbk_bytes(value: &str) -> Result<Vec<u8>, CodecError> {
+/// GBK bytes of `value` (ASCII stays ASCII), or an error naming the first character GBK
+/// cannot hold (never a substituted `?`).
+pub fn gbk_bytes(value: &str) -> Result<Vec<u8>, CodecError> {
     let mut out = Vec::with_capacity(value.len());
     let mut buf = [0u8; 4];
     for (i, ch) in value.chars().enumerate() {

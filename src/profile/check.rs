@@ -1,0 +1,691 @@
+//! Turning the raw file into a [`Profile`], collecting every semantic problem on the way.
+
+use super::error::{Issue, IssueKind, line_col};
+use super::model::*;
+use super::raw::*;
+use crate::codec::rules;
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+
+/// The checker: source text (for lines) and the problems found so far.
+pub(super) struct Ctx<'a> {
+    text: &'a str,
+    issues: Vec<Issue>,
+    df_names: HashSet<String>,
+    pub(super) element_names: HashSet<String>,
+}
+
+/// A PIN visible from a DF: (name, reference).
+type PinScope = Vec<(String, u8)>;
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(text: &'a str) -> Self {
+        Ctx {
+            text,
+            issues: Vec::new(),
+            df_names: HashSet::new(),
+            element_names: HashSet::new(),
+        }
+    }
+
+    pub(super) fn into_issues(self) -> Vec<Issue> {
+        self.issues
+    }
+
+    /// Records a problem at `span`.
+    pub(super) fn issue(
+        &mut self,
+        kind: IssueKind,
+        span: Range<usize>,
+        path: &str,
+        key: &str,
+        message: impl Into<String>,
+    ) {
+        let (line, column) = line_col(self.text, span.start);
+        self.issues.push(Issue {
+            kind,
+            line,
+            column,
+            path: path.to_string(),
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// A number within `range`, or an issue.
+    pub(super) fn num(
+        &mut self,
+        v: &S<i64>,
+        range: std::ops::RangeInclusive<i64>,
+        path: &str,
+        key: &str,
+    ) -> i64 {
+        let n = *v.get_ref();
+        if !range.contains(&n) {
+            self.issue(
+                IssueKind::OutOfRange,
+                v.span(),
+                path,
+                key,
+                format!(
+                    "{n} is out of range: use {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            );
+            return *range.start();
+        }
+        n
+    }
+
+    /// Hex of exactly `len` bytes, or an issue.
+    pub(super) fn hex_exact(
+        &mut self,
+        v: &S<String>,
+        len: usize,
+        path: &str,
+        key: &str,
+    ) -> Vec<u8> {
+        match crate::apdu::parse_hex(v.get_ref()) {
+            Ok(b) if b.len() == len => b,
+            Ok(b) => {
+                self.issue(
+                    IssueKind::BadHex,
+                    v.span(),
+                    path,
+                    key,
+                    format!(
+                        "'{}' is {} byte(s); {len} byte(s) ({} hex digits) are needed",
+                        v.get_ref(),
+                        b.len(),
+                        len * 2
+                    ),
+                );
+                vec![0; len]
+            }
+            Err(e) => {
+                self.issue(
+                    IssueKind::BadHex,
+                    v.span(),
+                    path,
+                    key,
+                    format!("'{}' is not hex: {e}", v.get_ref()),
+                );
+                vec![0; len]
+            }
+        }
+    }
+
+    /// Parses a spelled-out value from a fixed list, or reports `kind`.
+    pub(super) fn pick<T: Copy>(
+        &mut self,
+        v: &S<String>,
+        all: &[T],
+        name: impl Fn(T) -> &'static str,
+        kind: IssueKind,
+        path: &str,
+        key: &str,
+    ) -> Option<T> {
+        let found = all
+            .iter()
+            .copied()
+            .find(|&t| name(t) == v.get_ref().as_str());
+        if found.is_none() {
+            let known: Vec<&str> = all.iter().map(|&t| name(t)).collect();
+            self.issue(
+                kind,
+                v.span(),
+                path,
+                key,
+                format!(
+                    "unknown value '{}' (known: {})",
+                    v.get_ref(),
+                    known.join(", ")
+                ),
+            );
+        }
+        found
+    }
+
+    fn lcs(&mut self, v: &Option<S<String>>, default: Lcs, path: &str) -> Lcs {
+        match v {
+            None => default,
+            Some(s) => self
+                .pick(
+                    s,
+                    &Lcs::ALL,
+                    Lcs::as_str,
+                    IssueKind::UnknownLcs,
+                    path,
+                    "lcs",
+                )
+                .unwrap_or(default),
+        }
+    }
+
+    pub(super) fn profile(&mut self, raw: RawProfile) -> Profile {
+        let meta = self.meta(raw.profile.get_ref());
+        let mut commands = BTreeMap::new();
+        for (k, v) in &raw.commands {
+            let r = v.get_ref();
+            if r.script.get_ref().trim().is_empty() || r.block.get_ref().trim().is_empty() {
+                self.issue(
+                    IssueKind::BadMeta,
+                    v.span(),
+                    &format!("commands.{k}"),
+                    "script",
+                    "a command list needs a script path and a block name",
+                );
+            }
+            commands.insert(
+                k.clone(),
+                ScriptRef {
+                    script: r.script.get_ref().clone(),
+                    block: r.block.get_ref().clone(),
+                },
+            );
+        }
+        let mf_span = raw.mf.span();
+        let mf = self.df(raw.mf.into_inner(), mf_span, None, &Vec::new());
+        Profile { meta, mf, commands }
+    }
+
+    fn meta(&mut self, m: &RawMeta) -> Meta {
+        let p = "profile";
+        if m.name.get_ref().trim().is_empty() {
+            self.issue(
+                IssueKind::BadMeta,
+                m.name.span(),
+                p,
+                "name",
+                "the profile needs a name",
+            );
+        }
+        if let Some(v) = &m.spec_version
+            && let Err(e) = rules::check_spec_version(v.get_ref())
+        {
+            self.issue(
+                IssueKind::BadMeta,
+                v.span(),
+                p,
+                "spec_version",
+                e.to_string(),
+            );
+        }
+        if let Some(r) = &m.region
+            && let Err(e) = rules::check_region_code(r.get_ref())
+        {
+            self.issue(
+                IssueKind::BadMeta,
+                r.span(),
+                p,
+                "region",
+                format!("'{}' is not a 6-digit region code: {e}", r.get_ref()),
+            );
+        }
+        let generation = m
+            .generation
+            .as_ref()
+            .map(|g| self.num(g, 1..=9, p, "generation") as u8);
+        Meta {
+            name: m.name.get_ref().clone(),
+            spec_version: m.spec_version.as_ref().map(|v| v.get_ref().clone()),
+            generation,
+            region: m.region.as_ref().map(|v| v.get_ref().clone()),
+            description: m.description.clone(),
+        }
+    }
+
+    /// Converts one DF; `parent` is the path of the parent (None for the MF).
+    fn df(
+        &mut self,
+        d: RawDf,
+        span: Range<usize>,
+        parent: Option<&str>,
+        pins_above: &PinScope,
+    ) -> Df {
+        let is_mf = parent.is_none();
+        let name = match (&d.name, is_mf) {
+            (Some(n), _) => n.get_ref().clone(),
+            (None, true) => "mf".to_string(),
+            (None, false) => {
+                self.issue(
+                    IssueKind::MissingName,
+                    span.clone(),
+                    parent.unwrap_or(""),
+                    "name",
+                    "a DF needs a name",
+                );
+                String::new()
+            }
+        };
+        let path = match parent {
+            None => name.clone(),
+            Some(p) => format!("{p}/{name}"),
+        };
+        if !name.is_empty() && !self.df_names.insert(name.clone()) {
+            let s = d.name.as_ref().map_or(span.clone(), |n| n.span());
+            self.issue(
+                IssueKind::DuplicateName,
+                s,
+                &path,
+                "name",
+                format!(
+                    "another DF is already named '{name}': DF names must be unique in a profile"
+                ),
+            );
+        }
+        let fid = d.fid.as_ref().map(|f| {
+            let b = self.hex_exact(f, 2, &path, "fid");
+            u16::from_be_bytes([
+                b.first().copied().unwrap_or(0),
+                b.get(1).copied().unwrap_or(0),
+            ])
+        });
+        if let (Some(f), Some(raw)) = (fid, &d.fid) {
+            if is_mf && f != 0x3F00 {
+                self.issue(
+                    IssueKind::ReservedFid,
+                    raw.span(),
+                    &path,
+                    "fid",
+                    "the MF's file id is 3F00",
+                );
+            } else if !is_mf && matches!(f, 0x3F00 | 0x3FFF | 0xFFFF) {
+                self.issue(
+                    IssueKind::ReservedFid,
+                    raw.span(),
+                    &path,
+                    "fid",
+                    format!("file id {f:04X} is reserved by ISO 7816-4"),
+                );
+            }
+        }
+        let aid = d.aid.as_ref().map(|a| self.aid(a, &path));
+        if !is_mf && fid.is_none() && aid.is_none() {
+            self.issue(
+                IssueKind::NoSelector,
+                span.clone(),
+                &path,
+                "fid",
+                "a DF needs a fid, an aid, or both: otherwise it cannot be selected",
+            );
+        }
+        let lcs = self.lcs(
+            &d.lcs,
+            if is_mf {
+                Lcs::Creation
+            } else {
+                Lcs::Initialisation
+            },
+            &path,
+        );
+        let keys = self.keys(&d.key, &path);
+        let pins = self.pins(&d.pin, &path);
+        let mut scope = pins_above.clone();
+        scope.extend(pins.iter().map(|p| (p.name.clone(), p.reference)));
+        let access = self.access(d.access.as_ref(), &path, &keys, &scope);
+        let mut efs = Vec::new();
+        let mut seen_fid: BTreeMap<u16, String> = BTreeMap::new();
+        let mut seen_sfi: BTreeMap<u8, String> = BTreeMap::new();
+        let mut seen_ef_names = HashSet::new();
+        for e in d.ef {
+            let espan = e.span();
+            let ef = self.ef(e.into_inner(), espan.clone(), &path, &keys, &scope);
+            if !seen_ef_names.insert(ef.name.clone()) {
+                self.issue(
+                    IssueKind::DuplicateName,
+                    espan.clone(),
+                    &format!("{path}/{}", ef.name),
+                    "name",
+                    format!("DF '{name}' already has an EF named '{}'", ef.name),
+                );
+            }
+            self.unique_fid(&mut seen_fid, ef.fid, &ef.name, &path, espan.clone());
+            if let Some(sfi) = ef.sfi
+                && let Some(other) = seen_sfi.insert(sfi, ef.name.clone())
+            {
+                self.issue(
+                    IssueKind::DuplicateSfi,
+                    espan,
+                    &format!("{path}/{}", ef.name),
+                    "sfi",
+                    format!("SFI {sfi} is already used by EF '{other}' in this DF"),
+                );
+            }
+            efs.push(ef);
+        }
+        let mut dfs = Vec::new();
+        for c in d.df {
+            let cspan = c.span();
+            let child = self.df(c.into_inner(), cspan.clone(), Some(&path), &scope);
+            if let Some(f) = child.fid {
+                self.unique_fid(&mut seen_fid, f, &child.name, &path, cspan);
+            }
+            dfs.push(child);
+        }
+        Df {
+            name,
+            label: d.label,
+            fid: if is_mf {
+                Some(fid.unwrap_or(0x3F00))
+            } else {
+                fid
+            },
+            aid,
+            lcs,
+            access,
+            keys,
+            pins,
+            efs,
+            dfs,
+        }
+    }
+
+    fn unique_fid(
+        &mut self,
+        seen: &mut BTreeMap<u16, String>,
+        fid: u16,
+        who: &str,
+        path: &str,
+        span: Range<usize>,
+    ) {
+        if let Some(other) = seen.insert(fid, who.to_string()) {
+            self.issue(
+                IssueKind::DuplicateFid,
+                span,
+                &format!("{path}/{who}"),
+                "fid",
+                format!("file id {fid:04X} is already used by '{other}' in this DF"),
+            );
+        }
+    }
+
+    /// An AID as hex or `text:` (ASCII + GBK, e.g. `text:sx1.sh.社会保障`).
+    fn aid(&mut self, a: &S<String>, path: &str) -> Vec<u8> {
+        let s = a.get_ref();
+        let bytes = if let Some(t) = s.strip_prefix("text:") {
+            match super::text_bytes(t) {
+                Ok(b) => b,
+                Err(e) => {
+                    self.issue(
+                        IssueKind::BadHex,
+                        a.span(),
+                        path,
+                        "aid",
+                        format!("'{t}': {e}"),
+                    );
+                    return Vec::new();
+                }
+            }
+        } else {
+            match crate::apdu::parse_hex(s) {
+                Ok(b) => b,
+                Err(e) => {
+                    self.issue(
+                        IssueKind::BadHex,
+                        a.span(),
+                        path,
+                        "aid",
+                        format!("'{s}' is neither hex nor text:...: {e}"),
+                    );
+                    return Vec::new();
+                }
+            }
+        };
+        if !(5..=16).contains(&bytes.len()) {
+            self.issue(
+                IssueKind::AidLength,
+                a.span(),
+                path,
+                "aid",
+                format!(
+                    "a DF name (AID) has 5 to 16 bytes; this one has {}",
+                    bytes.len()
+                ),
+            );
+        }
+        bytes
+    }
+
+    fn keys(&mut self, raw: &[S<RawKey>], path: &str) -> Vec<KeySpec> {
+        let mut out: Vec<KeySpec> = Vec::new();
+        for k in raw {
+            let r = k.get_ref();
+            let kpath = format!("{path} key '{}'", r.name.get_ref());
+            let id = self.num(&r.id, 0..=15, &kpath, "id") as u8;
+            let role = self
+                .pick(
+                    &r.role,
+                    &KeyRole::ALL,
+                    KeyRole::as_str,
+                    IssueKind::UnknownRole,
+                    &kpath,
+                    "role",
+                )
+                .unwrap_or(KeyRole::ExternalAuth);
+            let algorithm = match r.algorithm.get_ref().as_str() {
+                "sm4" => crate::crypto::Algorithm::Sm4,
+                "3des" | "tdes" => crate::crypto::Algorithm::Tdes,
+                other => {
+                    self.issue(
+                        IssueKind::UnknownAlgorithm,
+                        r.algorithm.span(),
+                        &kpath,
+                        "algorithm",
+                        format!("unknown algorithm '{other}' (known: sm4, 3des)"),
+                    );
+                    crate::crypto::Algorithm::Sm4
+                }
+            };
+            let diversification = match &r.diversification {
+                None => None,
+                Some(d) if d.get_ref() == "none" => None,
+                Some(d) => self.pick(
+                    d,
+                    &FactorSource::ALL,
+                    FactorSource::as_str,
+                    IssueKind::UnknownDiversification,
+                    &kpath,
+                    "diversification",
+                ),
+            };
+            let max_tries = r
+                .max_tries
+                .as_ref()
+                .map_or(0, |t| self.num(t, 0..=15, &kpath, "max_tries") as u8);
+            if out.iter().any(|o| o.name == *r.name.get_ref()) {
+                self.issue(
+                    IssueKind::DuplicateName,
+                    r.name.span(),
+                    &kpath,
+                    "name",
+                    "another key of this DF has this name",
+                );
+            }
+            if let Some(o) = out.iter().find(|o| o.id == id) {
+                self.issue(
+                    IssueKind::DuplicateKeyId,
+                    r.id.span(),
+                    &kpath,
+                    "id",
+                    format!("key id {id:02X} is already key '{}' of this DF", o.name),
+                );
+            }
+            out.push(KeySpec {
+                name: r.name.get_ref().clone(),
+                label: r.label.clone(),
+                id,
+                role,
+                algorithm,
+                diversification,
+                max_tries,
+            });
+        }
+        out
+    }
+
+    fn pins(&mut self, raw: &[S<RawPin>], path: &str) -> Vec<PinSpec> {
+        let mut out: Vec<PinSpec> = Vec::new();
+        for p in raw {
+            let r = p.get_ref();
+            let ppath = format!("{path} pin '{}'", r.name.get_ref());
+            let reference = self.num(&r.reference, 0..=15, &ppath, "reference") as u8;
+            let max_tries = r
+                .max_tries
+                .as_ref()
+                .map_or(3, |t| self.num(t, 1..=15, &ppath, "max_tries") as u8);
+            let initial = r
+                .initial
+                .as_ref()
+                .map_or("123456".to_string(), |i| i.get_ref().clone());
+            if let Some(i) = &r.initial
+                && crate::crypto::encode_pin(i.get_ref()).is_err()
+            {
+                self.issue(
+                    IssueKind::OutOfRange,
+                    i.span(),
+                    &ppath,
+                    "initial",
+                    "the initial PIN must be 4 to 16 digits",
+                );
+            }
+            if out.iter().any(|o| o.reference == reference) {
+                self.issue(
+                    IssueKind::DuplicateKeyId,
+                    r.reference.span(),
+                    &ppath,
+                    "reference",
+                    format!("PIN reference {reference} is already used in this DF"),
+                );
+            }
+            out.push(PinSpec {
+                name: r.name.get_ref().clone(),
+                label: r.label.clone(),
+                reference,
+                initial,
+                max_tries,
+            });
+        }
+        out
+    }
+
+    /// Resolves the six access conditions against the keys the card checks (`keys`: those of
+    /// the current DF) and the PINs visible from it.
+    pub(super) fn access(
+        &mut self,
+        raw: Option<&S<RawAccess>>,
+        path: &str,
+        keys: &[KeySpec],
+        pins: &PinScope,
+    ) -> AccessRules {
+        let get = |ctx: &mut Self, v: Option<&S<String>>, op: &str| -> Access {
+            match v {
+                None => Access::Never,
+                Some(s) => ctx.one_access(s, path, op, keys, pins),
+            }
+        };
+        let r = raw.map(|r| r.get_ref());
+        AccessRules {
+            read: get(self, r.and_then(|r| r.read.as_ref()), "read"),
+            update: get(self, r.and_then(|r| r.update.as_ref()), "update"),
+            create: get(self, r.and_then(|r| r.create.as_ref()), "create"),
+            delete: get(self, r.and_then(|r| r.delete.as_ref()), "delete"),
+            activate: get(self, r.and_then(|r| r.activate.as_ref()), "activate"),
+            deactivate: get(self, r.and_then(|r| r.deactivate.as_ref()), "deactivate"),
+        }
+    }
+
+    fn one_access(
+        &mut self,
+        s: &S<String>,
+        path: &str,
+        op: &str,
+        keys: &[KeySpec],
+        pins: &PinScope,
+    ) -> Access {
+        let key = format!("access.{op}");
+        let text = s.get_ref().trim();
+        match text.split_once(':') {
+            None if text == "always" => Access::Always,
+            None if text == "never" => Access::Never,
+            Some(("pin", n)) => match pins.iter().rev().find(|(pn, _)| pn == n) {
+                Some((name, reference)) => Access::Pin {
+                    name: name.clone(),
+                    reference: *reference,
+                },
+                None => {
+                    self.issue(
+                        IssueKind::UnknownPin,
+                        s.span(),
+                        path,
+                        &key,
+                        format!("no PIN named '{n}' in this DF or above it"),
+                    );
+                    Access::Never
+                }
+            },
+            Some((kind @ ("auth" | "mac"), n)) => match keys.iter().find(|k| k.name == n) {
+                Some(k) => {
+                    let want = if kind == "auth" {
+                        KeyRole::ExternalAuth
+                    } else {
+                        KeyRole::Maintenance
+                    };
+                    if k.role != want {
+                        self.issue(
+                            IssueKind::BadAccess,
+                            s.span(),
+                            path,
+                            &key,
+                            format!(
+                                "'{kind}:' needs a key with role {}, but key '{n}' is {}",
+                                want.as_str(),
+                                k.role.as_str()
+                            ),
+                        );
+                    }
+                    if kind == "auth" {
+                        Access::Auth {
+                            key: k.name.clone(),
+                            id: k.id,
+                        }
+                    } else {
+                        Access::Mac {
+                            key: k.name.clone(),
+                            id: k.id,
+                        }
+                    }
+                }
+                None => {
+                    let known: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
+                    self.issue(
+                        IssueKind::UnknownKey,
+                        s.span(),
+                        path,
+                        &key,
+                        format!(
+                            "no key named '{n}' in the DF the card checks (keys here: {})",
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    );
+                    Access::Never
+                }
+            },
+            _ => {
+                self.issue(
+                    IssueKind::BadAccess,
+                    s.span(),
+                    path,
+                    &key,
+                    format!("'{text}' is not an access condition: use always, never, pin:NAME, auth:KEY or mac:KEY"),
+                );
+                Access::Never
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Reading a profile: TOML syntax errors located by file, line, column and table; then every
+//! semantic check, with all problems reported at once (see [`super::check`]).
+
+use super::error::{ProfileError, line_col, table_above};
+use super::model::Profile;
+use super::raw::RawProfile;
+use std::path::Path;
+
+/// Loads and checks the profile at `path`.
+pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, path)
+}
+
+/// Parses and checks profile `text`; `file` names it in errors.
+pub fn parse(text: &str, file: &Path) -> Result<Profile, ProfileError> {
+    let raw: RawProfile = toml::from_str(text).map_err(|source| {
+        let (line, column) = source.span().map_or((0, 0), |s| line_col(text, s.start));
+        ProfileError::Syntax {
+            file: file.to_path_buf(),
+            line,
+            column,
+            table: table_above(text, line),
+            message: source.message().trim().to_string(),
+            source: Box::new(source),
+        }
+    })?;
+    let mut ctx = super::check::Ctx::new(text);
+    let profile = ctx.profile(raw);
+    let mut issues = ctx.into_issues();
+    if issues.is_empty() {
+        Ok(profile)
+    } else {
+        issues.sort_by_key(|i| (i.line, i.column));
+        Err(ProfileError::Invalid {
+            file: file.to_path_buf(),
+            issues,
+        })
+    }
+}

@@ -1,0 +1,84 @@
+//! The shipped profiles load, pass check, and say what the spec says.
+
+use sscard::profile::{self, KeyRole, SSSE_NAME};
+use std::path::Path;
+
+fn load(name: &str) -> profile::Profile {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("card-profiles")
+        .join(name);
+    match profile::load(&p) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn ssc_3_00_has_the_spec_layout() {
+    let p = load("ssc-3.00.toml");
+    assert_eq!(p.meta.spec_version.as_deref(), Some("3.00"));
+    let ssse = p.df("ssse").unwrap();
+    assert_eq!(ssse.aid.as_deref(), Some(&SSSE_NAME[..]));
+    assert_eq!(ssse.fid, Some(0xDDF1));
+    let order: Vec<(u8, u8, &str)> = p
+        .elements()
+        .iter()
+        .map(|(r, e)| (r.ef.sfi.unwrap(), e.tag, e.name.as_str()))
+        .collect();
+    let want = [
+        (5, 0x01, "card_id"),
+        (5, 0x02, "card_type"),
+        (5, 0x03, "spec_version"),
+        (5, 0x04, "init_org"),
+        (5, 0x05, "issue_date"),
+        (5, 0x06, "expiry_date"),
+        (5, 0x07, "card_number"),
+        (6, 0x08, "ssn"),
+        (6, 0x09, "name"),
+        (6, 0x4E, "name_ext"),
+        (6, 0x0A, "sex"),
+        (6, 0x0B, "ethnicity"),
+        (6, 0x0C, "birth_place"),
+        (6, 0x0D, "birth_date"),
+    ];
+    assert_eq!(order, want);
+    let sex = p.element("sex").unwrap();
+    assert_eq!(
+        (sex.element.record, sex.ef.fid, sex.df.name.as_str()),
+        (4, 0xEF06, "ssse")
+    );
+    assert!(
+        p.keys_by_role(KeyRole::ExternalAuth)
+            .iter()
+            .all(|(_, k)| k.algorithm == sscard::crypto::Algorithm::Sm4)
+    );
+    let (_, w) = p.key("write").unwrap();
+    assert_eq!(w.id, 0x0D);
+    let (_, pin) = p.pin("holder").unwrap();
+    assert_eq!((pin.reference, pin.max_tries), (0, 3));
+    assert!(!format!("{pin:?}").contains("123456"));
+    // Example values of the spec go through the elements.
+    assert_eq!(
+        p.element("card_id")
+            .unwrap()
+            .element
+            .encode("440300D15600000500444A52467262A8")
+            .unwrap()
+            .len(),
+        16
+    );
+    assert!(
+        p.element("ssn")
+            .unwrap()
+            .element
+            .encode("440782199012292618")
+            .is_err()
+    );
+    assert!(
+        p.element("spec_version")
+            .unwrap()
+            .element
+            .encode("2.00")
+            .is_err()
+    );
+}
