@@ -169,6 +169,9 @@ fn the_image_outlives_the_bridge() {
         assert_eq!(sws, ["9000"; 3], "{answers:?}");
         // Dropping the guard sends SIGTERM: the bridge saves and exits.
     }
+    // pcscd notices the removal at its next poll: wait for it, so the next card is a new one.
+    let out = pcscd.run(&["--reader", SLOT0, "wait", "--removal", "--timeout", "15"]);
+    assert!(out.status.success(), "card not removed: {}", describe(&out));
     assert!(
         img.exists(),
         "the bridge left no image at {}",
