@@ -282,3 +282,30 @@ fn wait_for_insertion_and_removal_and_a_dying_card() {
         describe(&out)
     );
 }
+
+#[test]
+fn harness_gives_each_pcscd_its_own_ports_and_socket_and_stops_it() {
+    let a = PrivatePcscd::start();
+    let b = PrivatePcscd::start();
+    assert_ne!(a.port(), b.port());
+    assert_ne!(a.socket(), b.socket());
+    for p in [&a, &b] {
+        let out = p.run(&["readers"]);
+        assert!(out.status.success(), "{}", describe(&out));
+        assert_eq!(
+            stdout(&out),
+            "0: Virtual PCD 00 00  no card\n1: Virtual PCD 00 01  no card\n"
+        );
+    }
+    // A card on a's port shows in a only.
+    let vicc = start_vicc(a.port());
+    a.wait_card();
+    assert!(stdout(&b.run(&["readers"])).contains("00 00  no card"));
+    let pid = a.pid();
+    let alive = |pid: u32| std::path::Path::new(&format!("/proc/{pid}")).exists();
+    assert!(alive(pid));
+    drop(vicc);
+    drop(a);
+    // Reaped by Drop: no zombie, no process.
+    assert!(!alive(pid), "pcscd {pid} still runs after Drop");
+}
