@@ -273,9 +273,9 @@ fn random_atrs_parse_or_error_and_account_for_every_byte() {
     for _ in 0..50_000 {
         let len = 2 + (next() % 32) as usize;
         let mut raw: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-        raw[0] = if next() % 2 == 0 { 0x3B } else { 0x3F };
+        raw[0] = if next().is_multiple_of(2) { 0x3B } else { 0x3F };
         // Fix the TCK half of the time so that some parse.
-        if next() % 2 == 0 {
+        if next().is_multiple_of(2) {
             let x = raw[1..len - 1].iter().fold(0, |a, b| a ^ b);
             raw[len - 1] = x;
         }

@@ -265,7 +265,7 @@ fn random_input_never_panics_and_what_parses_round_trips() {
         for _ in 0..(next(&mut s) % 5) {
             content.push(tags[(next(&mut s) % tags.len() as u64) as usize]);
             let len = (next(&mut s) % 9) as usize;
-            content.push(if next(&mut s) % 8 == 0 {
+            content.push(if next(&mut s).is_multiple_of(8) {
                 0x81
             } else {
                 len as u8
