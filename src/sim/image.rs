@@ -260,5 +260,10 @@ mod tests {
         assert_eq!(DEFAULT_ATR[0], 0x3B);
         assert_eq!(DEFAULT_ATR[1] & 0x0F, 14, "14 historical bytes");
         assert_eq!(&DEFAULT_ATR[15..21], b"sscard");
+        assert_eq!(
+            hex::encode_upper(DEFAULT_ATR),
+            "3B9E188131FE458031C073F02100667373636172642C",
+            "docs/virtual-card.md shows this ATR"
+        );
     }
 }

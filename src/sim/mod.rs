@@ -74,6 +74,20 @@ pub struct VirtualCard {
     pub(crate) sm: SmContext,
     apdus_since_power_on: u64,
     prng: Prng,
+    stats: CardStats,
+}
+
+/// Counters of what the card did since it was created or loaded (not saved in the image).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CardStats {
+    /// APDUs received while powered (answered or not).
+    pub apdus: u64,
+    /// APDUs failed on purpose by the intermittent-failure fault.
+    pub injected_failures: u64,
+    /// Total delay added by the slow-response fault, milliseconds.
+    pub delayed_ms: u64,
+    /// Simulated power losses.
+    pub power_losses: u64,
 }
 
 impl std::fmt::Debug for VirtualCard {
@@ -115,7 +129,13 @@ impl VirtualCard {
             sm: SmContext::default(),
             apdus_since_power_on: 0,
             prng,
+            stats: CardStats::default(),
         }
+    }
+
+    /// What the card did since it was created or loaded.
+    pub fn stats(&self) -> CardStats {
+        self.stats
     }
 
     /// The persistent state (what [`VirtualCard::save`] writes).
@@ -292,6 +312,7 @@ impl VirtualCard {
             return None;
         }
         self.apdus_since_power_on += 1;
+        self.stats.apdus += 1;
         if let Some(n) = self.state.faults.power_loss_at
             && self.apdus_since_power_on >= n
         {
@@ -302,15 +323,18 @@ impl VirtualCard {
                 self.state.faults.power_loss_at = None;
             }
             self.power_off();
+            self.stats.power_losses += 1;
             return None;
         }
         if self.state.faults.delay_ms > 0 {
             std::thread::sleep(std::time::Duration::from_millis(self.state.faults.delay_ms));
+            self.stats.delayed_ms += self.state.faults.delay_ms;
         }
         if let Some(i) = self.state.faults.intermittent
             && self.prng.hit(i.rate)
         {
             self.pending.clear();
+            self.stats.injected_failures += 1;
             return Some(Sw(i.sw).to_bytes().to_vec());
         }
         Some(self.execute(apdu))
