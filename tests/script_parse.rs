@@ -27,6 +27,8 @@ fn good_scripts_load() {
         "raw on\n00A4040007A0000000031010 -> 61??\nraw off\n",
         "00DC07 2C 0B 07 09 ${CARD_NUMBER|ascii} -> 9000\n",
         "reset cold\nreset warm\n",
+        "00A4040002 3F00 -> 9000 | 6283 | 61${N:1}\n",
+        "00B0000000 -> ${X|ascii} 9000|6282\n",
         "00 A4 04 00 02 \\\n# a comment inside a continuation, skipped as scriptor does\n3F 00\n",
     ];
     for text in good {
@@ -70,6 +72,14 @@ fn bad_scripts_name_the_place_and_what_was_expected() {
         (
             "00A40400 ->\n",
             "t.apdu:1:12: expected an expectation after `->` (e.g. 9000, 61?? or 6F .. * 9000), found the end of the line",
+        ),
+        (
+            "00A40400 -> 9000 |\n",
+            "t.apdu:1:19: expected an expectation after `|` (e.g. 9000, 61?? or 6F .. * 9000), found the end of the line",
+        ),
+        (
+            "00A40400 -> 90 | 9000\n",
+            "t.apdu:1:16: expected the status word at the end of the expectation (4 hex digits such as 9000, 61?? or 6A82), found '|'",
         ),
         (
             "-> 9000\n",

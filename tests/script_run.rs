@@ -421,3 +421,19 @@ fn by_default_61xx_and_6cxx_are_handled_and_the_complete_response_is_shown() {
             .ends_with("expected 62 * 90 00, got 61 04 (6104 (4 more bytes available (GET RESPONSE))); expected at least 1 data byte(s), got 0"),
     );
 }
+
+#[test]
+fn alternatives_match_any_and_report_the_first_when_none_does() {
+    let text = "00A4000C023F00 -> 9000 | 61 ${N:1}\n00A4000C023F00 -> 9000 | 6283\n";
+    let mut card = FakeCard::new(&[("00A4000C023F00", "6110"), ("00A4000C023F00", "6A82")]);
+    let opts = RunOptions {
+        raw: true,
+        ..Default::default()
+    };
+    let (r, _) = run(text, &mut card, &Vars::new(), opts);
+    let e = r.unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "t.apdu:2: expectation not met for `00 A4 00 0C 02 3F 00`: expected 90 00 | 62 83, got 6A 82 (6A82 (file or application not found)); first alternative: SW1: expected 90, got 6A"
+    );
+}

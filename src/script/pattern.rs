@@ -26,13 +26,30 @@ pub(crate) enum PatElem {
     },
 }
 
-/// A parsed expectation.
+/// A parsed expectation: one or more alternatives (`-> 9000 | 6283`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pattern {
-    pub elems: Vec<PatElem>,
+    pub alts: Vec<Alt>,
 }
 
 impl Pattern {
+    /// Normalized text: `90 00 | 62 83`.
+    pub fn display(&self) -> String {
+        self.alts
+            .iter()
+            .map(Alt::display)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+}
+
+/// One alternative of an expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Alt {
+    pub elems: Vec<PatElem>,
+}
+
+impl Alt {
     /// True when the pattern is only a status word: data is not checked.
     pub fn sw_only(&self) -> bool {
         let mut total = 0;
@@ -79,9 +96,30 @@ impl Pattern {
     }
 }
 
-/// Reads the expectation between `a` (just after `->`) and `end`.
+/// Reads the expectation between `a` (just after `->`) and `end`: alternatives separated by `|`.
 pub(crate) fn parse_pattern(l: &Line, a: usize, end: usize) -> Result<Pattern, ScriptError> {
+    let mut alts = Vec::new();
+    let mut i = a;
+    loop {
+        let (alt, next) = parse_alt(l, i, end, alts.is_empty())?;
+        alts.push(alt);
+        match next {
+            Some(n) => i = n,
+            None => return Ok(Pattern { alts }),
+        }
+    }
+}
+
+/// Reads one alternative from `a`; returns it and the index after a `|` if one ends it.
+fn parse_alt(
+    l: &Line,
+    a: usize,
+    end: usize,
+    first: bool,
+) -> Result<(Alt, Option<usize>), ScriptError> {
     let mut elems = Vec::new();
+    let mut bar = None;
+    let mut stop = end;
     let mut high: Option<(u8, u8, usize)> = None;
     let mut var_len_seen = false;
     let mut i = a;
@@ -116,6 +154,11 @@ pub(crate) fn parse_pattern(l: &Line, a: usize, end: usize) -> Result<Pattern, S
         if let Some((_, _, at)) = high {
             return Err(lone(at));
         }
+        if c == '|' {
+            bar = Some(i + 1);
+            stop = i;
+            break;
+        }
         let var_len = match c {
             '*' => {
                 elems.push(PatElem::Any);
@@ -139,7 +182,7 @@ pub(crate) fn parse_pattern(l: &Line, a: usize, end: usize) -> Result<Pattern, S
             _ => {
                 return Err(perr(
                     l.loc(i),
-                    "a hex digit, a `?` or `.` wildcard, `*` or ${NAME} in the expectation",
+                    "a hex digit, a `?` or `.` wildcard, `*`, ${NAME} or `|` in the expectation",
                     format!("'{c}'"),
                 ));
             }
@@ -159,9 +202,10 @@ pub(crate) fn parse_pattern(l: &Line, a: usize, end: usize) -> Result<Pattern, S
         return Err(lone(at));
     }
     if elems.is_empty() {
+        let after = if first { "`->`" } else { "`|`" };
         return Err(perr(
             l.loc(l.skip_ws(a)),
-            "an expectation after `->` (e.g. 9000, 61?? or 6F .. * 9000)",
+            format!("an expectation after {after} (e.g. 9000, 61?? or 6F .. * 9000)"),
             found_at(l, l.skip_ws(a)),
         ));
     }
@@ -175,12 +219,16 @@ pub(crate) fn parse_pattern(l: &Line, a: usize, end: usize) -> Result<Pattern, S
     }
     if tail < 2 {
         return Err(perr(
-            l.loc(end),
+            l.loc(stop),
             "the status word at the end of the expectation (4 hex digits such as 9000, 61?? or 6A82)",
-            "the end of the line",
+            if stop == end {
+                "the end of the line".to_string()
+            } else {
+                found_at(l, stop)
+            },
         ));
     }
-    Ok(Pattern { elems })
+    Ok((Alt { elems }, bar))
 }
 
 /// A pattern element with variables resolved to bytes.

@@ -2,7 +2,7 @@
 //! then each line in order.
 
 use super::error::{Loc, Mismatch, ScriptError};
-use super::pattern::{PatElem, Pattern, Resolved, match_response};
+use super::pattern::{Alt, PatElem, Pattern, Resolved, match_response};
 use super::syntax::{CmdPart, Filter, Stmt, TextPart, VarRef};
 use super::vars::{Vars, is_secret_name};
 use super::{Event, Exchanged, RunOptions, RunReport, Script};
@@ -197,7 +197,7 @@ fn decode(value: &str, v: &VarRef) -> Result<String, ScriptError> {
     }
 }
 
-fn resolve(vars: &Vars, p: &Pattern) -> Result<Vec<Resolved>, ScriptError> {
+fn resolve(vars: &Vars, p: &Alt) -> Result<Vec<Resolved>, ScriptError> {
     p.elems
         .iter()
         .map(|e| {
@@ -271,7 +271,7 @@ impl Checker<'_> {
                         parse_built(loc, &build_command(&self.vars, cmd)?)?;
                     }
                     if let Some(p) = expect {
-                        for e in &p.elems {
+                        for e in p.alts.iter().flat_map(|a| &a.elems) {
                             match e {
                                 PatElem::Var(v) if self.known(v)? => {
                                     var_bytes(&self.vars, v)?;
@@ -446,27 +446,43 @@ impl Runner<'_> {
         let mut resp_secret = vec![false; raw.len()];
         let mut failure = None;
         if let Some(p) = expect {
-            let elems = resolve(&self.report.vars, p)?;
-            let outcome = match_response(&elems, p.sw_only(), &raw);
-            resp_secret = outcome.secret;
-            match outcome.result {
-                Ok(caps) => {
-                    self.report.expectations_met += 1;
-                    for (name, b) in caps {
-                        let s = is_secret_name(&name) || self.report.vars.is_secret(&name);
-                        set_var(&mut self.report.vars, &name, compact(&b), s);
+            let mut first_detail = None;
+            for alt in &p.alts {
+                let elems = resolve(&self.report.vars, alt)?;
+                let outcome = match_response(&elems, alt.sw_only(), &raw);
+                match outcome.result {
+                    Ok(caps) => {
+                        resp_secret = outcome.secret;
+                        first_detail = None;
+                        self.report.expectations_met += 1;
+                        for (name, b) in caps {
+                            let s = is_secret_name(&name) || self.report.vars.is_secret(&name);
+                            set_var(&mut self.report.vars, &name, compact(&b), s);
+                        }
+                        break;
+                    }
+                    Err(detail) => {
+                        if first_detail.is_none() {
+                            resp_secret = outcome.secret;
+                            first_detail = Some(detail);
+                        }
                     }
                 }
-                Err(detail) => {
-                    failure = Some(Mismatch {
-                        loc: loc.line_only(),
-                        command: shown.clone(),
-                        expected: p.display(),
-                        actual: masked_tokens(&raw, &resp_secret).join(" "),
-                        sw: resp.sw,
-                        detail,
-                    });
-                }
+            }
+            if let Some(detail) = first_detail {
+                let detail = if p.alts.len() > 1 {
+                    format!("first alternative: {detail}")
+                } else {
+                    detail
+                };
+                failure = Some(Mismatch {
+                    loc: loc.line_only(),
+                    command: shown.clone(),
+                    expected: p.display(),
+                    actual: masked_tokens(&raw, &resp_secret).join(" "),
+                    sw: resp.sw,
+                    detail,
+                });
             }
         }
         let ev = Exchanged {
