@@ -22,7 +22,8 @@ fn power_loss_after_every_apdu_then_rerun_gives_a_correct_enabled_card() {
 
     // One initialised card, copied for every cut.
     let base = {
-        let mut t = SimTransport::new(ImageCard::open(&dir.path().join("base.json")).unwrap()).unwrap();
+        let mut t =
+            SimTransport::new(ImageCard::open(&dir.path().join("base.json")).unwrap()).unwrap();
         demo::init_card(&mut t, &profile, &keys, DEMO_CARD_ID).unwrap();
         t.image().card().state().clone()
     };
@@ -37,7 +38,8 @@ fn power_loss_after_every_apdu_then_rerun_gives_a_correct_enabled_card() {
                 ..FaultConfig::default()
             });
             t.reset(ResetKind::Cold).unwrap();
-            let first = station.run_plan(&mut t, &plan, &values, Some(&keys), RunOptions::default());
+            let first =
+                station.run_plan(&mut t, &plan, &values, Some(&keys), RunOptions::default());
             let err = first.expect_err(&format!("power lost at APDU {n} must stop the run"));
             assert!(
                 err.to_string().contains("removed or lost power"),

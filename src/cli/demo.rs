@@ -3,6 +3,7 @@
 use super::Globals;
 use anyhow::{Context, Result, bail};
 use sscard::perso::demo::{self, SSC_200, SSC_300};
+use sscard::perso::read::render_table;
 use sscard::sim::transport::{ImageCard, SimTransport};
 use sscard::transport::Transport;
 use std::path::PathBuf;
@@ -94,15 +95,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         "SSSE",
         run.read.content.state_text()
     );
-    for (el, text) in &run.read.decoded {
-        println!(
-            "         {} {:02X}  {}  {}",
-            el.file,
-            el.tag,
-            pad(&el.label, 14),
-            text.as_deref().unwrap_or("(empty)")
-        );
-    }
+    print!("{}", render_table(&run.read.decoded, "         "));
     println!("         iReadCardBas: {}", run.read.ireadcardbas);
     println!(
         "OK: card good and enabled, in {:.0} ms{}",
@@ -113,10 +106,4 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Pads a label to `width` display columns (a Chinese character takes two).
-fn pad(label: &str, width: usize) -> String {
-    let cols: usize = label.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-    format!("{label}{}", " ".repeat(width.saturating_sub(cols)))
 }
