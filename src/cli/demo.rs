@@ -91,8 +91,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     );
     println!("3 read   what the operator sees (sscard read):");
     println!(
-        "         application {} {}",
-        "SSSE",
+        "         application SSSE {}",
         run.read.content.state_text()
     );
     print!("{}", render_table(&run.read.decoded, "         "));
