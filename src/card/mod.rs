@@ -11,8 +11,8 @@
 //! use sscard::card::{Card, Ef, RecordRef, SSSE_NAME};
 //! let mut card = Card::new(t);
 //! card.select_name(SSSE_NAME)?;
-//! let rec = card.read_record(Ef::Sfi(6), RecordRef::Tag(0x08), 0x14)?;
-//! # let _ = rec; Ok(()) }
+//! let ssn = card.read_element(Ef::Sfi(6), RecordRef::Tag(0x08))?; // 00 B2 08 30 00
+//! # let _ = ssn; Ok(()) }
 //! ```
 //!
 //! Section numbers refer to ISO/IEC 7816-4:2005 and ISO/IEC 7816-9:2004.
@@ -103,6 +103,21 @@ impl<'a> Card<'a> {
                 sw: r.sw,
             })
         }
+    }
+
+    /// Runs `job` inside a transaction (PC/SC `SCardBeginTransaction`: no other program's
+    /// APDUs interleave), ending it whether `job` succeeds or fails. The job's error wins over
+    /// an error ending the transaction.
+    pub fn in_transaction<R>(
+        &mut self,
+        job: impl FnOnce(&mut Card<'_>) -> Result<R, CardError>,
+    ) -> Result<R, CardError> {
+        self.t.begin_transaction()?;
+        let out = job(self);
+        let end = self.t.end_transaction();
+        let r = out?;
+        end?;
+        Ok(r)
     }
 
     /// GET RESPONSE (ISO/IEC 7816-4 §7.6.1): fetches `le` bytes waiting after a `61xx`, sent

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 /// A card that expects exact commands and gives scripted answers.
 struct Scripted {
     steps: VecDeque<(Vec<u8>, Vec<u8>)>,
+    events: Vec<&'static str>,
 }
 
 impl Scripted {
@@ -17,6 +18,7 @@ impl Scripted {
                 .iter()
                 .map(|(c, r)| (parse_hex(c).unwrap(), parse_hex(r).unwrap()))
                 .collect(),
+            events: Vec::new(),
         }
     }
     fn done(&self) {
@@ -46,6 +48,29 @@ impl Transport for Scripted {
     fn reset(&mut self, _: ResetKind) -> Result<Vec<u8>, TransportError> {
         Ok(self.atr())
     }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        self.events.push("begin");
+        Ok(())
+    }
+    fn end_transaction(&mut self) -> Result<(), TransportError> {
+        self.events.push("end");
+        Ok(())
+    }
+}
+
+#[test]
+fn transactions_end_on_success_and_on_failure() {
+    let mut t = Scripted::new(&[
+        ("0084000008", "11223344556677889000"),
+        ("0084000008", "6A81"),
+    ]);
+    let mut card = Card::new(&mut t);
+    let c = card.in_transaction(|c| c.get_challenge(8)).unwrap();
+    assert_eq!(c.len(), 8);
+    let e = card.in_transaction(|c| c.get_challenge(8)).unwrap_err();
+    assert_eq!(e.sw(), Some(Sw(0x6A81)));
+    t.done();
+    assert_eq!(t.events, vec!["begin", "end", "begin", "end"]);
 }
 
 #[test]
@@ -282,5 +307,41 @@ fn transport_errors_pass_through_and_get_response_is_raw() {
     assert_eq!(r.sw, Sw(0x6110));
     let e = card.get_challenge(8).unwrap_err();
     assert!(matches!(e, CardError::Transport(_)), "{e}");
+    assert_eq!(card.name(), "scripted");
+}
+
+#[test]
+fn elements_are_read_and_written_by_tag() {
+    let mut rec = vec![0x08, 0x12];
+    rec.extend_from_slice(b"440782199012292617");
+    let hex = crate::apdu::compact(&rec);
+    let t = Scripted::new(&[
+        ("00B2083000", "6C14"),
+        ("00B2083014", &format!("{hex}9000")),
+        (&format!("00DC083014{hex}"), "9000"),
+        ("00B2093000", &format!("{hex}9000")),
+        ("00B2013400", "0805319000"),
+    ]);
+    let mut boxed: Box<dyn Transport> = Box::new(t);
+    let mut card = Card::new(&mut *boxed);
+    let el = card.read_element(Ef::Sfi(6), RecordRef::Tag(0x08)).unwrap();
+    assert_eq!(el.value, b"440782199012292617");
+    card.update_element(Ef::Sfi(6), &el).unwrap();
+    let e = card
+        .read_element(Ef::Sfi(6), RecordRef::Tag(0x09))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "READ RECORD of SFI 6 tag 09: asked for tag 09, the card gave tag 08"
+    );
+    let e = card
+        .read_element(Ef::Sfi(6), RecordRef::Number(1))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("not one SIMPLE-TLV data element"),
+        "{e}"
+    );
+    // A Box<dyn Transport> is a Transport too.
+    let card = Card::new(&mut boxed);
     assert_eq!(card.name(), "scripted");
 }
