@@ -68,7 +68,6 @@ fn init_builds_ssc_3_00_and_the_card_matches_show() {
     // The SSSE is reachable by name as every reader selects it.
     card.select_fid(0x3F00).unwrap();
     card.select_name(&profile::SSSE_NAME).unwrap();
-    drop(card);
     t.close().unwrap();
 
     // A second init on the same (no longer blank) card is refused with the status word.
