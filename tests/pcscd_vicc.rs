@@ -25,6 +25,55 @@ fn readers_lists_the_vicc_card_and_wrong_names_list_readers() {
     );
     assert!(text.contains("1: Virtual PCD 00 01  no card"), "{text}");
 
+    let out = pcscd.run(&["readers", "--json"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("readers --json");
+    assert_eq!(v[0]["name"], "Virtual PCD 00 00", "{v}");
+    assert_eq!(v[0]["card_present"], true, "{v}");
+    assert_eq!(v[0]["atr"], "3B951381018073FF01000B", "{v}");
+    assert_eq!(v[1]["card_present"], false, "{v}");
+
+    // Protocol choice: vicc offers T=1 only.
+    let out = pcscd.run(&["--protocol", "T1", "send", "00A4000C023F00"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let out = pcscd.run(&["--protocol", "T0", "send", "00A4000C023F00"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("does not speak T0"),
+        "{}",
+        describe(&out)
+    );
+
+    // While one sscard holds the card exclusively, another gets a sharing violation.
+    let log = pcscd.dir().join("exclusive.out");
+    let file = std::fs::File::create(&log).expect("log file");
+    let mut apdus = vec!["send", "--exclusive"];
+    apdus.extend(std::iter::repeat_n("00A4000C023F00", 60)); // ~3 s at vicc's pace
+    let mut holder = pcscd
+        .sscard()
+        .args(&apdus)
+        .stdout(file)
+        .spawn()
+        .expect("run sscard send --exclusive");
+    let connected = std::time::Instant::now();
+    while std::fs::read_to_string(&log).unwrap_or_default().is_empty() {
+        assert!(
+            connected.elapsed().as_secs() < 15,
+            "the exclusive sscard never started sending"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let out = pcscd.run(&["send", "00A4000C023F00"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains(
+            "another program is using the card in 'Virtual PCD 00 00' (sharing violation)"
+        ),
+        "{}",
+        describe(&out)
+    );
+    assert!(holder.wait().expect("wait").success());
+
     // An unknown reader name: exit 1 and a one-line error listing the readers.
     let out = pcscd.run(&["--reader", "Gemalto", "send", "00A4000C023F00"]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));

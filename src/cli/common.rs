@@ -26,7 +26,7 @@ pub struct Globals {
 ///
 /// Default: warnings only. `--trace`: the APDU trace (`sscard::trace`) at INFO, printed as
 /// bare lines. `-v`: INFO for everything, `-vv`: DEBUG, `-vvv`: TRACE, with levels and
-/// targets. `RUST_LOG` overrides the filter.
+/// targets. `RUST_LOG` replaces the filter (`--trace` still shows the trace).
 pub fn init_logging(g: &Globals) {
     use tracing_subscriber::EnvFilter;
     let base = match g.verbose {
@@ -40,7 +40,14 @@ pub fn init_logging(g: &Globals) {
     } else {
         format!("{base},sscard::trace=off")
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directive));
+    let mut filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directive));
+    if g.trace {
+        // `--trace` wins over a RUST_LOG that does not mention the trace.
+        if let Ok(d) = "sscard::trace=info".parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     let plain = g.verbose == 0;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -235,6 +235,8 @@ pub struct PcscCard {
     protocols: Protocols,
     protocol: Option<pcsc::Protocol>,
     in_transaction: bool,
+    /// Receive buffer, reused for every APDU.
+    buf: Vec<u8>,
 }
 
 impl std::fmt::Debug for PcscCard {
@@ -279,6 +281,7 @@ impl PcscCard {
             protocols,
             protocol: None,
             in_transaction: false,
+            buf: vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED],
         };
         c.refresh_status()?;
         Ok(c)
@@ -320,24 +323,22 @@ impl PcscCard {
 
 impl Transport for PcscCard {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
-        let n = self
+        let reader = &self.reader;
+        let raw = self
             .card
-            .transmit(apdu, &mut buf)
+            .transmit(apdu, &mut self.buf)
             .map_err(|e| match e {
                 pcsc::Error::NoSmartcard => TransportError::CardRemoved {
-                    reader: self.reader.clone(),
+                    reader: reader.clone(),
                 },
-                e => map_error(e, &self.reader, "sending a command"),
-            })?
-            .len();
-        buf.truncate(n);
-        if n < 2 {
+                e => map_error(e, reader, "sending a command"),
+            })?;
+        if raw.len() < 2 {
             return Err(TransportError::ShortResponse(crate::apdu::ResponseError {
-                len: n,
+                len: raw.len(),
             }));
         }
-        Ok(buf)
+        Ok(raw.to_vec())
     }
 
     fn atr(&self) -> Vec<u8> {
@@ -383,5 +384,54 @@ impl Transport for PcscCard {
 
     fn close(&mut self) -> Result<(), TransportError> {
         self.end_transaction()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_operator_messages() {
+        let m = |e| map_error(e, "R", "sending a command");
+        assert!(matches!(
+            m(pcsc::Error::NoService),
+            TransportError::NoService
+        ));
+        assert!(matches!(
+            m(pcsc::Error::ServiceStopped),
+            TransportError::NoService
+        ));
+        assert!(matches!(
+            m(pcsc::Error::NoReadersAvailable),
+            TransportError::NoReaders
+        ));
+        assert!(
+            matches!(m(pcsc::Error::RemovedCard), TransportError::CardRemoved { reader } if reader == "R")
+        );
+        assert!(matches!(
+            m(pcsc::Error::SharingViolation),
+            TransportError::SharingViolation { .. }
+        ));
+        assert!(matches!(
+            m(pcsc::Error::UnresponsiveCard),
+            TransportError::Unresponsive { .. }
+        ));
+        let other = m(pcsc::Error::CommError);
+        assert!(matches!(other, TransportError::Pcsc { .. }));
+        assert!(std::error::Error::source(&other).is_some());
+        assert!(
+            other
+                .to_string()
+                .starts_with("PC/SC error on 'R' while sending a command")
+        );
+    }
+
+    #[test]
+    fn protocol_names_parse() {
+        assert_eq!("T=0".parse::<ProtocolChoice>(), Ok(ProtocolChoice::T0));
+        assert_eq!("t1".parse::<ProtocolChoice>(), Ok(ProtocolChoice::T1));
+        assert_eq!("ANY".parse::<ProtocolChoice>(), Ok(ProtocolChoice::Any));
+        assert!("T=2".parse::<ProtocolChoice>().is_err());
     }
 }
