@@ -467,6 +467,27 @@ pub fn sm_command(
     Ok(apdu)
 }
 
+/// The secure-messaging form of `cmd` (docs/crypto.md): CLA with bit `04` set, the 4-byte MAC
+/// appended to the data, Le kept. The host calls this with the challenge it fetched just before.
+pub fn mac_command(
+    key: &Key,
+    challenge: &[u8],
+    cmd: &crate::apdu::Command,
+) -> Result<crate::apdu::Command, CryptoError> {
+    let input = sm_mac_input(cmd.cla, cmd.ins, cmd.p1, cmd.p2, &cmd.data)?;
+    let m = mac(key, challenge, &input)?;
+    let mut data = cmd.data.clone();
+    data.extend_from_slice(&m);
+    Ok(crate::apdu::Command {
+        cla: cmd.cla | 0x04,
+        ins: cmd.ins,
+        p1: cmd.p1,
+        p2: cmd.p2,
+        data,
+        le: cmd.le,
+    })
+}
+
 /// Checks the MAC of a received secure-messaging command. `data_with_mac` is the command's
 /// data field (plain data followed by the 4 MAC bytes). Returns the plain data when the MAC
 /// is right, `None` when it is wrong or missing.

@@ -1,1 +1,422 @@
-//! (to be written: see the issue that owns `session`)
+//! A session with one card: the transport, what the card's security state is, and what is
+//! selected.
+//!
+//! The session is the layer between the workflows and the card commands. It
+//! - counts every APDU and byte that goes over the link (personalization is measured in APDUs);
+//! - remembers the current DF (by name) so that a workflow never sends a second SELECT of the
+//!   file that is already current;
+//! - remembers which external authentications hold in the current DF, so that no
+//!   authentication is repeated while the card's security state holds (it is lost on SELECT
+//!   of another DF, on reset and on any link failure);
+//! - sends commands with a secure-messaging MAC (CLA `04`) when a file's access condition asks
+//!   for one.
+//!
+//! Keys arrive as [`crate::crypto::Key`] values (already diversified for this card): the
+//! session never prints them, and errors never carry key, cryptogram or PIN bytes.
+
+use crate::apdu::{Command, Response, Sw, compact};
+use crate::crypto::{self, CHALLENGE_LEN, CryptoError, Key};
+use crate::exchange::{ExchangeOptions, exchange};
+use crate::transport::{ResetKind, Transport, TransportError};
+use std::collections::BTreeSet;
+use thiserror::Error;
+
+/// Traffic counters of a session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Command APDUs sent (GET RESPONSE included).
+    pub apdus: usize,
+    /// Bytes sent (command APDUs).
+    pub bytes_out: usize,
+    /// Bytes received (responses, status words included).
+    pub bytes_in: usize,
+}
+
+/// A transport that counts what passes through it and can keep a log of the headers.
+pub struct Counted<'t> {
+    inner: &'t mut dyn Transport,
+    stats: Stats,
+    log: Vec<[u8; 4]>,
+}
+
+impl Transport for Counted<'_> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.stats.apdus += 1;
+        self.stats.bytes_out += apdu.len();
+        let mut header = [0u8; 4];
+        header.iter_mut().zip(apdu).for_each(|(h, b)| *h = *b);
+        self.log.push(header);
+        let r = self.inner.transmit(apdu)?;
+        self.stats.bytes_in += r.len();
+        Ok(r)
+    }
+    fn atr(&self) -> Vec<u8> {
+        self.inner.atr()
+    }
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
+        self.inner.reset(kind)
+    }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        self.inner.begin_transaction()
+    }
+    fn end_transaction(&mut self) -> Result<(), TransportError> {
+        self.inner.end_transaction()
+    }
+    fn close(&mut self) -> Result<(), TransportError> {
+        self.inner.close()
+    }
+}
+
+/// A failure in a session, with the card and the command it happened on.
+#[derive(Debug, Error)]
+pub enum SessionError {
+    /// The link failed (card removed, power lost, reader gone).
+    #[error("{doing} on {card}: {source}")]
+    Transport {
+        /// The card (reader name or `sim:PATH`).
+        card: String,
+        /// What was being done, e.g. `UPDATE RECORD EF06 tag 08 (社会保障号码)`.
+        doing: String,
+        /// The link error.
+        #[source]
+        source: TransportError,
+    },
+    /// The card refused a command.
+    #[error("{doing} on {card}: the card answered {} ({}){}", compact(&sw.to_bytes()), sw.meaning(), hint(*sw))]
+    Refused {
+        /// The card.
+        card: String,
+        /// What was being done.
+        doing: String,
+        /// The header of the command (CLA INS P1 P2), never its data.
+        header: [u8; 4],
+        /// The status word.
+        sw: Sw,
+    },
+    /// External authentication failed: the key does not match the card's.
+    #[error(
+        "external authentication with key {key_id:02X} ({key_label}) on {card} failed: the card answered {} ({}). \
+         The key in the key file is not this card's key (wrong key file, wrong master key or wrong diversification); \
+         nothing was written after this point",
+        compact(&sw.to_bytes()),
+        sw.meaning()
+    )]
+    AuthFailed {
+        /// The card.
+        card: String,
+        /// The key id on the card.
+        key_id: u8,
+        /// The key's role/name from the profile.
+        key_label: String,
+        /// The status word.
+        sw: Sw,
+    },
+    /// The card's answer has the wrong form (e.g. a challenge of the wrong length).
+    #[error("{doing} on {card}: unexpected answer: {reason}")]
+    BadAnswer {
+        /// The card.
+        card: String,
+        /// What was being done.
+        doing: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A cryptographic helper failed (never carries secret bytes).
+    #[error("{doing}: {source}")]
+    Crypto {
+        /// What was being done.
+        doing: String,
+        /// The error.
+        #[source]
+        source: CryptoError,
+    },
+}
+
+fn hint(sw: Sw) -> &'static str {
+    match sw.0 {
+        0x6982 => ": the security state does not allow it (authentication missing or lost)",
+        0x6985 => ": conditions not satisfied (is the application disabled?)",
+        0x6581 => ": the chip's memory failed: replace the card",
+        0x6A82 => ": the file is not on this card (wrong profile, or the card was not initialised)",
+        0x6A83 => {
+            ": the record is not on this card (wrong profile, or the card was not initialised)"
+        }
+        _ => "",
+    }
+}
+
+impl SessionError {
+    /// The status word, when the card answered one.
+    pub fn sw(&self) -> Option<Sw> {
+        match self {
+            SessionError::Refused { sw, .. } | SessionError::AuthFailed { sw, .. } => Some(*sw),
+            _ => None,
+        }
+    }
+
+    /// True when the link failed (the card may have been removed or lost power).
+    pub fn is_link_failure(&self) -> bool {
+        matches!(self, SessionError::Transport { .. })
+    }
+}
+
+/// What SELECT of a DF told about its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DfState {
+    /// The status word (`9000`, or `6283` for a deactivated DF).
+    pub sw: Sw,
+    /// The FCP/FCI the card returned (may be empty).
+    pub fcp: Vec<u8>,
+    /// Life cycle status (tag 8A of the FCP), when the card gave one.
+    pub lcs: Option<u8>,
+}
+
+impl DfState {
+    /// True when the DF is operational and activated: SELECT answered 9000 and LCS (if given)
+    /// is `05`.
+    pub fn is_active(&self) -> bool {
+        self.sw == Sw::OK && self.lcs.is_none_or(|l| l == 0x05)
+    }
+    /// True when the DF is deactivated (SELECT answered 6283, or LCS `04`).
+    pub fn is_deactivated(&self) -> bool {
+        self.sw == Sw::FILE_DEACTIVATED || self.lcs == Some(0x04)
+    }
+}
+
+/// A session with one card.
+pub struct Session<'t> {
+    link: Counted<'t>,
+    opts: ExchangeOptions,
+    current_df: Option<Vec<u8>>,
+    authenticated: BTreeSet<u8>,
+}
+
+impl<'t> Session<'t> {
+    /// Starts a session on a transport. Nothing is sent.
+    pub fn new(t: &'t mut dyn Transport) -> Self {
+        Session {
+            link: Counted {
+                inner: t,
+                stats: Stats::default(),
+                log: Vec::new(),
+            },
+            opts: ExchangeOptions::default(),
+            current_df: None,
+            authenticated: BTreeSet::new(),
+        }
+    }
+
+    /// The card's name for messages.
+    pub fn card_name(&self) -> String {
+        self.link.name()
+    }
+
+    /// The card's ATR.
+    pub fn atr(&self) -> Vec<u8> {
+        self.link.atr()
+    }
+
+    /// Traffic so far.
+    pub fn stats(&self) -> Stats {
+        self.link.stats
+    }
+
+    /// CLA INS P1 P2 of every APDU sent so far, in order.
+    pub fn headers(&self) -> &[[u8; 4]] {
+        &self.link.log
+    }
+
+    /// The transport, counted, for card commands that take one. Anything sent this way that
+    /// changes the selection or the security state must be followed by [`Session::forget`].
+    pub fn transport(&mut self) -> &mut dyn Transport {
+        &mut self.link
+    }
+
+    /// Forgets the selection and security state (after a reset or a link failure).
+    pub fn forget(&mut self) {
+        self.current_df = None;
+        self.authenticated.clear();
+    }
+
+    /// Whether external authentication with `key_id` holds in the current DF.
+    pub fn is_authenticated(&self, key_id: u8) -> bool {
+        self.authenticated.contains(&key_id)
+    }
+
+    /// The DF name currently selected, as far as the session knows.
+    pub fn current_df(&self) -> Option<&[u8]> {
+        self.current_df.as_deref()
+    }
+
+    /// Starts an exclusive transaction on the transport.
+    pub fn begin(&mut self) -> Result<(), SessionError> {
+        let card = self.card_name();
+        self.link
+            .begin_transaction()
+            .map_err(|source| SessionError::Transport {
+                card,
+                doing: "starting the exclusive transaction".into(),
+                source,
+            })
+    }
+
+    /// Ends the transaction.
+    pub fn end(&mut self) -> Result<(), SessionError> {
+        let card = self.card_name();
+        self.link
+            .end_transaction()
+            .map_err(|source| SessionError::Transport {
+                card,
+                doing: "ending the transaction".into(),
+                source,
+            })
+    }
+
+    /// Sends one command (61xx/6Cxx handled by `exchange`) and returns the response, whatever
+    /// its status word. A link failure forgets the security state.
+    pub fn send(&mut self, cmd: &Command, doing: &str) -> Result<Response, SessionError> {
+        match exchange(&mut self.link, cmd, &self.opts) {
+            Ok(r) => Ok(r),
+            Err(source) => {
+                self.forget();
+                Err(SessionError::Transport {
+                    card: self.card_name(),
+                    doing: doing.to_string(),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// Sends one command and requires `9000` (or a `62xx` warning when `warn_ok`).
+    pub fn send_ok(&mut self, cmd: &Command, doing: &str) -> Result<Response, SessionError> {
+        let r = self.send(cmd, doing)?;
+        if r.sw.is_success() {
+            Ok(r)
+        } else {
+            Err(self.refused(cmd, doing, r.sw))
+        }
+    }
+
+    fn refused(&self, cmd: &Command, doing: &str, sw: Sw) -> SessionError {
+        SessionError::Refused {
+            card: self.card_name(),
+            doing: doing.to_string(),
+            header: [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
+            sw,
+        }
+    }
+
+    /// Selects a DF by name unless it is already the current DF. Returns `None` when nothing
+    /// was sent.
+    pub fn select_df(&mut self, name: &[u8], label: &str) -> Result<Option<DfState>, SessionError> {
+        if self.current_df.as_deref() == Some(name) {
+            return Ok(None);
+        }
+        self.reselect_df(name, label).map(Some)
+    }
+
+    /// Selects a DF by name even when it is current (to re-read its state), returning its
+    /// state. `9000` and `6283` (deactivated, still selected) both select it.
+    pub fn reselect_df(&mut self, name: &[u8], label: &str) -> Result<DfState, SessionError> {
+        let doing = format!("SELECT {label}");
+        let cmd = Command::new(0x00, 0xA4, 0x04, 0x00)
+            .with_data(name.to_vec())
+            .with_le(256);
+        let r = self.send(&cmd, &doing)?;
+        // Selecting (or failing to select) a DF clears the security state on the card.
+        self.forget();
+        if r.sw != Sw::OK && r.sw != Sw::FILE_DEACTIVATED {
+            return Err(self.refused(&cmd, &doing, r.sw));
+        }
+        self.current_df = Some(name.to_vec());
+        let lcs = crate::tlv::Fcp::parse(&r.data).ok().and_then(|f| f.lcs);
+        Ok(DfState {
+            sw: r.sw,
+            fcp: r.data,
+            lcs,
+        })
+    }
+
+    /// External authentication with `key` as key `key_id` of the current DF, unless it already
+    /// holds. GET CHALLENGE, then EXTERNAL AUTHENTICATE with the cryptogram of docs/crypto.md.
+    /// Returns whether APDUs were sent.
+    pub fn authenticate(
+        &mut self,
+        key_id: u8,
+        key_label: &str,
+        key: &Key,
+    ) -> Result<bool, SessionError> {
+        if self.authenticated.contains(&key_id) {
+            return Ok(false);
+        }
+        let challenge = self.challenge(&format!(
+            "GET CHALLENGE for authentication with key {key_id:02X} ({key_label})"
+        ))?;
+        let cryptogram =
+            crypto::auth_cryptogram(key, &challenge).map_err(|source| SessionError::Crypto {
+                doing: format!("computing the cryptogram for key {key_id:02X} ({key_label})"),
+                source,
+            })?;
+        let cmd = Command::new(0x00, 0x82, 0x00, key_id).with_data(cryptogram);
+        let doing = format!("EXTERNAL AUTHENTICATE with key {key_id:02X} ({key_label})");
+        let r = self.send(&cmd, &doing)?;
+        if !r.sw.is_success() {
+            return Err(SessionError::AuthFailed {
+                card: self.card_name(),
+                key_id,
+                key_label: key_label.to_string(),
+                sw: r.sw,
+            });
+        }
+        self.authenticated.insert(key_id);
+        Ok(true)
+    }
+
+    fn challenge(&mut self, doing: &str) -> Result<Vec<u8>, SessionError> {
+        let cmd = Command::new(0x00, 0x84, 0x00, 0x00).with_le(CHALLENGE_LEN);
+        let r = self.send_ok(&cmd, doing)?;
+        if r.data.len() != CHALLENGE_LEN {
+            return Err(SessionError::BadAnswer {
+                card: self.card_name(),
+                doing: doing.to_string(),
+                reason: format!(
+                    "a challenge of {} byte(s), expected {CHALLENGE_LEN}",
+                    r.data.len()
+                ),
+            });
+        }
+        Ok(r.data)
+    }
+
+    /// Sends `cmd` with a secure-messaging MAC computed with `key` over a fresh challenge
+    /// (CLA gets bit `04`; docs/crypto.md). Requires `9000`.
+    pub fn send_with_mac(
+        &mut self,
+        cmd: &Command,
+        key: &Key,
+        doing: &str,
+    ) -> Result<Response, SessionError> {
+        let challenge = self.challenge(&format!("GET CHALLENGE for the MAC of {doing}"))?;
+        let bytes = crypto::sm_command(
+            key,
+            &challenge,
+            [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
+            &cmd.data,
+        )
+        .map_err(|source| SessionError::Crypto {
+            doing: format!("computing the MAC of {doing}"),
+            source,
+        })?;
+        let mut sm = Command::parse(&bytes).map_err(|e| SessionError::BadAnswer {
+            card: self.card_name(),
+            doing: doing.to_string(),
+            reason: e.to_string(),
+        })?;
+        sm.le = cmd.le;
+        self.send_ok(&sm, doing)
+    }
+}

@@ -25,6 +25,14 @@ fn readers_lists_the_vicc_card_and_wrong_names_list_readers() {
     );
     assert!(text.contains("1: Virtual PCD 00 01  no card"), "{text}");
 
+    // `sscard atr` reads the same ATR through PC/SC and explains it.
+    let out = pcscd.run(&["atr"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = stdout(&out);
+    assert!(text.contains(VICC_ATR), "{text}");
+    assert!(text.contains("Virtual PCD 00 00"), "{text}");
+    assert!(text.contains("T=1"), "{text}");
+
     let out = pcscd.run(&["readers", "--json"]);
     assert!(out.status.success(), "{}", describe(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("readers --json");
@@ -43,36 +51,6 @@ fn readers_lists_the_vicc_card_and_wrong_names_list_readers() {
         "{}",
         describe(&out)
     );
-
-    // While one sscard holds the card exclusively, another gets a sharing violation.
-    let log = pcscd.dir().join("exclusive.out");
-    let file = std::fs::File::create(&log).expect("log file");
-    let mut apdus = vec!["send", "--exclusive"];
-    apdus.extend(std::iter::repeat_n("00A4000C023F00", 60)); // ~3 s at vicc's pace
-    let mut holder = pcscd
-        .sscard()
-        .args(&apdus)
-        .stdout(file)
-        .spawn()
-        .expect("run sscard send --exclusive");
-    let connected = std::time::Instant::now();
-    while std::fs::read_to_string(&log).unwrap_or_default().is_empty() {
-        assert!(
-            connected.elapsed().as_secs() < 15,
-            "the exclusive sscard never started sending"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    let out = pcscd.run(&["send", "00A4000C023F00"]);
-    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
-    assert!(
-        stderr(&out).contains(
-            "another program is using the card in 'Virtual PCD 00 00' (sharing violation)"
-        ),
-        "{}",
-        describe(&out)
-    );
-    assert!(holder.wait().expect("wait").success());
 
     // An unknown reader name: exit 1 and a one-line error listing the readers.
     let out = pcscd.run(&["--reader", "Gemalto", "send", "00A4000C023F00"]);
@@ -100,6 +78,39 @@ fn readers_lists_the_vicc_card_and_wrong_names_list_readers() {
         "{}",
         describe(&out)
     );
+
+    // While one sscard holds the card exclusively, another gets a sharing violation.
+    let log = pcscd.dir().join("exclusive.out");
+    let file = std::fs::File::create(&log).expect("log file");
+    let mut apdus = vec!["send", "--exclusive"];
+    apdus.extend(std::iter::repeat_n("00A4000C023F00", 400)); // ~20 s at vicc's pace
+    let mut holder = pcscd
+        .sscard()
+        .args(&apdus)
+        .stdout(file)
+        .spawn()
+        .expect("run sscard send --exclusive");
+    let connected = std::time::Instant::now();
+    while std::fs::read_to_string(&log).unwrap_or_default().is_empty() {
+        assert!(
+            connected.elapsed().as_secs() < 15,
+            "the exclusive sscard never started sending"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let out = pcscd.run(&["send", "00A4000C023F00"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains(
+            "another program is using the card in 'Virtual PCD 00 00' (sharing violation)"
+        ),
+        "{}",
+        describe(&out)
+    );
+    // Still holding it (it would have 400 lines when done): stop it.
+    assert!(holder.try_wait().expect("try_wait").is_none());
+    let _ = holder.kill();
+    let _ = holder.wait();
 }
 
 #[test]
@@ -117,8 +128,8 @@ fn send_select_create_read_and_traced_verify() {
         describe(&out)
     );
 
-    // CREATE FILE (transparent EF 0001, 16 bytes), SELECT, UPDATE BINARY, READ BINARY, in one
-    // transaction after a warm reset. vicc needs the trailing Le on UPDATE BINARY.
+    // CREATE FILE (transparent EF 0001, 16 bytes), SELECT and READ BINARY, in one
+    // transaction after a warm reset.
     let out = pcscd.run(&[
         "send",
         "--reset",
@@ -141,7 +152,7 @@ fn send_select_create_read_and_traced_verify() {
         "{text}"
     );
     // A fresh connection (the previous one reset the card on disconnect): the file persists
-    // on vicc until it stops; write it, then read it back whole.
+    // on vicc until it stops. UPDATE BINARY (vicc needs its trailing Le), READ BINARY, VERIFY.
     let out = pcscd.run(&[
         "--trace",
         "send",
@@ -270,4 +281,31 @@ fn wait_for_insertion_and_removal_and_a_dying_card() {
         "{}",
         describe(&out)
     );
+}
+
+#[test]
+fn harness_gives_each_pcscd_its_own_ports_and_socket_and_stops_it() {
+    let a = PrivatePcscd::start();
+    let b = PrivatePcscd::start();
+    assert_ne!(a.port(), b.port());
+    assert_ne!(a.socket(), b.socket());
+    for p in [&a, &b] {
+        let out = p.run(&["readers"]);
+        assert!(out.status.success(), "{}", describe(&out));
+        assert_eq!(
+            stdout(&out),
+            "0: Virtual PCD 00 00  no card\n1: Virtual PCD 00 01  no card\n"
+        );
+    }
+    // A card on a's port shows in a only.
+    let vicc = start_vicc(a.port());
+    a.wait_card();
+    assert!(stdout(&b.run(&["readers"])).contains("00 00  no card"));
+    let pid = a.pid();
+    let alive = |pid: u32| std::path::Path::new(&format!("/proc/{pid}")).exists();
+    assert!(alive(pid));
+    drop(vicc);
+    drop(a);
+    // Reaped by Drop: no zombie, no process.
+    assert!(!alive(pid), "pcscd {pid} still runs after Drop");
 }

@@ -1,24 +1,97 @@
 //! `sscard enable` and `sscard disable`.
 
 use super::Globals;
+use super::perso::{load_keys, load_profile, load_record, print_report};
+use anyhow::{Context, Result};
+use sscard::perso::{Plan, RunOptions, Station};
+use sscard::session::Session;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Arguments of `sscard enable`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// The card profile (TOML).
+    #[arg(long, value_name = "PROFILE.toml")]
+    pub profile: PathBuf,
+    /// The holder's record: the card is verified against it before it is enabled.
+    #[arg(long, value_name = "FILE")]
+    pub record: PathBuf,
+    /// Which record of the file (1-based), when it holds several.
+    #[arg(long, value_name = "N")]
+    pub index: Option<usize>,
+    /// The key file (master keys).
+    #[arg(long, value_name = "KEYS.toml")]
+    pub keys: PathBuf,
+}
 
 /// Arguments of `sscard disable`.
 #[derive(clap::Args, Debug)]
-pub struct DisableArgs {}
+pub struct DisableArgs {
+    /// The card profile (TOML).
+    #[arg(long, value_name = "PROFILE.toml")]
+    pub profile: PathBuf,
+    /// The key file (master keys).
+    #[arg(long, value_name = "KEYS.toml")]
+    pub keys: PathBuf,
+    /// The holder's record, when the keys are diversified by the card identification code.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+}
 
-/// Runs `sscard enable`.
-pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
-    let _ = (args, g);
-    anyhow::bail!("`sscard enable` is not available yet")
+/// Runs `sscard enable`: verify every element, then activate, then confirm.
+pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
+    let profile = load_profile(&args.profile)?;
+    let station = Station::new(&profile)?;
+    let record = load_record(&station, &args.record, args.index)?;
+    let values = station.encode(&record)?;
+    let plan = Plan::enable(&station.app, &values)?;
+    let keys = load_keys(Some(&args.keys))?;
+    let mut card = super::common::open_card_with(g, true)?;
+    let name = card.name();
+    let result = station.run_plan(
+        card.as_mut(),
+        &plan,
+        &values,
+        keys.as_ref(),
+        RunOptions::default(),
+    );
+    let _ = card.close();
+    let r = result.with_context(|| format!("enabling the card of {} on {name}", record.source))?;
+    print_report(&name, &record, &r);
+    println!("OK: verified and enabled");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `sscard disable`.
-pub fn run_disable(args: DisableArgs, g: &Globals) -> anyhow::Result<ExitCode> {
-    let _ = (args, g);
-    anyhow::bail!("`sscard disable` is not available yet")
+pub fn run_disable(args: DisableArgs, g: &Globals) -> Result<ExitCode> {
+    let profile = load_profile(&args.profile)?;
+    let station = Station::new(&profile)?;
+    let values = match &args.record {
+        Some(p) => station.encode(&load_record(&station, p, None)?)?,
+        None => Vec::new(),
+    };
+    let kf = load_keys(Some(&args.keys))?;
+    let mut card = super::common::open_card_with(g, true)?;
+    let name = card.name();
+    let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
+    let result = {
+        let mut s = Session::new(card.as_mut());
+        sscard::perso::enable::disable(&mut s, &station.app, &keys)
+    };
+    let _ = card.close();
+    let changed =
+        result.with_context(|| format!("disabling {} on {name}", station.app.df_label))?;
+    if changed {
+        println!(
+            "OK: {} on {name} is disabled (SELECT answers 6283)",
+            station.app.df_label
+        );
+    } else {
+        println!(
+            "{} on {name} was already disabled: nothing done",
+            station.app.df_label
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

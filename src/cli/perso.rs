@@ -1,14 +1,155 @@
-//! `sscard perso`.
+//! `sscard perso`: personalize a card with a holder's record, verify it and enable it.
+//! Also the helpers the station commands (`verify`, `enable`, `disable`, `read`, `pin`) share.
 
 use super::Globals;
+use anyhow::{Context, Result, bail};
+use sscard::perso::{JobError, Outcome, PlanOptions, Report, RunOptions, Station};
+use sscard::profile::Profile;
+use sscard::profile::keys::KeyFile;
+use sscard::record::{HolderRecord, load_records};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `sscard perso`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// The card profile (TOML) the card was initialised with.
+    #[arg(long, value_name = "PROFILE.toml")]
+    pub profile: PathBuf,
+    /// The holder's record: JSON (one object or a list) or CSV (header line of field names).
+    #[arg(long, value_name = "FILE")]
+    pub record: PathBuf,
+    /// Which record of the file (1-based), when it holds several.
+    #[arg(long, value_name = "N")]
+    pub index: Option<usize>,
+    /// The key file with the master keys (needed unless --dry-run).
+    #[arg(long, value_name = "KEYS.toml")]
+    pub keys: Option<PathBuf>,
+    /// Print the plan (steps, APDUs with secrets masked, counts) and touch no card.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite a card that holds another person's data, or re-personalize an enabled one.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Loads the profile.
+pub(super) fn load_profile(path: &Path) -> Result<Profile> {
+    Ok(sscard::profile::load(path)?)
+}
+
+/// Loads every record of a file, validates all of them against the profile (every problem of
+/// every record reported before anything is sent), and returns the chosen one.
+pub(super) fn load_record(
+    station: &Station<'_>,
+    path: &Path,
+    index: Option<usize>,
+) -> Result<HolderRecord> {
+    let records = load_records(path)?;
+    let problems: Vec<String> = records
+        .iter()
+        .filter_map(|r| station.encode(r).err().map(|e| e.to_string()))
+        .collect();
+    if !problems.is_empty() {
+        bail!(
+            "{} of {} record(s) in {} are not valid:\n{}",
+            problems.len(),
+            records.len(),
+            path.display(),
+            problems.join("\n")
+        );
+    }
+    let n = records.len();
+    match index {
+        Some(i) => records.into_iter().nth(i.wrapping_sub(1)).with_context(|| {
+            format!(
+                "{} holds {n} record(s); --index {i} is not one of them",
+                path.display()
+            )
+        }),
+        None if n == 1 => records.into_iter().next().context("no record"),
+        None => bail!(
+            "{} holds {n} records: choose the one for this card with --index N (1 to {n})",
+            path.display()
+        ),
+    }
+}
+
+/// Loads a key file (master keys).
+pub(super) fn load_keys(path: Option<&Path>) -> Result<Option<KeyFile>> {
+    path.map(|p| KeyFile::load(p).map_err(anyhow::Error::from))
+        .transpose()
+}
+
+/// Prints a report in the operator's words.
+pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
+    let who = format!(
+        "{} {}",
+        record.get("name").unwrap_or("?"),
+        record.get("ssn").unwrap_or("?")
+    );
+    let what = match r.outcome {
+        Outcome::Personalized => "personalized",
+        Outcome::Resumed => "personalized (finished an interrupted run)",
+        Outcome::AlreadyDone => "already personalized and enabled for this holder: nothing written",
+        Outcome::Overwritten => "personalized (previous holder's data overwritten, --force)",
+        Outcome::Verified => "verified",
+    };
+    println!("card     {card}");
+    println!("holder   {who}");
+    println!("result   {what}");
+    println!(
+        "elements {} written, {} verified byte for byte",
+        r.written, r.verified
+    );
+    println!(
+        "state    {}",
+        if r.enabled { "ENABLED" } else { "not enabled" }
+    );
+    println!(
+        "traffic  {} APDUs, {} bytes out, {} bytes in",
+        r.stats.apdus, r.stats.bytes_out, r.stats.bytes_in
+    );
+}
 
 /// Runs `sscard perso`.
-pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
-    let _ = (args, g);
-    anyhow::bail!("`sscard perso` is not available yet")
+pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
+    let profile = load_profile(&args.profile)?;
+    let station = Station::new(&profile)?;
+    let record = load_record(&station, &args.record, args.index)?;
+    let values = station.encode(&record)?;
+    let plan = station.plan(&values, PlanOptions::default())?;
+    if args.dry_run {
+        println!(
+            "plan for {} on profile {}:",
+            record.source, profile.meta.name
+        );
+        print!("{}", plan.render());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let keys =
+        load_keys(Some(args.keys.as_deref().context(
+            "--keys KEYS.toml is needed to personalize (or use --dry-run)",
+        )?))?;
+    let mut card = super::common::open_card_with(g, true)?;
+    let name = card.name();
+    let result = station.run_plan(
+        card.as_mut(),
+        &plan,
+        &values,
+        keys.as_ref(),
+        RunOptions { force: args.force },
+    );
+    let _ = card.close();
+    match result {
+        Ok(r) => {
+            print_report(&name, &record, &r);
+            println!("OK: the card is good: hand it over");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(JobError::Run(e)) => {
+            Err(e).context(format!("personalizing {} on {name}", record.source))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

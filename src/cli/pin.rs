@@ -1,14 +1,167 @@
-//! `sscard pin ...`.
+//! `sscard pin status|verify|change|unblock`: the holder's PIN, with the tries left.
+//! PIN values come from `--pin`/`--new-pin`, the environment (`SSCARD_PIN`, `SSCARD_NEW_PIN`)
+//! or a prompt without echo; they are never printed.
 
 use super::Globals;
+use super::perso::{load_keys, load_profile, load_record};
+use anyhow::{Context, Result, bail};
+use sscard::perso::Station;
+use sscard::perso::pin::{self, PinState};
+use sscard::profile::KeyRole;
+use sscard::session::Session;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Options every `sscard pin` subcommand takes.
+#[derive(clap::Args, Debug)]
+pub struct Common {
+    /// The card profile (TOML).
+    #[arg(long, value_name = "PROFILE.toml")]
+    pub profile: PathBuf,
+}
 
 /// Subcommands of `sscard pin`.
 #[derive(clap::Subcommand, Debug)]
-pub enum Command {}
+pub enum Command {
+    /// Show the tries left without spending one.
+    Status {
+        /// Profile.
+        #[command(flatten)]
+        c: Common,
+    },
+    /// Check a PIN (a wrong one spends a try; the tries left are shown).
+    Verify {
+        /// Profile.
+        #[command(flatten)]
+        c: Common,
+        /// The PIN (else env SSCARD_PIN, else a prompt).
+        #[arg(long, env = "SSCARD_PIN", hide_env_values = true)]
+        pin: Option<String>,
+    },
+    /// Change the PIN (old PIN, then the new one).
+    Change {
+        /// Profile.
+        #[command(flatten)]
+        c: Common,
+        /// The current PIN (else env SSCARD_PIN, else a prompt).
+        #[arg(long, env = "SSCARD_PIN", hide_env_values = true)]
+        pin: Option<String>,
+        /// The new PIN (else env SSCARD_NEW_PIN, else a prompt, asked twice).
+        #[arg(long, env = "SSCARD_NEW_PIN", hide_env_values = true)]
+        new_pin: Option<String>,
+    },
+    /// Unblock the PIN with the PIN-unblock key (at the counter), optionally setting a new one.
+    Unblock {
+        /// Profile.
+        #[command(flatten)]
+        c: Common,
+        /// The key file with the PIN-unblock master key.
+        #[arg(long, value_name = "KEYS.toml")]
+        keys: PathBuf,
+        /// The holder's record (gives the card identification code for key diversification).
+        #[arg(long, value_name = "FILE")]
+        record: Option<PathBuf>,
+        /// A new PIN to set while unblocking (else the PIN is kept).
+        #[arg(long, env = "SSCARD_NEW_PIN", hide_env_values = true)]
+        new_pin: Option<String>,
+    },
+}
 
-/// Runs `sscard pin ...`.
-pub fn run(cmd: Command, g: &Globals) -> anyhow::Result<ExitCode> {
-    let _ = g;
-    match cmd {}
+fn ask(given: Option<String>, prompt: &str) -> Result<String> {
+    match given {
+        Some(p) => Ok(p),
+        None => rpassword::prompt_password(prompt)
+            .context("reading the PIN from the terminal (or give --pin / SSCARD_PIN)"),
+    }
+}
+
+fn ask_new(given: Option<String>) -> Result<String> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    let a = ask(None, "new PIN: ")?;
+    let b = ask(None, "new PIN again: ")?;
+    if a != b {
+        bail!("the two new PINs differ: nothing changed");
+    }
+    Ok(a)
+}
+
+fn print_state(what: &str, st: PinState) -> ExitCode {
+    println!("{what}: {st}");
+    match st {
+        PinState::Verified => ExitCode::SUCCESS,
+        PinState::TriesLeft(_) => ExitCode::from(2),
+        PinState::Blocked => ExitCode::from(3),
+    }
+}
+
+/// Runs `sscard pin ...`. Exit code: 0 PIN correct / done, 2 wrong PIN (tries left shown),
+/// 3 blocked, 1 other errors.
+pub fn run(cmd: Command, g: &Globals) -> Result<ExitCode> {
+    let profile_path = match &cmd {
+        Command::Status { c }
+        | Command::Verify { c, .. }
+        | Command::Change { c, .. }
+        | Command::Unblock { c, .. } => c.profile.clone(),
+    };
+    let profile = load_profile(&profile_path)?;
+    let station = Station::new(&profile)?;
+    let app = &station.app;
+    let mut card = super::common::open_card(g)?;
+    let name = card.name();
+    let result = match cmd {
+        Command::Status { .. } => {
+            let mut s = Session::new(card.as_mut());
+            pin::status(&mut s, app).map(|st| match st {
+                PinState::Verified | PinState::TriesLeft(_) => {
+                    println!("PIN: {st}");
+                    ExitCode::SUCCESS
+                }
+                PinState::Blocked => print_state("PIN", st),
+            })
+        }
+        Command::Verify { pin, .. } => {
+            let p = ask(pin, "PIN: ")?;
+            let mut s = Session::new(card.as_mut());
+            pin::verify(&mut s, app, &p).map(|st| print_state("verify", st))
+        }
+        Command::Change { pin, new_pin, .. } => {
+            let old = ask(pin, "current PIN: ")?;
+            let new = ask_new(new_pin)?;
+            let mut s = Session::new(card.as_mut());
+            pin::change(&mut s, app, &old, &new).map(|st| match st {
+                PinState::Verified => {
+                    println!("change: PIN changed");
+                    ExitCode::SUCCESS
+                }
+                other => print_state("change: PIN NOT changed", other),
+            })
+        }
+        Command::Unblock {
+            keys,
+            record,
+            new_pin,
+            ..
+        } => {
+            let values = match &record {
+                Some(p) => station.encode(&load_record(&station, p, None)?)?,
+                None => Vec::new(),
+            };
+            let kf = load_keys(Some(&keys))?;
+            let card_keys = station.card_keys(kf.as_ref(), &values, &card.atr());
+            let puk = profile
+                .df(&app.profile_df)
+                .and_then(|df| df.keys.iter().find(|k| k.role == KeyRole::PinUnblock))
+                .map(|k| k.id)
+                .context("the profile declares no PIN-unblock key (role pin-unblock) in the application DF")?;
+            let mut s = Session::new(card.as_mut());
+            pin::unblock(&mut s, app, &card_keys, puk, new_pin.as_deref()).map(|st| {
+                println!("unblock: done, {st}");
+                ExitCode::SUCCESS
+            })
+        }
+    };
+    let _ = card.close();
+    result.with_context(|| format!("PIN of {} on {name}", app.df_label))
 }

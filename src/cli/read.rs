@@ -1,14 +1,138 @@
-//! `sscard read`.
+//! `sscard read`: read and decode every data element of the card.
 
 use super::Globals;
+use super::perso::{load_keys, load_profile, load_record};
+use anyhow::{Context, Result};
+use sscard::perso::Station;
+use sscard::perso::encode::{card_fields, decode_found};
+use sscard::perso::read::{Terminal, ireadcardbas, read_card};
+use sscard::session::Session;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Output formats of `sscard read`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A table with the Chinese labels.
+    Table,
+    /// JSON for programs.
+    Json,
+    /// The one-line `|`-separated output of the MOHRSS reader interface (iReadCardBas).
+    Ireadcardbas,
+}
 
 /// Arguments of `sscard read`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// The card profile (TOML).
+    #[arg(long, value_name = "PROFILE.toml")]
+    pub profile: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Same as --format json.
+    #[arg(long)]
+    pub json: bool,
+    /// The key file, when reading needs external authentication (3rd generation).
+    #[arg(long, value_name = "KEYS.toml")]
+    pub keys: Option<PathBuf>,
+    /// A record giving the card identification code, when the read key is diversified by it.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Terminal number for --format ireadcardbas.
+    #[arg(long, default_value = "000000000000")]
+    pub terminal_no: String,
+    /// Terminal device number for --format ireadcardbas.
+    #[arg(long, default_value = "FFFFFFFFFFFFFF")]
+    pub terminal_device: String,
+}
 
 /// Runs `sscard read`.
-pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
-    let _ = (args, g);
-    anyhow::bail!("`sscard read` is not available yet")
+pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
+    let profile = load_profile(&args.profile)?;
+    let station = Station::new(&profile)?;
+    let values = match &args.record {
+        Some(p) => station.encode(&load_record(&station, p, None)?)?,
+        None => Vec::new(),
+    };
+    let kf = load_keys(args.keys.as_deref())?;
+    let mut card = super::common::open_card(g)?;
+    let name = card.name();
+    let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
+    let result = {
+        let mut s = Session::new(card.as_mut());
+        read_card(&mut s, &station.app, &keys)
+    };
+    let _ = card.close();
+    let content = result.with_context(|| format!("reading the card on {name}"))?;
+    let decoded = decode_found(&profile, &content.values);
+    let fields = card_fields(&profile, &decoded);
+    let historical = sscard::atr::Atr::parse(&content.atr)
+        .map(|a| a.historical.bytes)
+        .unwrap_or_default();
+    let format = if args.json { Format::Json } else { args.format };
+    match format {
+        Format::Ireadcardbas => {
+            let t = Terminal {
+                number: args.terminal_no,
+                device: args.terminal_device,
+            };
+            println!("{}", ireadcardbas(&fields, &historical, &t));
+        }
+        Format::Json => {
+            let elements: Vec<serde_json::Value> = decoded
+                .iter()
+                .map(|(el, text)| {
+                    serde_json::json!({
+                        "file": el.file,
+                        "tag": format!("{:02X}", el.tag),
+                        "field": el.field,
+                        "label": el.label,
+                        "value": text,
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "profile": profile.meta.name,
+                "application": station.app.df_label,
+                "state": content.state_text(),
+                "enabled": content.enabled(),
+                "atr": sscard::apdu::compact(&content.atr),
+                "fields": fields,
+                "elements": elements,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Format::Table => {
+            println!("card         {name}");
+            println!("ATR          {}", sscard::apdu::spaced(&content.atr));
+            println!("profile      {}", profile.meta.name);
+            println!(
+                "application  {} {}",
+                station.app.df_label,
+                content.state_text()
+            );
+            for (el, text) in &decoded {
+                println!(
+                    "{} {:02X}  {} {}",
+                    el.file,
+                    el.tag,
+                    pad_label(&el.label, 10),
+                    text.as_deref().unwrap_or("(empty)")
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Pads a label to `width` display columns (a Chinese character takes two).
+fn pad_label(label: &str, width: usize) -> String {
+    let cols: usize = label
+        .chars()
+        .map(|c| if c.is_ascii() { 1 } else { 2 })
+        .sum();
+    let mut s = label.to_string();
+    s.push_str(&" ".repeat(width.saturating_sub(cols)));
+    s
 }

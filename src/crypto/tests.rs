@@ -216,3 +216,19 @@ fn key_serde_round_trip() {
     let e = serde_json::from_str::<Key>(short).unwrap_err().to_string();
     assert!(e.contains("16 bytes"), "{e}");
 }
+
+#[test]
+fn mac_command_wraps_an_apdu_command() {
+    let t = Key::from_hex(Algorithm::Tdes, K).unwrap();
+    let cmd = crate::apdu::Command::new(0x00, 0xD6, 0x82, 0x00).with_data(h("0102030405"));
+    let wrapped = mac_command(&t, &h(CHALLENGE), &cmd).unwrap();
+    assert_eq!(
+        wrapped.to_bytes().unwrap(),
+        h("04D68200090102030405 8757789D")
+    );
+    let block = crate::apdu::Command::new(0x84, 0x1E, 0, 0);
+    let wrapped = mac_command(&t, &h(CHALLENGE), &block).unwrap();
+    assert_eq!(wrapped.cla, 0x84);
+    assert_eq!(wrapped.data.len(), 4);
+    assert!(verify_sm_command(&t, &h(CHALLENGE), [0x84, 0x1E, 0, 0], &wrapped.data).is_some());
+}

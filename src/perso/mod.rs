@@ -1,1 +1,164 @@
-//! (to be written: see the issue that owns `perso`)
+//! Personalization, the card-making station's main job: a holder's record is validated and
+//! encoded by the profile, turned into a [`plan::Plan`] (steps as data), run on the card in one
+//! exclusive transaction, read back byte for byte, and the application enabled.
+//!
+//! A run is safe to repeat: when a card lost power mid-way, the next run of the same record sees
+//! what is there, finishes, verifies and enables. A card that holds another person's data is
+//! refused unless forced.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use sscard::perso::{Station, RunOptions};
+//! let profile = sscard::profile::load("card-profiles/ssc-3.00.toml".as_ref())?;
+//! let station = Station::new(&profile)?;
+//! let record = sscard::record::load_records("holder.json".as_ref())?.remove(0);
+//! let mut card = sscard::sim::transport::open("card.json".as_ref())?;
+//! let keys = sscard::profile::keys::KeyFile::load("card-profiles/test-keys.toml".as_ref())?;
+//! let report = station.personalize(&mut card, &record, Some(&keys), RunOptions::default())?;
+//! println!("{:?}", report.outcome);
+//! # Ok(()) }
+//! ```
+
+pub mod enable;
+pub mod encode;
+pub mod keys;
+pub mod pin;
+pub mod plan;
+pub mod read;
+pub mod run;
+pub mod spec;
+pub mod wire;
+
+pub use encode::{ProfileUseError, RecordInvalid};
+pub use keys::FactorInputs;
+pub use plan::{Plan, PlanError, PlanOptions, Step};
+pub use run::{CardKeys, Outcome, PersoError, Report, RunOptions};
+pub use spec::{Access, AppSpec, ElementRef, EnableHow, Encoded};
+
+use crate::profile::Profile;
+use crate::profile::keys::KeyFile;
+use crate::record::HolderRecord;
+use crate::session::Session;
+use crate::transport::Transport;
+
+/// Everything personalization needs from one profile.
+#[derive(Debug, Clone)]
+pub struct Station<'p> {
+    /// The profile.
+    pub profile: &'p Profile,
+    /// The application it personalizes.
+    pub app: AppSpec,
+}
+
+/// A job that fails before or while running.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The record has problems (all of them listed); nothing was sent.
+    #[error(transparent)]
+    Record(#[from] RecordInvalid),
+    /// The plan cannot be built.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The run stopped.
+    #[error(transparent)]
+    Run(#[from] PersoError),
+}
+
+impl<'p> Station<'p> {
+    /// Reads what personalization needs from a profile.
+    pub fn new(profile: &'p Profile) -> Result<Self, ProfileUseError> {
+        Ok(Station {
+            profile,
+            app: encode::app_spec(profile)?,
+        })
+    }
+
+    /// Validates and encodes a record (all problems together).
+    pub fn encode(&self, record: &HolderRecord) -> Result<Vec<Encoded>, RecordInvalid> {
+        encode::encode_record(self.profile, &self.app, record)
+    }
+
+    /// The personalization plan of encoded values.
+    pub fn plan(&self, values: &[Encoded], opts: PlanOptions) -> Result<Plan, PlanError> {
+        Plan::perso(&self.app, values, opts)
+    }
+
+    /// What the factor of a diversified key is computed from, for a card with this ATR and a
+    /// record with these values.
+    pub fn factor_inputs(&self, values: &[Encoded], atr: &[u8]) -> FactorInputs {
+        FactorInputs {
+            card_id: values
+                .iter()
+                .find(|e| e.el.field == "card_id")
+                .map(|e| e.value.clone()),
+            atr_historical: crate::atr::Atr::parse(atr).ok().map(|a| a.historical.bytes),
+        }
+    }
+
+    /// Personalizes, verifies and enables one card in one exclusive transaction.
+    pub fn personalize(
+        &self,
+        t: &mut dyn Transport,
+        record: &HolderRecord,
+        keys: Option<&KeyFile>,
+        opts: RunOptions,
+    ) -> Result<Report, JobError> {
+        let values = self.encode(record)?;
+        let plan = self.plan(&values, PlanOptions::default())?;
+        self.run_plan(t, &plan, &values, keys, opts)
+    }
+
+    /// Verifies a card against a record (read-only).
+    pub fn verify(
+        &self,
+        t: &mut dyn Transport,
+        record: &HolderRecord,
+        keys: Option<&KeyFile>,
+    ) -> Result<Report, JobError> {
+        let values = self.encode(record)?;
+        let plan = Plan::verify(&self.app, &values)?;
+        self.run_plan(t, &plan, &values, keys, RunOptions::default())
+    }
+
+    /// Runs a plan in one exclusive transaction.
+    pub fn run_plan(
+        &self,
+        t: &mut dyn Transport,
+        plan: &Plan,
+        values: &[Encoded],
+        keys: Option<&KeyFile>,
+        opts: RunOptions,
+    ) -> Result<Report, JobError> {
+        let keys = self.card_keys(keys, values, &t.atr());
+        let mut s = Session::new(t);
+        s.begin().map_err(PersoError::from)?;
+        let decode = |b: &[u8]| self.decode_identity(b);
+        let result = run::run(&mut s, plan, &keys, opts, &decode);
+        let end = s.end();
+        let report = result?;
+        end.map_err(PersoError::from)?;
+        Ok(report)
+    }
+
+    /// The card's keys from a key file (none without one).
+    pub fn card_keys(&self, kf: Option<&KeyFile>, values: &[Encoded], atr: &[u8]) -> CardKeys {
+        match kf {
+            Some(kf) => keys::card_keys(
+                self.profile,
+                &self.app,
+                kf,
+                &self.factor_inputs(values, atr),
+            ),
+            None => CardKeys::default(),
+        }
+    }
+
+    fn decode_identity(&self, bytes: &[u8]) -> String {
+        encode::element(self.profile, &self.app.identity_field)
+            .and_then(|e| e.decode(bytes).ok())
+            .unwrap_or_else(|| crate::apdu::compact(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests;

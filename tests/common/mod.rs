@@ -147,6 +147,11 @@ impl PrivatePcscd {
         }
     }
 
+    /// The process id of pcscd (`sh` execs it inside the namespace, so it is this child's).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The vpcd port of slot 0 (`Virtual PCD 00 00`); slot 1 is `port() + 1`.
     pub fn port(&self) -> u16 {
         self.lease.port

@@ -487,6 +487,15 @@ fn key_store_image_round_trip_and_errors() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("16 bytes"), "{e}");
+    let bad = bad.replace("0011", "0123456789ABCDEFFEDCBA98765432");
+    let e = serde_json::from_str::<KeyStore>(&bad).unwrap_err();
+    assert!(e.to_string().contains("15 bytes"), "{e}");
+    for text in [e.to_string(), format!("{e:?}")] {
+        assert!(
+            !text.contains("0123456789") && !text.contains("FEDCBA"),
+            "{text}"
+        );
+    }
     let bad = r#"{"pins":[{"reference":0,"value":"123456","max_tries":3,"tries_left":4}]}"#;
     assert!(serde_json::from_str::<KeyStore>(bad).is_err());
     assert!(KeyStore::default().is_empty());

@@ -1,0 +1,458 @@
+//! Running a plan on a card: write, read back, enable; safe to repeat after a torn run.
+
+use super::plan::{Plan, Step, tlv_record};
+use super::spec::{Access, ElementRef, EnableHow};
+use super::wire;
+use crate::apdu::{Command, Sw, compact};
+use crate::crypto::Key;
+use crate::session::{Session, SessionError, Stats};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// The card's keys for this run, by key id (already diversified for this card). Never printed.
+#[derive(Default, Clone)]
+pub struct CardKeys {
+    keys: BTreeMap<u8, Key>,
+    unavailable: BTreeMap<u8, String>,
+}
+
+impl std::fmt::Debug for CardKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "CardKeys(ids {:02X?})",
+            self.keys.keys().collect::<Vec<_>>()
+        )
+    }
+}
+
+impl CardKeys {
+    /// Adds (or replaces) the key with id `id`.
+    pub fn insert(&mut self, id: u8, key: Key) {
+        self.keys.insert(id, key);
+    }
+    /// The key with id `id`.
+    pub fn get(&self, id: u8) -> Option<&Key> {
+        self.keys.get(&id)
+    }
+    /// Records why key `id` is not available (no master key, no diversification factor).
+    pub fn unavailable(&mut self, id: u8, reason: String) {
+        self.unavailable.insert(id, reason);
+    }
+    /// Why key `id` is not available, if known.
+    pub fn why_missing(&self, id: u8) -> Option<&str> {
+        self.unavailable.get(&id).map(String::as_str)
+    }
+    /// The key with id `id`, or the error saying why it is missing.
+    pub fn need(&self, id: u8, label: &str, purpose: &str) -> Result<&Key, PersoError> {
+        self.get(id).ok_or_else(|| PersoError::MissingKey {
+            key_id: id,
+            label: label.to_string(),
+            purpose: purpose.to_string(),
+            reason: self
+                .why_missing(id)
+                .unwrap_or("no key file was given (--keys)")
+                .to_string(),
+        })
+    }
+}
+
+/// What personalization found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A blank card was personalized, verified and enabled.
+    Personalized,
+    /// The card held part of this holder's data (an interrupted run): finished, verified,
+    /// enabled.
+    Resumed,
+    /// The card already held this holder's data and was enabled: verified, nothing written.
+    AlreadyDone,
+    /// Another person's data was overwritten (`--force`).
+    Overwritten,
+    /// Verified only (`sscard verify`).
+    Verified,
+}
+
+/// The report of a run.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// What happened.
+    pub outcome: Outcome,
+    /// Elements written.
+    pub written: usize,
+    /// Elements read back and found equal.
+    pub verified: usize,
+    /// Whether the application is enabled at the end.
+    pub enabled: bool,
+    /// Traffic.
+    pub stats: Stats,
+}
+
+/// Why personalization, verification or enabling stopped.
+#[derive(Debug, Error)]
+pub enum PersoError {
+    /// A command failed.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The key file lacks a key the plan needs.
+    #[error("key {key_id:02X} ({label}) is needed for {purpose} but is not available: {reason}")]
+    MissingKey {
+        /// Why it is missing.
+        reason: String,
+        /// Key id.
+        key_id: u8,
+        /// Its label.
+        label: String,
+        /// What it is needed for.
+        purpose: String,
+    },
+    /// The card holds another person's data.
+    #[error(
+        "the card on {card} already holds another person's data ({el}: {found}, the record says {wanted}); \
+         nothing was written. If this card is really to be re-used for this holder, run again with --force"
+    )]
+    OtherHolder {
+        /// The card.
+        card: String,
+        /// The identity element.
+        el: Box<ElementRef>,
+        /// What the card holds (decoded).
+        found: String,
+        /// What the record has.
+        wanted: String,
+    },
+    /// The application is disabled (lost or replaced card).
+    #[error(
+        "the application {label} on {card} is disabled (deactivated: a lost or replaced card); \
+         it cannot be personalized or verified; use `sscard enable` only if it was disabled by mistake"
+    )]
+    Disabled {
+        /// The card.
+        card: String,
+        /// DF label.
+        label: String,
+    },
+    /// Read-back differs from what was written.
+    #[error(
+        "verification failed on {card}: {el} holds {actual} but should hold {expected}; \
+         the application was NOT enabled{}",
+        if *.written { ": run the same perso again; if it fails again the chip is faulty, replace the card" } else { "" }
+    )]
+    Mismatch {
+        /// The card.
+        card: String,
+        /// The element.
+        el: Box<ElementRef>,
+        /// Expected value bytes (hex).
+        expected: String,
+        /// What the card holds (hex, or `(no record)`).
+        actual: String,
+        /// Whether this run wrote the element.
+        written: bool,
+    },
+    /// After enabling, the card does not say it is enabled.
+    #[error(
+        "{label} on {card} was asked to enable but SELECT answers {} with life cycle {}: it is NOT enabled; \
+         check the profile's enable command list",
+        compact(&sw.to_bytes()),
+        lcs.map(|l| format!("{l:02X}")).unwrap_or_else(|| "unknown".into())
+    )]
+    NotEnabled {
+        /// The card.
+        card: String,
+        /// DF label.
+        label: String,
+        /// SELECT's status word.
+        sw: Sw,
+        /// Life cycle status from the FCP.
+        lcs: Option<u8>,
+    },
+    /// The profile asks for something this run cannot do.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Options of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Overwrite a card holding another person's data.
+    pub force: bool,
+}
+
+/// What a READ RECORD found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// The value bytes of the record (tag and length removed).
+    Value(Vec<u8>),
+    /// No such record on the card (6A83).
+    NoRecord,
+}
+
+impl Found {
+    /// True when the record is absent or its value is all `00` or all `FF` (never written).
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Found::NoRecord => true,
+            Found::Value(v) => v.iter().all(|b| *b == 0) || v.iter().all(|b| *b == 0xFF),
+        }
+    }
+    fn hex(&self) -> String {
+        match self {
+            Found::Value(v) => compact(v),
+            Found::NoRecord => "(no record)".into(),
+        }
+    }
+}
+
+/// Reads one element (READ RECORD by tag) and returns its value.
+pub fn read_element(s: &mut Session<'_>, el: &ElementRef) -> Result<Found, SessionError> {
+    let cmd = wire::read_record_by_tag(el.sfi, el.tag, el.len + 2);
+    let doing = format!("READ RECORD {el}");
+    let r = s.send(&cmd, &doing)?;
+    if r.sw == Sw::RECORD_NOT_FOUND {
+        return Ok(Found::NoRecord);
+    }
+    if !r.sw.is_success() {
+        return Err(SessionError::Refused {
+            card: s.card_name(),
+            doing,
+            header: [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
+            sw: r.sw,
+        });
+    }
+    // SIMPLE-TLV: tag, length, value.
+    match crate::tlv::SimpleTlv::parse_record(&r.data) {
+        Ok(t) if t.tag == el.tag => Ok(Found::Value(t.value)),
+        Ok(t) => Err(SessionError::BadAnswer {
+            card: s.card_name(),
+            doing,
+            reason: format!("the record has tag {:02X}, expected {:02X}", t.tag, el.tag),
+        }),
+        Err(e) => Err(SessionError::BadAnswer {
+            card: s.card_name(),
+            doing,
+            reason: format!(
+                "the record is not a SIMPLE-TLV element ({e}): {}",
+                compact(&r.data)
+            ),
+        }),
+    }
+}
+
+struct Runner<'s, 't> {
+    s: &'s mut Session<'t>,
+    keys: &'s CardKeys,
+    app_label: String,
+    written: usize,
+    verified: usize,
+    enabled_at_start: bool,
+}
+
+impl Runner<'_, '_> {
+    fn ensure(&mut self, access: Access, purpose: &str) -> Result<(), PersoError> {
+        if let Access::Auth(k) = access {
+            self.auth(k, purpose)?;
+        }
+        Ok(())
+    }
+
+    fn auth(&mut self, key_id: u8, purpose: &str) -> Result<(), PersoError> {
+        if self.s.is_authenticated(key_id) {
+            return Ok(());
+        }
+        let key = self
+            .keys
+            .need(key_id, &format!("key {key_id:02X}"), purpose)?;
+        self.s
+            .authenticate(key_id, &format!("for {purpose}"), key)?;
+        Ok(())
+    }
+
+    fn read_back(&mut self, el: &ElementRef, expected: &[u8]) -> Result<(), PersoError> {
+        self.ensure(el.read, &format!("reading {el}"))?;
+        let found = read_element(self.s, el)?;
+        if found != Found::Value(expected.to_vec()) {
+            return Err(PersoError::Mismatch {
+                card: self.s.card_name(),
+                el: Box::new(el.clone()),
+                expected: compact(expected),
+                actual: found.hex(),
+                written: self.written > 0,
+            });
+        }
+        self.verified += 1;
+        Ok(())
+    }
+
+    fn update(&mut self, el: &ElementRef, value: &[u8], mac: Option<u8>) -> Result<(), PersoError> {
+        self.ensure(el.update, &format!("writing {el}"))?;
+        let record = tlv_record(el.tag, value);
+        let cmd = wire::update_record_by_tag(el.sfi, el.tag, &record);
+        let doing = format!("UPDATE RECORD {el}");
+        match mac {
+            Some(k) => {
+                let key =
+                    self.keys
+                        .need(k, &format!("key {k:02X}"), &format!("the MAC of {doing}"))?;
+                self.s.send_with_mac(&cmd, key, &doing)?;
+            }
+            None => {
+                let r = self.s.send(&cmd, &doing)?;
+                if r.sw == Sw::RECORD_NOT_FOUND {
+                    // The card was initialised without this record: add it.
+                    let doing = format!("APPEND RECORD {el}");
+                    self.s
+                        .send_ok(&wire::append_record(el.sfi, &record), &doing)?;
+                } else if !r.sw.is_success() {
+                    return Err(SessionError::Refused {
+                        card: self.s.card_name(),
+                        doing,
+                        header: [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
+                        sw: r.sw,
+                    }
+                    .into());
+                }
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    fn set_pin(&mut self, reference: u8, tries: u8, pin: &[u8]) -> Result<(), PersoError> {
+        let mut data = vec![0x10, 0x00, tries];
+        data.extend_from_slice(pin);
+        let cmd = Command::new(0x80, 0xD4, 0x00, reference).with_data(data);
+        self.s.send_ok(
+            &cmd,
+            &format!("WRITE KEY (initial PIN, reference {reference:02X})"),
+        )?;
+        Ok(())
+    }
+
+    fn activate(&mut self, how: &EnableHow) -> Result<(), PersoError> {
+        match how {
+            EnableHow::ActivateFile => {
+                let doing = format!("ACTIVATE FILE {}", self.app_label);
+                self.s.send_ok(&wire::activate_file(), &doing)?;
+                Ok(())
+            }
+            EnableHow::Script(name) => Err(PersoError::Unsupported(format!(
+                "the profile enables through the command list `{name}`, which this build cannot run yet; \
+                 run it with `sscard run` after this verify"
+            ))),
+        }
+    }
+}
+
+/// Runs a plan. `decode_identity` turns the identity element's bytes into text for messages.
+pub fn run(
+    s: &mut Session<'_>,
+    plan: &Plan,
+    keys: &CardKeys,
+    opts: RunOptions,
+    decode_identity: &dyn Fn(&[u8]) -> String,
+) -> Result<Report, PersoError> {
+    let mut r = Runner {
+        s,
+        keys,
+        app_label: String::new(),
+        written: 0,
+        verified: 0,
+        enabled_at_start: false,
+    };
+    let mut outcome = Outcome::Personalized;
+    let mut verify_only = false;
+    let mut enabled = false;
+    for step in &plan.steps {
+        match step {
+            Step::Select { name, label } => {
+                r.app_label = label.clone();
+                if let Some(state) = r.s.select_df(name, label)? {
+                    if state.is_deactivated() {
+                        return Err(PersoError::Disabled {
+                            card: r.s.card_name(),
+                            label: label.clone(),
+                        });
+                    }
+                    r.enabled_at_start = state.lcs == Some(0x05);
+                    enabled = r.enabled_at_start;
+                }
+            }
+            Step::Authenticate { key_id, label } => {
+                if !verify_only {
+                    r.auth(*key_id, label)?;
+                }
+            }
+            Step::CheckHolder { el, expected } => {
+                r.ensure(el.read, &format!("reading {el}"))?;
+                let found = read_element(r.s, el)?;
+                match &found {
+                    f if f.is_blank() => {}
+                    Found::Value(v) if v == expected => {
+                        outcome = Outcome::Resumed;
+                        if r.enabled_at_start && !opts.force {
+                            verify_only = true;
+                            outcome = Outcome::AlreadyDone;
+                        }
+                    }
+                    Found::Value(v) => {
+                        if !opts.force {
+                            return Err(PersoError::OtherHolder {
+                                card: r.s.card_name(),
+                                el: Box::new(el.clone()),
+                                found: decode_identity(v),
+                                wanted: decode_identity(expected),
+                            });
+                        }
+                        outcome = Outcome::Overwritten;
+                    }
+                    Found::NoRecord => {}
+                }
+            }
+            Step::Update { el, value, mac } => {
+                if !verify_only {
+                    r.update(el, value, *mac)?;
+                }
+            }
+            Step::SetPin {
+                reference,
+                tries,
+                pin,
+            } => {
+                if !verify_only {
+                    r.set_pin(*reference, *tries, pin.expose())?;
+                }
+            }
+            Step::ReadBack { el, expected } => r.read_back(el, expected)?,
+            Step::Activate { how, .. } => {
+                if !verify_only {
+                    r.activate(how)?;
+                }
+            }
+            Step::Confirm { name, label } => {
+                if !verify_only {
+                    let state = r.s.reselect_df(name, label)?;
+                    if !state.is_active() {
+                        return Err(PersoError::NotEnabled {
+                            card: r.s.card_name(),
+                            label: label.clone(),
+                            sw: state.sw,
+                            lcs: state.lcs,
+                        });
+                    }
+                    enabled = true;
+                }
+            }
+        }
+    }
+    if !plan.steps.iter().any(|s| matches!(s, Step::Update { .. })) {
+        outcome = Outcome::Verified;
+    }
+    Ok(Report {
+        outcome,
+        written: r.written,
+        verified: r.verified,
+        enabled,
+        stats: r.s.stats(),
+    })
+}

@@ -1,0 +1,197 @@
+//! What personalization needs to know about the card, taken from the profile: the application
+//! DF, its access conditions, its keys, the PIN, and each data element with the file it is in.
+//!
+//! Built from a loaded profile by [`super::from_profile`]; plans and runs only see this.
+
+use std::fmt;
+
+/// An access condition (docs/cos.md, tag 86 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// `00`: always.
+    Always,
+    /// `1N`: PIN with reference N verified.
+    Pin(u8),
+    /// `2N`: external authentication with key N of the current DF.
+    Auth(u8),
+    /// `3N`: secure messaging, command MAC with key N.
+    Mac(u8),
+    /// `FF`: never.
+    Never,
+    /// Any other byte.
+    Other(u8),
+}
+
+impl Access {
+    /// The access condition of a docs/cos.md security-attribute byte.
+    pub fn from_byte(b: u8) -> Self {
+        match (b, b >> 4, b & 0x0F) {
+            (0x00, _, _) => Access::Always,
+            (0xFF, _, _) => Access::Never,
+            (_, 1, n) => Access::Pin(n),
+            (_, 2, n) => Access::Auth(n),
+            (_, 3, n) => Access::Mac(n),
+            _ => Access::Other(b),
+        }
+    }
+
+    /// The docs/cos.md byte.
+    pub fn to_byte(self) -> u8 {
+        match self {
+            Access::Always => 0x00,
+            Access::Pin(n) => 0x10 | (n & 0x0F),
+            Access::Auth(n) => 0x20 | (n & 0x0F),
+            Access::Mac(n) => 0x30 | (n & 0x0F),
+            Access::Never => 0xFF,
+            Access::Other(b) => b,
+        }
+    }
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Access::Always => write!(f, "00 (always)"),
+            Access::Pin(n) => write!(f, "1{n:X} (PIN {n:X})"),
+            Access::Auth(n) => write!(f, "2{n:X} (external authentication with key {n:02X})"),
+            Access::Mac(n) => write!(f, "3{n:X} (MAC with key {n:02X})"),
+            Access::Never => write!(f, "FF (never)"),
+            Access::Other(b) => write!(f, "{b:02X} (unknown)"),
+        }
+    }
+}
+
+/// One data element, with what it takes to read and write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementRef {
+    /// The file's label (`EF06`).
+    pub file: String,
+    /// The file's SFI.
+    pub sfi: u8,
+    /// Record number in the file.
+    pub record: u8,
+    /// The element's tag.
+    pub tag: u8,
+    /// Length of the value on the card.
+    pub len: usize,
+    /// Field name in holder records (`ssn`).
+    pub field: String,
+    /// Operator label (`社会保障号码`).
+    pub label: String,
+    /// Read access condition of its file.
+    pub read: Access,
+    /// Update access condition of its file.
+    pub update: Access,
+}
+
+impl fmt::Display for ElementRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} tag {:02X} {} ({})",
+            self.file, self.tag, self.label, self.field
+        )
+    }
+}
+
+/// An element with the value a record gives it, encoded for the card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoded {
+    /// The element.
+    pub el: ElementRef,
+    /// The value bytes (exactly `el.len`).
+    pub value: Vec<u8>,
+}
+
+/// How the application is enabled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnableHow {
+    /// ACTIVATE FILE on the DF (ISO 7816-9).
+    ActivateFile,
+    /// A named command list (script block) of the profile.
+    Script(String),
+}
+
+/// The PIN the station sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinSpec {
+    /// Reference (VERIFY P2).
+    pub reference: u8,
+    /// Tries allowed.
+    pub tries: u8,
+    /// The initial PIN digits (profile default `123456`). Not secret in the profile, but
+    /// never printed.
+    pub initial: String,
+}
+
+/// A key of the application, as the profile declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySpec {
+    /// Key id in the DF.
+    pub id: u8,
+    /// Its role or name (`write`, `read`, ...).
+    pub label: String,
+    /// The algorithm.
+    pub alg: crate::crypto::Algorithm,
+    /// Whether the card's key is diversified from a master key, and by what factor.
+    pub diversify: Diversify,
+}
+
+/// Where the per-card diversification factor comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Diversify {
+    /// The key file holds the card's key itself.
+    None,
+    /// The last 8 bytes of the card identification code (EF05 tag 01).
+    CardId,
+    /// The last 8 bytes of the ATR historical bytes (left-padded with zeros).
+    AtrHistorical,
+}
+
+/// The application to personalize.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSpec {
+    /// The DF's name in the profile (`ssse`).
+    pub profile_df: String,
+    /// DF name (AID) of the application (SSSE).
+    pub df_name: Vec<u8>,
+    /// Its label (`SSSE`).
+    pub df_label: String,
+    /// Create access condition of the DF (WRITE KEY, hence setting the PIN).
+    pub create: Access,
+    /// Activate access condition of the DF.
+    pub activate: Access,
+    /// Deactivate access condition of the DF.
+    pub deactivate: Access,
+    /// How the application is enabled.
+    pub enable: EnableHow,
+    /// The PIN.
+    pub pin: PinSpec,
+    /// The keys of the DF.
+    pub keys: Vec<KeySpec>,
+    /// The record field that says whose card it is (`ssn`).
+    pub identity_field: String,
+    /// Every data element the station writes, in writing order.
+    pub elements: Vec<ElementRef>,
+}
+
+impl AppSpec {
+    /// The label of key `id` (its role from the profile, or `key NN`).
+    pub fn key_label(&self, id: u8) -> String {
+        self.keys
+            .iter()
+            .find(|k| k.id == id)
+            .map(|k| k.label.clone())
+            .unwrap_or_else(|| format!("key {id:02X}"))
+    }
+
+    /// Length of an external-authentication cryptogram (8 for 3DES, 16 for SM4).
+    pub fn cryptogram_len(&self) -> usize {
+        self.keys.first().map(|k| k.alg.block_len()).unwrap_or(8)
+    }
+
+    /// The element that holds a field.
+    pub fn element(&self, field: &str) -> Option<&ElementRef> {
+        self.elements.iter().find(|e| e.field == field)
+    }
+}

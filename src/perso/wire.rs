@@ -1,0 +1,42 @@
+//! The command APDUs personalization sends, built in one place.
+//!
+//! These delegate to the card-command builders of [`crate::card`] where they exist.
+
+use crate::apdu::Command;
+
+/// SELECT by DF name, FCP requested (ISO 7816-4 §11.1.1, P1=04, P2=04).
+pub fn select_by_name(name: &[u8]) -> Command {
+    Command::new(0x00, 0xA4, 0x04, 0x04)
+        .with_data(name.to_vec())
+        .with_le(256)
+}
+
+/// GET CHALLENGE of `len` bytes (ISO 7816-4 §11.5.3).
+pub fn get_challenge(len: usize) -> Command {
+    Command::new(0x00, 0x84, 0x00, 0x00).with_le(len)
+}
+
+/// READ RECORD, record identified by `tag` in file `sfi` (ISO 7816-4 §11.3.3, P2 = SFI<<3).
+pub fn read_record_by_tag(sfi: u8, tag: u8, le: usize) -> Command {
+    Command::new(0x00, 0xB2, tag, sfi << 3).with_le(le)
+}
+
+/// UPDATE RECORD, record identified by `tag` in file `sfi` (ISO 7816-4 §11.3.5).
+pub fn update_record_by_tag(sfi: u8, tag: u8, record: &[u8]) -> Command {
+    Command::new(0x00, 0xDC, tag, sfi << 3).with_data(record.to_vec())
+}
+
+/// ACTIVATE FILE on the current DF (ISO 7816-9 §10.3).
+pub fn activate_file() -> Command {
+    Command::new(0x00, 0x44, 0x00, 0x00)
+}
+
+/// DEACTIVATE FILE on the current DF (ISO 7816-9 §10.2).
+pub fn deactivate_file() -> Command {
+    Command::new(0x00, 0x04, 0x00, 0x00)
+}
+
+/// APPEND RECORD to file `sfi` (ISO 7816-4 §11.4.6), for a record the card does not have yet.
+pub fn append_record(sfi: u8, record: &[u8]) -> Command {
+    Command::new(0x00, 0xE2, 0x00, sfi << 3).with_data(record.to_vec())
+}
