@@ -9,7 +9,8 @@
 //! - VERIFY `20`, CHANGE REFERENCE DATA `24`, RESET RETRY COUNTER `2C`: PINs;
 //! - EXTERNAL/MUTUAL AUTHENTICATE `82`, INTERNAL AUTHENTICATE `88`: cryptograms, in the
 //!   command and in the response (and in the GET RESPONSE that fetches it);
-//! - WRITE KEY `80 D4` (docs/cos.md): the key or PIN value after usage, algorithm, max tries.
+//! - WRITE KEY `80 D4` (docs/cos.md): the key or PIN value after usage, algorithm, max tries;
+//! - the PBOC-family RELOAD PIN / CHANGE PIN `80 5E`: PINs.
 //!
 //! Example: `> 00 20 00 00 04 ******`.
 
@@ -26,6 +27,8 @@ fn secret_from(cla: u8, ins: u8) -> Option<usize> {
         0x20 | 0x24 | 0x2C | 0x82 | 0x88 => Some(0),
         // WRITE KEY: usage, algorithm and max tries are not secret; the value is.
         0xD4 if cla & 0x80 != 0 => Some(3),
+        // PBOC-family RELOAD PIN / CHANGE PIN (`80 5E`): PINs.
+        0x5E if cla & 0x80 != 0 => Some(0),
         _ => None,
     }
 }
@@ -90,7 +93,12 @@ pub fn format_response(raw: &[u8], secret: bool) -> String {
 }
 
 fn millis(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1.0 {
+        format!("{} us", d.as_micros())
+    } else {
+        format!("{ms:.1} ms")
+    }
 }
 
 /// A transport that traces every APDU through `tracing`. See the module documentation.
@@ -197,6 +205,9 @@ mod tests {
         assert_eq!(m("002C000006123456654321"), "00 2C 00 00 06 ******");
         // Secure-messaging CLA still masks.
         assert_eq!(m("0C20000003AABBCC"), "0C 20 00 00 03 ******");
+        // PBOC RELOAD PIN (PIN + MAC) and CHANGE PIN (old FF new).
+        assert_eq!(m("805E000007 123456 11223344"), "80 5E 00 00 07 ******");
+        assert_eq!(m("805E010007 123456 FF 654321"), "80 5E 01 00 07 ******");
         // VERIFY without data (ask tries left) shows as is.
         assert_eq!(m("00200000"), "00 20 00 00");
     }
