@@ -3,7 +3,7 @@
 
 use super::{Card, CardError, describe_name};
 use crate::apdu::{Command, Sw};
-use crate::tlv::Fcp;
+use crate::tlv::{Fcp, SimpleTlv};
 
 /// What SELECT selects (P1 and data; ISO/IEC 7816-4 §7.1.1, Table 39).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,6 +252,39 @@ impl Card<'_> {
         let cmd = Command::new(self.cla, 0xDC, p1, (sfi << 3) | mode).with_data(data);
         self.transmit_checked(&cmd, "UPDATE RECORD", rec.describe(ef))?;
         Ok(())
+    }
+
+    /// READ RECORD of a whole record (`Le 00`) holding one SIMPLE-TLV data element, parsed:
+    /// the way the SSC record files are read (`00 B2 08 30 00` for tag 08 of SFI 6).
+    pub fn read_element(&mut self, ef: Ef, rec: RecordRef) -> Result<SimpleTlv, CardError> {
+        let data = self.read_record(ef, rec, 256)?;
+        let tlv = SimpleTlv::parse_record(&data).map_err(|e| CardError::BadResponse {
+            command: "READ RECORD",
+            target: rec.describe(ef),
+            problem: format!("the record is not one SIMPLE-TLV data element: {e}"),
+        })?;
+        if let RecordRef::Tag(t) = rec
+            && tlv.tag != t
+        {
+            return Err(CardError::BadResponse {
+                command: "READ RECORD",
+                target: rec.describe(ef),
+                problem: format!("asked for tag {t:02X}, the card gave tag {:02X}", tlv.tag),
+            });
+        }
+        Ok(tlv)
+    }
+
+    /// UPDATE RECORD of the record identified by `element.tag`, with the encoded element:
+    /// `00 DC <tag> <SFI<<3> Lc <tag> <len> <value>`, as personalization writes the SSC
+    /// records.
+    pub fn update_element(&mut self, ef: Ef, element: &SimpleTlv) -> Result<(), CardError> {
+        let rec = RecordRef::Tag(element.tag);
+        let data = element.to_bytes().map_err(|e| CardError::BadArgument {
+            command: "UPDATE RECORD",
+            problem: format!("{} cannot be encoded: {e}", rec.describe(ef)),
+        })?;
+        self.update_record(ef, rec, &data)
     }
 
     /// APPEND RECORD (ISO/IEC 7816-4 §7.3.6): adds a record at the end (`P1 00`,

@@ -11,8 +11,8 @@
 //! use sscard::card::{Card, Ef, RecordRef, SSSE_NAME};
 //! let mut card = Card::new(t);
 //! card.select_name(SSSE_NAME)?;
-//! let rec = card.read_record(Ef::Sfi(6), RecordRef::Tag(0x08), 0x14)?;
-//! # let _ = rec; Ok(()) }
+//! let ssn = card.read_element(Ef::Sfi(6), RecordRef::Tag(0x08))?; // 00 B2 08 30 00
+//! # let _ = ssn; Ok(()) }
 //! ```
 //!
 //! Section numbers refer to ISO/IEC 7816-4:2005 and ISO/IEC 7816-9:2004.

@@ -284,3 +284,39 @@ fn transport_errors_pass_through_and_get_response_is_raw() {
     assert!(matches!(e, CardError::Transport(_)), "{e}");
     assert_eq!(card.name(), "scripted");
 }
+
+#[test]
+fn elements_are_read_and_written_by_tag() {
+    let mut rec = vec![0x08, 0x12];
+    rec.extend_from_slice(b"440782199012292617");
+    let hex = crate::apdu::compact(&rec);
+    let t = Scripted::new(&[
+        ("00B2083000", "6C14"),
+        ("00B2083014", &format!("{hex}9000")),
+        (&format!("00DC083014{hex}"), "9000"),
+        ("00B2093000", &format!("{hex}9000")),
+        ("00B2013400", "0805319000"),
+    ]);
+    let mut boxed: Box<dyn Transport> = Box::new(t);
+    let mut card = Card::new(&mut *boxed);
+    let el = card.read_element(Ef::Sfi(6), RecordRef::Tag(0x08)).unwrap();
+    assert_eq!(el.value, b"440782199012292617");
+    card.update_element(Ef::Sfi(6), &el).unwrap();
+    let e = card
+        .read_element(Ef::Sfi(6), RecordRef::Tag(0x09))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "READ RECORD of SFI 6 tag 09: asked for tag 09, the card gave tag 08"
+    );
+    let e = card
+        .read_element(Ef::Sfi(6), RecordRef::Number(1))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("not one SIMPLE-TLV data element"),
+        "{e}"
+    );
+    // A Box<dyn Transport> is a Transport too.
+    let card = Card::new(&mut boxed);
+    assert_eq!(card.name(), "scripted");
+}
