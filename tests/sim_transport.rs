@@ -294,3 +294,228 @@ fn unreachable_vpcd_is_a_clear_error() {
     assert!(matches!(err, BridgeError::Unreachable { .. }), "{err:?}");
     assert!(err.to_string().contains("vpcd"), "{err}");
 }
+
+// ---- The in-process transport (`--reader sim:PATH`) on the real virtual card ----
+
+use sscard::sim::VirtualCard;
+use sscard::sim::fault::FaultConfig;
+use sscard::transport::{ResetKind, Transport};
+use std::process::{Command, Stdio};
+
+const SELECT_MF: &str = "00A4000C023F00";
+const CREATE_EF01: &str = "00E000001562138201018302EF01800200108606000000000000";
+const SELECT_EF01: &str = "00A4020C02EF01";
+const UPDATE_5: &str = "00D60000050102030405";
+const READ_5: &str = "00B0000005";
+
+fn tx(t: &mut dyn Transport, hex: &str) -> Vec<u8> {
+    let apdu = sscard::apdu::parse_hex(hex).expect("test APDU hex");
+    t.transmit(&apdu).expect("transmit")
+}
+
+#[test]
+fn sim_link_creates_a_blank_card_and_keeps_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("card.json");
+    let mut t = sscard::sim::transport::open(&path).expect("open a new image");
+    assert_eq!(t.name(), format!("sim:{}", path.display()));
+    assert!(!t.atr().is_empty());
+    assert_eq!(tx(t.as_mut(), SELECT_MF), [0x90, 0x00]);
+    assert_eq!(tx(t.as_mut(), CREATE_EF01), [0x90, 0x00]);
+    assert_eq!(tx(t.as_mut(), UPDATE_5), [0x90, 0x00]);
+    t.close().expect("close saves");
+    drop(t);
+    assert!(path.exists());
+
+    let mut t = sscard::sim::transport::open(&path).expect("reopen");
+    assert_eq!(tx(t.as_mut(), SELECT_EF01), [0x90, 0x00]);
+    assert_eq!(tx(t.as_mut(), READ_5), [1, 2, 3, 4, 5, 0x90, 0x00]);
+    // A reset clears the selection, not the files.
+    let atr = t.reset(ResetKind::Cold).expect("reset");
+    assert_eq!(atr, t.atr());
+    assert_eq!(
+        tx(t.as_mut(), READ_5),
+        [0x69, 0x86],
+        "no EF selected after reset"
+    );
+    t.close().expect("close");
+}
+
+#[test]
+fn sim_link_saves_on_drop_without_close() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("card.json");
+    {
+        let mut t = sscard::sim::transport::open(&path).expect("open");
+        assert_eq!(tx(t.as_mut(), CREATE_EF01), [0x90, 0x00]);
+        assert_eq!(tx(t.as_mut(), UPDATE_5), [0x90, 0x00]);
+    }
+    let mut t = sscard::sim::transport::open(&path).expect("reopen");
+    assert_eq!(tx(t.as_mut(), SELECT_EF01), [0x90, 0x00]);
+    assert_eq!(tx(t.as_mut(), READ_5), [1, 2, 3, 4, 5, 0x90, 0x00]);
+}
+
+#[test]
+fn corrupt_image_is_an_error_naming_the_file_and_left_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, "{ not json").expect("write");
+    let err = match sscard::sim::transport::open(&path) {
+        Ok(_) => panic!("a corrupt image must not open"),
+        Err(e) => e,
+    };
+    assert!(matches!(err, TransportError::Image(_)), "{err:?}");
+    assert!(err.to_string().contains("broken.json"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), "{ not json");
+}
+
+fn card_with_faults(path: &std::path::Path, f: FaultConfig) {
+    let mut card = VirtualCard::blank();
+    card.set_faults(f);
+    card.save(path).expect("save image");
+}
+
+#[test]
+fn dead_chip_does_not_open() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("dead.json");
+    card_with_faults(
+        &path,
+        FaultConfig {
+            dead: true,
+            ..FaultConfig::default()
+        },
+    );
+    match sscard::sim::transport::open(&path) {
+        Ok(_) => panic!("a dead chip has no ATR"),
+        Err(e) => assert!(matches!(e, TransportError::Unresponsive { .. }), "{e:?}"),
+    }
+}
+
+#[test]
+fn power_loss_is_card_removed_and_a_reset_brings_it_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("flaky.json");
+    card_with_faults(
+        &path,
+        FaultConfig {
+            power_loss_at: Some(2),
+            ..FaultConfig::default()
+        },
+    );
+    let mut t = sscard::sim::transport::open(&path).expect("open");
+    assert_eq!(tx(t.as_mut(), SELECT_MF), [0x90, 0x00]);
+    let apdu = sscard::apdu::parse_hex(SELECT_MF).expect("hex");
+    match t.transmit(&apdu) {
+        Err(TransportError::CardRemoved { reader }) => assert!(reader.starts_with("sim:")),
+        other => panic!("expected CardRemoved, got {other:?}"),
+    }
+    t.reset(ResetKind::Cold).expect("power comes back");
+    assert_eq!(tx(t.as_mut(), SELECT_MF), [0x90, 0x00]);
+}
+
+// ---- `sscard sim` and `sscard bench` as commands, no pcscd ----
+
+fn sscard(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sscard"))
+        .args(args)
+        .env_remove("SSCARD_READER")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run sscard")
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn sim_command_create_faults_show() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let img = dir.path().join("c.json");
+    let img_s = img.to_str().expect("utf-8 path");
+    let o = sscard(&["sim", "--image", img_s, "--show"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("--create"), "{}", text(&o));
+
+    let o = sscard(&["sim", "--image", img_s, "--create"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = sscard(&["sim", "--image", img_s, "--create"]);
+    assert!(
+        !o.status.success(),
+        "must refuse to overwrite: {}",
+        text(&o)
+    );
+
+    let o = sscard(&[
+        "sim",
+        "--image",
+        img_s,
+        "--fault-power-loss-at",
+        "3",
+        "--fault-memory",
+        "ef05",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = sscard(&["sim", "--image", img_s, "--show"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("3F00 DF"), "{out}");
+    assert!(out.contains("power lost at APDU 3"), "{out}");
+    assert!(out.contains("memory failure on 3F00/EF05"), "{out}");
+
+    let o = sscard(&["sim", "--image", img_s, "--healthy", "--show"]);
+    assert!(text(&o).contains("none (healthy card)"), "{}", text(&o));
+}
+
+#[test]
+fn bench_on_the_in_process_card() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let reader = format!("sim:{}", dir.path().join("b.json").display());
+    let o = sscard(&["--reader", &reader, "bench", "--count", "200", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("bench --json output");
+    assert_eq!(v["count"], 200);
+    assert_eq!(v["status_words"][0][0], "9000");
+    assert_eq!(v["status_words"][0][1], 200);
+    assert!(v["apdu_per_s"].as_f64().is_some_and(|r| r > 0.0), "{v}");
+    assert!(v["min_us"].as_f64() <= v["max_us"].as_f64(), "{v}");
+}
+
+#[test]
+fn bridge_process_saves_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let img = dir.path().join("t.json");
+    let (l, addr) = listener();
+    let child = Command::new(env!("CARGO_BIN_EXE_sscard"))
+        .args(["sim", "--vpcd", &addr.to_string(), "--image"])
+        .arg(&img)
+        .args(["--save-every", "0", "--save-idle-ms", "600000"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sscard sim");
+    let mut s = accept(&l);
+    send(&mut s, &[0x04]);
+    assert!(!recv(&mut s).is_empty(), "ATR");
+    for hex in [CREATE_EF01, UPDATE_5] {
+        send(&mut s, &sscard::apdu::parse_hex(hex).expect("hex"));
+        assert_eq!(recv(&mut s), [0x90, 0x00], "{hex}");
+    }
+    let st = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(st.success());
+    let out = child.wait_with_output().expect("wait for sscard sim");
+    assert!(out.status.success(), "{}", text(&out));
+    let mut t = sscard::sim::transport::open(&img).expect("open the saved image");
+    assert_eq!(tx(t.as_mut(), SELECT_EF01), [0x90, 0x00]);
+    assert_eq!(tx(t.as_mut(), READ_5), [1, 2, 3, 4, 5, 0x90, 0x00]);
+}

@@ -1,5 +1,8 @@
 //! `sscard sim`: the virtual card behind pcscd's vpcd driver, or show/create an image.
 
+mod faults;
+mod show;
+
 use super::Globals;
 use anyhow::{Context, bail};
 use sscard::apdu::spaced;
@@ -21,13 +24,13 @@ pub struct Args {
     /// Serve the card to pcscd's vpcd driver at [HOST:]PORT (host 127.0.0.1 by default;
     /// Debian's stock vpcd listens on 35963 for `Virtual PCD 00 00`). Runs until Ctrl-C or
     /// SIGTERM, saving the image as it goes and on exit.
-    #[arg(long, value_name = "[HOST:]PORT", conflicts_with_all = ["show", "create"])]
+    #[arg(long, value_name = "[HOST:]PORT", conflicts_with = "show")]
     pub vpcd: Option<String>,
     /// Print a summary of the image (ATR, files, keys, life cycle) and exit.
     #[arg(long)]
     pub show: bool,
-    /// Write a blank card image to FILE (refuses to overwrite) and exit.
-    #[arg(long, conflicts_with = "show")]
+    /// Write a blank card image to FILE (refuses to overwrite).
+    #[arg(long)]
     pub create: bool,
     /// Stop when pcscd closes the connection (or the card loses power) instead of waiting to
     /// reconnect.
@@ -49,53 +52,55 @@ pub struct Args {
     /// milliseconds (default: when you press Enter).
     #[arg(long, value_name = "MS")]
     pub reinsert_after_ms: Option<u64>,
+    /// Fault modes (saved in the image).
+    #[command(flatten)]
+    pub faults: faults::FaultArgs,
 }
 
 /// Runs `sscard sim`.
 pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     let _ = g;
-    if args.create {
-        if args.image.exists() {
-            bail!(
-                "{} already exists: not overwriting a card image (delete it first for a blank card)",
-                args.image.display()
-            );
-        }
-        let mut chip = ImageCard::open(&args.image)?;
-        chip.save()?;
-        println!("blank card image written to {}", args.image.display());
-        return Ok(ExitCode::SUCCESS);
-    }
-    if args.show {
-        return show(&args);
-    }
-    let Some(addr_text) = args.vpcd.as_deref() else {
-        bail!("say what to do: --vpcd [HOST:]PORT to serve the card to pcscd, --show or --create");
-    };
-    serve(&args, addr_text)
-}
-
-fn show(args: &Args) -> anyhow::Result<ExitCode> {
-    if !args.image.exists() {
+    let exists = args.image.exists();
+    if args.create && exists {
         bail!(
-            "{} does not exist (a blank card would be created there by --create or --vpcd)",
+            "{} already exists: not overwriting a card image (delete it first for a blank card)",
+            args.image.display()
+        );
+    }
+    if args.vpcd.is_none() && !args.create && !exists {
+        bail!(
+            "{} does not exist: create a blank card with --create (or serve it with --vpcd)",
             args.image.display()
         );
     }
     let mut chip = ImageCard::open(&args.image)?;
-    println!("image: {}", args.image.display());
-    match chip.power_on() {
-        Some(atr) => println!("ATR:   {}", spaced(&atr)),
-        None => println!("ATR:   none (dead chip)"),
+    if args.faults.any() {
+        args.faults.apply(chip.card_mut())?;
     }
-    chip.power_off();
-    println!("{:#?}", chip.card());
+    if let Some(addr_text) = args.vpcd.as_deref() {
+        return serve(&args, addr_text, chip);
+    }
+    if args.create || args.faults.any() {
+        chip.save()?;
+    }
+    if args.create {
+        println!("blank card image written to {}", args.image.display());
+    }
+    if args.faults.any() {
+        println!("faults: {}", faults::describe(chip.card().faults()));
+    }
+    if args.show {
+        print!("{}", show::summary(chip.card(), &args.image));
+    } else if !args.create && !args.faults.any() {
+        bail!(
+            "say what to do: --vpcd [HOST:]PORT to serve the card to pcscd, --show, --create or a fault option"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(args: &Args, addr_text: &str) -> anyhow::Result<ExitCode> {
+fn serve(args: &Args, addr_text: &str, mut chip: ImageCard) -> anyhow::Result<ExitCode> {
     let addr = vpcd::parse_address(addr_text)?;
-    let mut chip = ImageCard::open(&args.image)?;
     let mut opts = BridgeOptions::new(addr);
     opts.save_every = args.save_every;
     opts.save_idle = Duration::from_millis(args.save_idle_ms);

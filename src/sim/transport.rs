@@ -31,8 +31,8 @@ pub struct ImageCard {
 }
 
 impl ImageCard {
-    /// Loads the image at `path`, or makes a blank card when no file is there yet (it is
-    /// created at the first save). A file that exists but cannot be read or understood is an
+    /// Loads the image at `path`, or makes a blank card when no file is there yet (and
+    /// writes it there). A file that exists but cannot be read or understood is an
     /// error naming the file: it is never silently replaced.
     pub fn open(path: &Path) -> Result<Self, TransportError> {
         let card = load_image(path)?;
@@ -73,24 +73,14 @@ impl Chip for ImageCard {
     }
 }
 
-// The image format belongs to the virtual card (`VirtualCard::load_or_create` / `save`); until
-// it lands these two only make blank cards and keep nothing.
-
-/// Loads a card image, or a blank card when the file does not exist.
+/// Loads a card image, or creates a blank card (and its file) when none exists yet.
 fn load_image(path: &Path) -> Result<VirtualCard, TransportError> {
-    if path.exists() {
-        return Err(TransportError::Other(format!(
-            "cannot load the virtual card image {}: image loading is not available yet",
-            path.display()
-        )));
-    }
-    Ok(VirtualCard::blank())
+    Ok(VirtualCard::load_or_create(path)?)
 }
 
-/// Saves a card image atomically.
+/// Saves a card image atomically (temporary file, then rename).
 fn save_image(card: &VirtualCard, path: &Path) -> Result<(), TransportError> {
-    let _ = (card, path);
-    Ok(())
+    Ok(card.save(path)?)
 }
 
 /// The virtual card as a transport: `transmit` goes straight to the card.

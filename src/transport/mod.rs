@@ -112,6 +112,9 @@ pub enum TransportError {
         #[source]
         source: std::io::Error,
     },
+    /// The virtual card's image could not be loaded or saved (the error names the file).
+    #[error(transparent)]
+    Image(#[from] crate::sim::image::ImageError),
     /// Anything else, described.
     #[error("{0}")]
     Other(String),

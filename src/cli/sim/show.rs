@@ -1,0 +1,74 @@
+//! `sscard sim --show`: a summary of a card image (no key values, no file contents).
+
+use super::faults;
+use sscard::apdu::spaced;
+use sscard::sim::VirtualCard;
+use sscard::sim::fs::{Kind, Node};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The summary text of the card loaded from `path`.
+pub fn summary(card: &VirtualCard, path: &Path) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "image:    {}", path.display());
+    let _ = writeln!(out, "ATR:      {}", spaced(card.atr()));
+    let _ = writeln!(
+        out,
+        "protocol: {}",
+        if card.is_t0() {
+            "T=0 behaviour (61xx / GET RESPONSE, 6Cxx on a wrong Le)"
+        } else {
+            "T=1 behaviour (complete responses)"
+        }
+    );
+    let _ = writeln!(out, "faults:   {}", faults::describe(card.faults()));
+    let _ = writeln!(out, "files:");
+    tree(&mut out, &card.state().mf, 1);
+    out
+}
+
+fn tree(out: &mut String, n: &Node, depth: usize) {
+    let indent = "  ".repeat(depth);
+    let fid = n
+        .fid
+        .map(|f| format!("{:04X}", f.0))
+        .unwrap_or_else(|| "----".into());
+    let mut line = format!("{indent}{fid} ");
+    match n.kind {
+        Kind::Df => {
+            line.push_str("DF");
+            if let Some(name) = &n.name {
+                let _ = write!(line, " name {}", spaced(&name.0));
+            }
+            let _ = write!(line, ", {} children", n.children.len());
+        }
+        Kind::Transparent => {
+            let _ = write!(line, "EF transparent, {} bytes", n.size.unwrap_or(0));
+        }
+        k => {
+            let what = match k {
+                Kind::LinearFixed => "linear fixed",
+                Kind::LinearVariable => "linear variable",
+                _ => "cyclic",
+            };
+            let _ = write!(
+                line,
+                "EF {what}, {} of {} records (max length {})",
+                n.records.len(),
+                n.max_records.unwrap_or(0),
+                n.record_len.unwrap_or(0)
+            );
+        }
+    }
+    if let Some(sfi) = n.sfi {
+        let _ = write!(line, ", SFI {sfi:02X}");
+    }
+    let _ = write!(line, ", {:?}, access {}", n.lcs, spaced(&n.access.0));
+    if n.memory_failure {
+        line.push_str(", MEMORY FAILURE");
+    }
+    let _ = writeln!(out, "{line}");
+    for c in &n.children {
+        tree(out, c, depth + 1);
+    }
+}
