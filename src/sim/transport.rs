@@ -32,8 +32,8 @@ pub trait Chip {
 pub struct ImageCard {
     card: VirtualCard,
     path: PathBuf,
-    /// The held lock; released when the file is closed (drop).
-    _lock: std::fs::File,
+    /// The held lock (`None` after `unlock`); released when dropped.
+    lock: Option<std::fs::File>,
 }
 
 /// Takes the lock of the image at `path` (see [`ImageCard`]).
@@ -79,8 +79,21 @@ impl ImageCard {
         Ok(ImageCard {
             card,
             path: path.to_path_buf(),
-            _lock: lock,
+            lock: Some(lock),
         })
+    }
+
+    /// Releases the image lock (after the last save), so the image can be opened again.
+    pub fn unlock(&mut self) {
+        self.lock = None;
+    }
+
+    /// Takes the image lock again after `unlock` (an error if someone else holds it now).
+    pub fn relock(&mut self) -> Result<(), TransportError> {
+        if self.lock.is_none() {
+            self.lock = Some(lock_image(&self.path)?);
+        }
+        Ok(())
     }
 
     /// The image file.
@@ -159,7 +172,11 @@ impl SimTransport {
 
 impl Transport for SimTransport {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.closed = false;
+        if self.closed {
+            // Used again after close: take the image back first.
+            self.chip.relock()?;
+            self.closed = false;
+        }
         self.chip
             .process(apdu)
             .ok_or_else(|| TransportError::CardRemoved {
@@ -179,6 +196,10 @@ impl Transport for SimTransport {
         // The chip keeps no state across power that a warm reset would keep and a cold one
         // lose: both restart it from its ATR with the security state cleared.
         let _ = kind;
+        if self.closed {
+            self.chip.relock()?;
+            self.closed = false;
+        }
         self.chip.power_off();
         self.atr = self
             .chip
@@ -192,6 +213,7 @@ impl Transport for SimTransport {
     fn close(&mut self) -> Result<(), TransportError> {
         self.chip.power_off();
         self.chip.save()?;
+        self.chip.unlock();
         self.closed = true;
         Ok(())
     }
