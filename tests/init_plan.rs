@@ -36,7 +36,7 @@ fn ssc_3_00_plan_order_and_contents() {
     let keys = ops.iter().filter(|(c, _)| *c == "WRITE KEY").count();
     assert_eq!(keys, 8, "7 keys and the PIN");
     assert_eq!(ops[ops.len() - 1], ("ACTIVATE FILE", "MF (3F00)".into()));
-    assert_eq!(plan.apdu_count(), 15);
+    assert_eq!(plan.apdu_count(), 29, "15 + 14 blank records");
     assert_eq!(
         plan.byte_count(),
         plan.steps
@@ -96,7 +96,7 @@ fn printed_plan_masks_keys_and_pins() {
         assert!(!text.contains(&secret), "key visible: {}", s.target);
         assert!(!format!("{s:?}").contains(&secret));
     }
-    assert!(text.ends_with("15 APDUs, 310 bytes\n"), "{text}");
+    assert!(text.ends_with("29 APDUs, 535 bytes\n"), "{text}");
 }
 
 #[test]

@@ -132,7 +132,7 @@ pub enum InitError {
         source: crate::crypto::CryptoError,
     },
     /// A step was refused or the card link failed.
-    #[error("step {step} of {total} ({command} of {target}) failed: {source}")]
+    #[error("step {step} of {total} ({command} of {target}) failed")]
     Step {
         /// 1-based step number.
         step: usize,
@@ -231,6 +231,25 @@ fn df_steps(
             format!("EF {} ({:04X})", ef.name, ef.fid),
             Command::new(0x00, 0xE0, 0x00, 0x00).with_data(fcp::ef_fcp(ef).to_bytes()),
         ));
+        // Record EFs get one blank record per element (tag, length, zeros), in record order,
+        // so that personalization can UPDATE RECORD each one by its tag (ssc-card.md).
+        if let (Some(sfi), true) = (ef.sfi, ef.structure.is_record()) {
+            let mut elements: Vec<_> = ef.elements.iter().collect();
+            elements.sort_by_key(|e| e.record);
+            for e in elements {
+                let blank = crate::tlv::SimpleTlv::new(e.tag, vec![0; e.length])
+                    .to_bytes()
+                    .unwrap_or_default();
+                plan.steps.push(Step::new(
+                    "APPEND RECORD",
+                    format!(
+                        "EF {} ({:04X}) blank record {} tag {:02X}",
+                        ef.name, ef.fid, e.record, e.tag
+                    ),
+                    Command::new(0x00, 0xE2, 0x00, sfi << 3).with_data(blank),
+                ));
+            }
+        }
     }
     for child in &df.dfs {
         plan.steps.push(Step::new(
