@@ -466,6 +466,10 @@ fn sim_command_create_faults_show() {
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(out.contains("3F00 DF"), "{out}");
+    assert!(
+        out.contains("key 00: ExternalAuth"),
+        "the blank card's test keys: {out}"
+    );
     assert!(out.contains("power lost at APDU 3"), "{out}");
     assert!(out.contains("memory failure on 3F00/EF05"), "{out}");
 
@@ -518,4 +522,21 @@ fn bridge_process_saves_on_sigterm() {
     let mut t = sscard::sim::transport::open(&img).expect("open the saved image");
     assert_eq!(tx(t.as_mut(), SELECT_EF01), [0x90, 0x00]);
     assert_eq!(tx(t.as_mut(), READ_5), [1, 2, 3, 4, 5, 0x90, 0x00]);
+}
+
+#[test]
+fn one_process_at_a_time_on_an_image() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("shared.json");
+    let first = sscard::sim::transport::open(&path).expect("first open");
+    let err = match sscard::sim::transport::open(&path) {
+        Ok(_) => panic!("a second link to an image in use must be refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("in use") && err.contains("shared.json"),
+        "{err}"
+    );
+    drop(first);
+    sscard::sim::transport::open(&path).expect("free again once the first is closed");
 }
