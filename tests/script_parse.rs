@@ -26,6 +26,7 @@ fn good_scripts_load() {
         "block enable\n  00440000 -> 9000\nend\ncall enable\n",
         "raw on\n00A4040007A0000000031010 -> 61??\nraw off\n",
         "00DC07 2C 0B 07 09 ${CARD_NUMBER|ascii} -> 9000\n",
+        "00DC07 2C 0B 07 09 ${CARD_NUMBER|ascii:9} -> 9000\n00DC0D30 06 0D04 ${D|cn:4}\n",
         "reset cold\nreset warm\n",
         "00A4040002 3F00 -> 9000 | 6283 | 61${N:1}\n",
         "00B0000000 -> ${X|ascii} 9000|6282\n",
@@ -103,7 +104,11 @@ fn bad_scripts_name_the_place_and_what_was_expected() {
         ),
         (
             "00A4040002 ${X|bcd}\n",
-            "t.apdu:1:16: expected a filter: hex, ascii or gbk, found 'b'",
+            "t.apdu:1:16: expected a filter: hex, ascii, gbk or cn, found 'b'",
+        ),
+        (
+            "00A4040002 ${X|cn:}\n",
+            "t.apdu:1:19: expected a width in bytes (1 to 65536) after `:` to pad the value to, found '}'",
         ),
         (
             "00A4040002 ${X\n",
@@ -287,4 +292,33 @@ fn the_whole_script_check_finds_unknown_variables_and_bad_values() {
         check("00DC0230 08 0906 ${NAME|ascii}\n", &v).unwrap_err(),
         "t.apdu:1:18: variable ${NAME}: its value has non-ASCII characters; write |gbk for Chinese text"
     );
+}
+
+#[test]
+fn no_input_makes_the_loader_or_the_check_panic() {
+    // A small deterministic generator over the characters the grammar cares about.
+    let alphabet: Vec<char> = "0123456789aAfFgG ?.*$${}|:#-> \\\n\tresetxiblockendcallrw=测"
+        .chars()
+        .collect();
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut loaded = 0;
+    for _ in 0..3000 {
+        let len = (next() % 40) as usize;
+        let text: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        if let Ok(s) = Script::parse_str(Path::new("t.apdu"), &text) {
+            loaded += 1;
+            let mut v = Vars::new();
+            v.set("X", "3F00");
+            let _ = s.check(None, &v);
+        }
+    }
+    assert!(loaded > 0, "the generator never made a valid script");
 }

@@ -108,12 +108,18 @@ pub struct Encoded {
 pub enum EnableHow {
     /// ACTIVATE FILE on the DF (ISO 7816-9).
     ActivateFile,
-    /// A named command list (script block) of the profile.
-    Script(String),
+    /// A named command list of the profile: a block of an APDU script (`sscard run` format).
+    Script {
+        /// The script file (relative paths are relative to the profile's folder once
+        /// [`crate::perso::Station::with_profile_dir`] is called).
+        script: std::path::PathBuf,
+        /// The block name.
+        block: String,
+    },
 }
 
 /// The PIN the station sets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PinSpec {
     /// Reference (VERIFY P2).
     pub reference: u8,
@@ -122,6 +128,16 @@ pub struct PinSpec {
     /// The initial PIN digits (profile default `123456`). Not secret in the profile, but
     /// never printed.
     pub initial: String,
+}
+
+impl fmt::Debug for PinSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PinSpec")
+            .field("reference", &self.reference)
+            .field("tries", &self.tries)
+            .field("initial", &"******")
+            .finish()
+    }
 }
 
 /// A key of the application, as the profile declares it.
