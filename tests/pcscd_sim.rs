@@ -247,3 +247,84 @@ fn output_parsers() {
         ]
     );
 }
+
+#[test]
+fn power_lost_card_leaves_the_reader_and_comes_back() {
+    let pcscd = PrivatePcscd::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let img = dir.path().join("flaky.json");
+    let img_s = img.to_str().expect("utf-8 path");
+    let out = pcscd.run(&[
+        "sim",
+        "--image",
+        img_s,
+        "--create",
+        "--fault-power-loss-at",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let mut cmd = pcscd.sscard();
+    cmd.args(["sim", "--vpcd", &pcscd.port().to_string(), "--image", img_s])
+        .args(["--reinsert-after-ms", "300"]);
+    let _sim = spawn_card_on(pcscd.port(), &mut cmd);
+    pcscd.wait_card();
+
+    // The second APDU after power-on loses power: the card is gone, sscard says so.
+    let out = pcscd.run(&[
+        "--reader",
+        SLOT0,
+        "send",
+        "00A4000C023F00",
+        "00A4000C023F00",
+    ]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        parse_sscard(&common::stdout(&out))
+            .first()
+            .map(|a| a.sw.as_str()),
+        Some("9000"),
+        "{}",
+        describe(&out)
+    );
+    assert!(
+        common::stderr(&out).contains("removed"),
+        "the error must say the card was removed: {}",
+        describe(&out)
+    );
+
+    // Re-inserted by the bridge (--reinsert-after-ms), powered up again: it answers.
+    pcscd.wait_card();
+    let out = pcscd.run(&[
+        "--reader",
+        SLOT0,
+        "send",
+        "00A4000C023F00",
+        "00A4000C023F00",
+    ]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let sws: Vec<String> = parse_sscard(&common::stdout(&out))
+        .into_iter()
+        .map(|a| a.sw)
+        .collect();
+    assert_eq!(sws, ["9000", "9000"], "{}", describe(&out));
+}
+
+#[test]
+fn dead_chip_leaves_the_reader_empty() {
+    let pcscd = PrivatePcscd::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let img = dir.path().join("dead.json");
+    let img_s = img.to_str().expect("utf-8 path");
+    let out = pcscd.run(&["sim", "--image", img_s, "--create", "--fault-dead"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let _sim = start_sim(&pcscd, pcscd.port(), &img);
+    // Connected (spawn_card waited for it); give pcscd a few presence polls (~400 ms each).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let out = pcscd.run(&["--reader", SLOT0, "send", "00A4000C023F00"]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        common::stderr(&out).contains("no card"),
+        "a dead chip must look like an empty reader: {}",
+        describe(&out)
+    );
+}

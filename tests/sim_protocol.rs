@@ -30,6 +30,11 @@ fn t0_announces_data_with_61xx_and_corrects_a_wrong_le_with_6cxx() {
     let mut c = ssc_card();
     c.set_t0(true);
     assert!(c.is_t0());
+    // A T=0 ATR (no TD1) at the next reset, same historical bytes.
+    let atr = c.power_on().unwrap();
+    assert_eq!(atr, sscard::sim::DEFAULT_ATR_T0.to_vec());
+    assert_eq!(atr[1] & 0x80, 0, "no TD1: T=0 only");
+    assert_eq!(&atr[3..], &sscard::sim::DEFAULT_ATR[7..21]);
     // Case 4 (SELECT with data): 61xx, then GET RESPONSE with that length.
     let r = tx(&mut c, &format!("00A404040F{SSSE_NAME}"));
     assert!(r.starts_with("61"), "{r}");
@@ -51,8 +56,10 @@ fn t0_announces_data_with_61xx_and_corrects_a_wrong_le_with_6cxx() {
     );
     // Errors stay plain status words.
     assert_eq!(tx(&mut c, "00B2092C 00"), "6A83");
-    // The mode is part of the image state.
+    // The mode is part of the image state; switching back restores the T=1 ATR.
     assert!(c.state().t0);
+    c.set_t0(false);
+    assert_eq!(c.power_on().unwrap(), sscard::sim::DEFAULT_ATR.to_vec());
 }
 
 #[test]

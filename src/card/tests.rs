@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 /// A card that expects exact commands and gives scripted answers.
 struct Scripted {
     steps: VecDeque<(Vec<u8>, Vec<u8>)>,
+    events: Vec<&'static str>,
 }
 
 impl Scripted {
@@ -17,6 +18,7 @@ impl Scripted {
                 .iter()
                 .map(|(c, r)| (parse_hex(c).unwrap(), parse_hex(r).unwrap()))
                 .collect(),
+            events: Vec::new(),
         }
     }
     fn done(&self) {
@@ -46,6 +48,29 @@ impl Transport for Scripted {
     fn reset(&mut self, _: ResetKind) -> Result<Vec<u8>, TransportError> {
         Ok(self.atr())
     }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        self.events.push("begin");
+        Ok(())
+    }
+    fn end_transaction(&mut self) -> Result<(), TransportError> {
+        self.events.push("end");
+        Ok(())
+    }
+}
+
+#[test]
+fn transactions_end_on_success_and_on_failure() {
+    let mut t = Scripted::new(&[
+        ("0084000008", "11223344556677889000"),
+        ("0084000008", "6A81"),
+    ]);
+    let mut card = Card::new(&mut t);
+    let c = card.in_transaction(|c| c.get_challenge(8)).unwrap();
+    assert_eq!(c.len(), 8);
+    let e = card.in_transaction(|c| c.get_challenge(8)).unwrap_err();
+    assert_eq!(e.sw(), Some(Sw(0x6A81)));
+    t.done();
+    assert_eq!(t.events, vec!["begin", "end", "begin", "end"]);
 }
 
 #[test]

@@ -41,6 +41,13 @@ const fn default_atr() -> [u8; 22] {
     atr
 }
 
+/// The ATR a card in T=0 mode answers when it still has a default ATR: the same historical
+/// bytes, T=0 only (no TD1, so no TCK): `3B 1E 18 80 31 C0 73 F0 21 00 66 73 73 63 61 72 64`.
+pub const DEFAULT_ATR_T0: [u8; 17] = [
+    0x3B, 0x1E, 0x18, 0x80, 0x31, 0xC0, 0x73, 0xF0, 0x21, 0x00, 0x66, 0x73, 0x73, 0x63, 0x61, 0x72,
+    0x64,
+];
+
 fn default_format() -> String {
     FORMAT.to_string()
 }

@@ -24,7 +24,7 @@ pub mod transport;
 pub mod vpcd;
 
 pub use fault::{FaultConfig, Intermittent, InterruptedWrite};
-pub use image::{CardState, DEFAULT_ATR, ImageError};
+pub use image::{CardState, DEFAULT_ATR, DEFAULT_ATR_T0, ImageError};
 
 use crate::apdu::{Command, Sw};
 use fault::Prng;
@@ -191,9 +191,20 @@ impl VirtualCard {
         self.state.t0
     }
 
-    /// Switches T=0 behaviour on or off (saved in the image).
+    /// Switches T=0 behaviour on or off (saved in the image). A card with one of the two
+    /// default ATRs gets the other one ([`DEFAULT_ATR_T0`] in T=0 mode, [`DEFAULT_ATR`]
+    /// otherwise) at the next power-on; an ATR set by the user is kept.
     pub fn set_t0(&mut self, on: bool) {
         self.state.t0 = on;
+        let atr = &self.state.atr.0;
+        if atr.as_slice() == DEFAULT_ATR || atr.as_slice() == DEFAULT_ATR_T0 {
+            let new = if on {
+                &DEFAULT_ATR_T0[..]
+            } else {
+                &DEFAULT_ATR[..]
+            };
+            self.state.atr = fs::Hex(new.to_vec());
+        }
     }
 
     /// The fault configuration.

@@ -35,6 +35,9 @@ const POLL: Duration = Duration::from_millis(100);
 /// First and last delay between connection attempts.
 const BACKOFF_MIN: Duration = Duration::from_millis(50);
 const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// How long a removed card stays out before it may come back. pcscd polls presence about every
+/// 400 ms; a card back sooner is never seen as removed, and pcscd keeps the old card's state.
+pub const MIN_OUT: Duration = Duration::from_secs(1);
 
 /// A failure of the vpcd bridge.
 #[derive(Debug, Error)]
@@ -282,7 +285,7 @@ impl Bridge<'_> {
                 Ended::Stop => return Ok(()),
                 Ended::PeerClosed => {
                     (self.on_event)(BridgeEvent::PeerClosed);
-                    if self.opts.once {
+                    if self.opts.once || !self.pause(MIN_OUT) {
                         return Ok(());
                     }
                 }
@@ -298,23 +301,37 @@ impl Bridge<'_> {
         }
     }
 
-    /// Waits until the card is to be re-inserted; false if the bridge is stopping.
+    /// Waits until the card is to be re-inserted (and has been out for at least `MIN_OUT`);
+    /// false if the bridge is stopping.
     fn wait_reinsert(&mut self) -> bool {
         let since = Instant::now();
+        let mut asked = false;
         loop {
             if self.stopping() {
                 return false;
             }
-            if self.opts.reinsert.swap(false, Ordering::SeqCst)
+            asked |= self.opts.reinsert.swap(false, Ordering::SeqCst)
                 || self
                     .opts
                     .reinsert_after
-                    .is_some_and(|d| since.elapsed() >= d)
-            {
+                    .is_some_and(|d| since.elapsed() >= d);
+            if asked && since.elapsed() >= MIN_OUT {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Sleeps `d` in small steps; false if the bridge is stopping.
+    fn pause(&self, d: Duration) -> bool {
+        let until = Instant::now() + d;
+        while Instant::now() < until {
+            if self.stopping() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        !self.stopping()
     }
 
     /// Connects with backoff; `None` when stopping.
@@ -382,6 +399,7 @@ impl Bridge<'_> {
         let mut last_change = Instant::now();
         loop {
             while let Some(payload) = frames.next_frame() {
+                tracing::trace!(len = payload.len(), first = ?payload.first(), "vpcd frame");
                 let reply = match payload.as_slice() {
                     [0x00] => {
                         self.chip.power_off();

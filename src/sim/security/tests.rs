@@ -501,3 +501,67 @@ fn key_store_image_round_trip_and_errors() {
     assert!(KeyStore::default().is_empty());
     assert!(!KeyStore::blank_mf().is_empty());
 }
+
+#[test]
+fn mac_protected_update_record() {
+    let mut c = card();
+    let mut ef = Node::ef(Kind::LinearFixed, Fid(0x0007), 4, 2);
+    ef.access = Hex(vec![0x00, 0x35, 0x00, 0xFF, 0x00, 0x00]);
+    ef.records = vec![Hex(vec![0; 4]), Hex(vec![0; 4])];
+    c.node_mut(&[0]).unwrap().children.push(ef);
+    select_df(&mut c);
+    select_ef(&mut c, "0007");
+    assert_eq!(sw(&mut c, "00DC010404 01020304"), 0x6982);
+    let k5 = key(Algorithm::Tdes, 0x55);
+    assert_eq!(
+        with_mac(&mut c, &k5, [0, 0xDC, 1, 4], &[1, 2, 3, 4]),
+        0x9000
+    );
+    assert_eq!(
+        tx(&mut c, &parse_hex("00B2010404").unwrap()),
+        (vec![1, 2, 3, 4], 0x9000)
+    );
+}
+
+#[test]
+fn counters_survive_power_cycles_and_the_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("card.json");
+    let mut c = card();
+    select_df(&mut c);
+    assert_eq!(sw(&mut c, "0020000003999999"), 0x63C2);
+    assert_eq!(ext_auth(&mut c, 4, &key(Algorithm::Tdes, 0x46)), 0x63C2);
+    c.save(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"tries_left\": 2"), "{text}");
+
+    let mut c = VirtualCard::load(&path).unwrap();
+    c.set_challenge_seed(Some(1));
+    assert!(c.power_on().is_some());
+    select_df(&mut c);
+    assert_eq!(sw(&mut c, "00200000"), 0x63C2, "PIN counter kept");
+    assert_eq!(ext_auth(&mut c, 4, &key(Algorithm::Tdes, 0x46)), 0x63C1);
+    assert_eq!(ext_auth(&mut c, 4, &key(Algorithm::Tdes, 0x44)), 0x9000);
+    assert_eq!(sw(&mut c, "0020000003123456"), 0x9000);
+}
+
+#[test]
+fn blank_card_has_the_documented_test_keys() {
+    let json = serde_json::to_string(&CardState::blank()).unwrap();
+    for (id, usage, byte) in [
+        (0, "external-auth", "11"),
+        (1, "maintenance", "22"),
+        (2, "internal-auth", "33"),
+    ] {
+        let want = format!(
+            r#"{{"id":{id},"usage":"{usage}","alg":"tdes","value":"{}","max_tries":0,"tries_left":0}}"#,
+            byte.repeat(16)
+        );
+        assert!(json.contains(&want), "{want} not in {json}");
+    }
+    // And they work: EXTERNAL AUTHENTICATE with key 00 on a blank card.
+    let mut c = VirtualCard::blank();
+    c.set_challenge_seed(Some(3));
+    assert!(c.power_on().is_some());
+    assert_eq!(ext_auth(&mut c, 0, &key(Algorithm::Tdes, 0x11)), 0x9000);
+}
