@@ -63,7 +63,8 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         }
         Err(e) => match e.downcast_ref::<TransportError>() {
             Some(
-                te @ (TransportError::Unresponsive { reader } | TransportError::CardRemoved { reader }),
+                te @ (TransportError::Unresponsive { reader }
+                | TransportError::CardRemoved { reader }),
             ) => no_response(reader, &profile, &te.to_string()),
             _ => return Err(e),
         },

@@ -104,7 +104,9 @@ pub(super) enum Step {
 fn retryable(e: &CardError) -> bool {
     match e {
         CardError::Transport(_) => true,
-        CardError::Status { sw, .. } => *sw == Sw::MEMORY_FAILURE || sw.sw1() == 0x64 || sw.0 == 0x6F00,
+        CardError::Status { sw, .. } => {
+            *sw == Sw::MEMORY_FAILURE || sw.sw1() == 0x64 || sw.0 == 0x6F00
+        }
         _ => false,
     }
 }
@@ -143,8 +145,10 @@ impl<'t> Walker<'t> {
             match r {
                 Ok(v) => {
                     if let Some(e) = first_error {
-                        self.flaky
-                            .push(format!("{what}: failed ({e}), then worked on try {}", i + 1));
+                        self.flaky.push(format!(
+                            "{what}: failed ({e}), then worked on try {}",
+                            i + 1
+                        ));
                     }
                     return Ok(v);
                 }
@@ -167,7 +171,14 @@ impl<'t> Walker<'t> {
     }
 
     /// Checks the DF, its PINs, EFs and elements, then the DFs below it.
-    fn df(&mut self, df: &Df, chain: &mut Vec<Step>, path: &str, out: &mut Vec<DfCheck>, f: &mut Findings) {
+    fn df(
+        &mut self,
+        df: &Df,
+        chain: &mut Vec<Step>,
+        path: &str,
+        out: &mut Vec<DfCheck>,
+        f: &mut Findings,
+    ) {
         if self.lost {
             return;
         }
@@ -188,14 +199,19 @@ impl<'t> Walker<'t> {
             pins: Vec::new(),
             efs: Vec::new(),
         };
-        let sel = self.attempt(&format!("SELECT {path}"), &chain[..chain.len() - 1], None, |c, _| {
-            let by = match chain.last() {
-                Some(Step::Name(n)) => SelectBy::Name(n),
-                Some(Step::Fid(x)) => SelectBy::Fid(*x),
-                _ => SelectBy::Mf,
-            };
-            c.select(by, SelectReturn::Fcp)
-        });
+        let sel = self.attempt(
+            &format!("SELECT {path}"),
+            &chain[..chain.len() - 1],
+            None,
+            |c, _| {
+                let by = match chain.last() {
+                    Some(Step::Name(n)) => SelectBy::Name(n),
+                    Some(Step::Fid(x)) => SelectBy::Fid(*x),
+                    _ => SelectBy::Mf,
+                };
+                c.select(by, SelectReturn::Fcp)
+            },
+        );
         let disabled;
         match sel {
             Ok(s) => {
@@ -208,11 +224,18 @@ impl<'t> Walker<'t> {
                     dc.enabled = Some(enabled);
                     if !enabled {
                         let how = match lcs {
-                            Some(0x0C) => "terminated: it can never be used again; replace the card",
-                            Some(0x01) | Some(0x03) => "not enabled yet (initialisation state): enable it after personalization",
+                            Some(0x0C) => {
+                                "terminated: it can never be used again; replace the card"
+                            }
+                            Some(0x01) | Some(0x03) => {
+                                "not enabled yet (initialisation state): enable it after personalization"
+                            }
                             _ => "disabled (deactivated): enable it again if the holder may use it",
                         };
-                        f.add(Verdict::NotEnabled, format!("application {} ({path}) is {how}", df.label));
+                        f.add(
+                            Verdict::NotEnabled,
+                            format!("application {} ({path}) is {how}", df.label),
+                        );
                     }
                 }
             }
@@ -225,13 +248,20 @@ impl<'t> Walker<'t> {
             }
         }
         for pin in &df.pins {
-            let st = self.attempt(&format!("PIN {}", pin.name), chain, None, |c, _| c.pin_state(pin.reference));
+            let st = self.attempt(&format!("PIN {}", pin.name), chain, None, |c, _| {
+                c.pin_state(pin.reference)
+            });
             let (state, left) = match st {
                 Ok(PinState::Blocked) => {
-                    f.add(Verdict::PinBlocked, format!("PIN '{}' ({}) is blocked", pin.label, pin.name));
+                    f.add(
+                        Verdict::PinBlocked,
+                        format!("PIN '{}' ({}) is blocked", pin.label, pin.name),
+                    );
                     ("blocked".to_string(), Some(0))
                 }
-                Ok(PinState::TriesLeft(n)) => (format!("{n} of {} tries left", pin.max_tries), Some(n)),
+                Ok(PinState::TriesLeft(n)) => {
+                    (format!("{n} of {} tries left", pin.max_tries), Some(n))
+                }
                 Ok(PinState::Verified) => ("verified".to_string(), None),
                 Err(e) => {
                     self.classify(&e, &format!("PIN {}", pin.name), f, disabled);
@@ -275,7 +305,10 @@ impl<'t> Walker<'t> {
                             kind.name(),
                             ef.structure.as_str()
                         );
-                        f.add(Verdict::DataDamaged, format!("{} ({ef_path}): {}", ef.label, ec.status));
+                        f.add(
+                            Verdict::DataDamaged,
+                            format!("{} ({ef_path}): {}", ef.label, ec.status),
+                        );
                     }
                 }
                 Err(e) => {
@@ -289,7 +322,16 @@ impl<'t> Walker<'t> {
                 if self.lost {
                     break;
                 }
-                let status = self.element(el, ef.fid, chain, &ef_path, &ef.label, &mut ec, f, dc.enabled == Some(false));
+                let status = self.element(
+                    el,
+                    ef.fid,
+                    chain,
+                    &ef_path,
+                    &ef.label,
+                    &mut ec,
+                    f,
+                    dc.enabled == Some(false),
+                );
                 if status != "ok" && ec.status == "ok" {
                     ec.status = "see elements".into();
                 }
@@ -319,13 +361,19 @@ impl<'t> Walker<'t> {
         f: &mut Findings,
         not_enabled: bool,
     ) -> String {
-        let what = format!("{ef_label} ({ef_path}) {} '{}' (tag {:02X})", el.name, el.label, el.tag);
-        let read = self.attempt(&what, chain, Some((fid, SelectReturn::Nothing)), |c, _| {
-            match c.read_record(Ef::Current, RecordRef::Tag(el.tag), el.length + 2) {
+        let what = format!(
+            "{ef_label} ({ef_path}) {} '{}' (tag {:02X})",
+            el.name, el.label, el.tag
+        );
+        let read = self.attempt(
+            &what,
+            chain,
+            Some((fid, SelectReturn::Nothing)),
+            |c, _| match c.read_record(Ef::Current, RecordRef::Tag(el.tag), el.length + 2) {
                 Err(e) if e.sw() == Some(Sw::RECORD_NOT_FOUND) => Ok(None),
                 other => other.map(Some),
-            }
-        });
+            },
+        );
         let mut date = None;
         let status = match read {
             Ok(None) if el.required => {
@@ -386,7 +434,11 @@ impl<'t> Walker<'t> {
             return Err(format!("the record holds tag {:02X}", tlv.tag));
         }
         if tlv.value.len() > el.length {
-            return Err(format!("{} bytes, the profile allows {}", tlv.value.len(), el.length));
+            return Err(format!(
+                "{} bytes, the profile allows {}",
+                tlv.value.len(),
+                el.length
+            ));
         }
         if tlv.value.iter().all(|b| *b == 0) || tlv.value.iter().all(|b| *b == 0xFF) {
             return if el.required {
@@ -395,7 +447,9 @@ impl<'t> Walker<'t> {
                 Ok(String::new())
             };
         }
-        let text = el.decode(&tlv.value).map_err(|e| format!("cannot be decoded: {e}"))?;
+        let text = el
+            .decode(&tlv.value)
+            .map_err(|e| format!("cannot be decoded: {e}"))?;
         el.validate(&text).map_err(|e| format!("invalid: {e}"))?;
         Ok(text)
     }
@@ -403,14 +457,22 @@ impl<'t> Walker<'t> {
     /// Turns a failed operation into a finding.
     fn classify(&self, e: &CardError, what: &str, f: &mut Findings, disabled: bool) {
         match e {
-            CardError::Transport(_) if self.lost => {
-                f.add(Verdict::NoResponse, format!("{what}: the card stopped answering ({e})"))
-            }
-            CardError::Transport(_) => f.add(Verdict::ChipFailing, format!("{what}: no answer on {TRIES} tries ({e})")),
-            CardError::Status { sw, .. } if *sw == Sw::MEMORY_FAILURE || sw.sw1() == 0x64 || sw.0 == 0x6F00 => f.add(
-                Verdict::ChipFailing,
-                format!("{what}: memory failure ({:04X} on {TRIES} tries)", sw.0),
+            CardError::Transport(_) if self.lost => f.add(
+                Verdict::NoResponse,
+                format!("{what}: the card stopped answering ({e})"),
             ),
+            CardError::Transport(_) => f.add(
+                Verdict::ChipFailing,
+                format!("{what}: no answer on {TRIES} tries ({e})"),
+            ),
+            CardError::Status { sw, .. }
+                if *sw == Sw::MEMORY_FAILURE || sw.sw1() == 0x64 || sw.0 == 0x6F00 =>
+            {
+                f.add(
+                    Verdict::ChipFailing,
+                    format!("{what}: memory failure ({:04X} on {TRIES} tries)", sw.0),
+                )
+            }
             CardError::Status { sw, .. } if *sw == Sw::SECURITY_NOT_SATISFIED => {}
             CardError::Status { sw, .. } if disabled || *sw == Sw::CONDITIONS_NOT_SATISFIED => {}
             _ => f.add(Verdict::DataDamaged, format!("{what}: {e}")),
@@ -418,7 +480,10 @@ impl<'t> Walker<'t> {
     }
 }
 
-fn select_chain(card: &mut Card<'_>, chain: &[Step]) -> Result<Option<crate::card::Selected>, CardError> {
+fn select_chain(
+    card: &mut Card<'_>,
+    chain: &[Step],
+) -> Result<Option<crate::card::Selected>, CardError> {
     let mut last = None;
     for s in chain {
         let by = match s {

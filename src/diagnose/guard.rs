@@ -96,18 +96,18 @@ mod tests {
             assert!(allowed(&b).is_some(), "{ok} should pass");
         }
         for refused in [
-            "002000000312345F",  // VERIFY with a PIN
-            "00DC0830140812",    // UPDATE RECORD
-            "00D6000001AA",      // UPDATE BINARY
-            "00E2002C0101",      // APPEND RECORD
-            "0044000000",        // ACTIVATE
-            "0004000000",        // DEACTIVATE
-            "0084000008",        // GET CHALLENGE
-            "0082000D10AABB",    // EXTERNAL AUTHENTICATE
-            "042C000104AABBCCDD", // RESET RETRY COUNTER (SM)
+            "002000000312345F",       // VERIFY with a PIN
+            "00DC0830140812",         // UPDATE RECORD
+            "00D6000001AA",           // UPDATE BINARY
+            "00E2002C0101",           // APPEND RECORD
+            "0044000000",             // ACTIVATE
+            "0004000000",             // DEACTIVATE
+            "0084000008",             // GET CHALLENGE
+            "0082000D10AABB",         // EXTERNAL AUTHENTICATE
+            "042C000104AABBCCDD",     // RESET RETRY COUNTER (SM)
             "80D4000006100100123456", // WRITE KEY
-            "84A4000C023F00",    // SM CLA
-            "00A4",              // too short
+            "84A4000C023F00",         // SM CLA
+            "00A4",                   // too short
             "",
         ] {
             let b = crate::apdu::parse_hex(refused).unwrap();

@@ -110,7 +110,11 @@ impl Report {
                     }
                 );
                 for e in bad {
-                    let _ = writeln!(o, "  {:<16}   {} {} {}: {}", "", e.tag, e.name, e.label, e.status);
+                    let _ = writeln!(
+                        o,
+                        "  {:<16}   {} {} {}: {}",
+                        "", e.tag, e.name, e.label, e.status
+                    );
                 }
             }
         }
@@ -120,10 +124,18 @@ impl Report {
                 "Expiry    {} (today {}): {}",
                 e.date,
                 e.today,
-                if e.expired { "EXPIRED (the card stays usable)" } else { "valid" }
+                if e.expired {
+                    "EXPIRED (the card stays usable)"
+                } else {
+                    "valid"
+                }
             );
         }
-        let _ = writeln!(o, "Read-only: {} commands sent, none writes or spends a try.", self.apdus);
+        let _ = writeln!(
+            o,
+            "Read-only: {} commands sent, none writes or spends a try.",
+            self.apdus
+        );
         o
     }
 }

@@ -98,7 +98,7 @@ impl Findings {
             .filter(|f| f.class != Verdict::Ok)
             .cloned()
             .collect();
-        v.sort_by(|a, b| b.class.cmp(&a.class));
+        v.sort_by_key(|f| std::cmp::Reverse(f.class));
         v
     }
 }
