@@ -15,8 +15,8 @@
 //! session never prints them, and errors never carry key, cryptogram or PIN bytes.
 
 use crate::apdu::{Command, Response, Sw, compact};
+use crate::card::{Card, CardError, SelectBy, SelectReturn};
 use crate::crypto::{self, CHALLENGE_LEN, CryptoError, Key};
-use crate::exchange::{ExchangeOptions, exchange};
 use crate::transport::{ResetKind, Transport, TransportError};
 use std::collections::BTreeSet;
 use thiserror::Error;
@@ -83,6 +83,17 @@ pub enum SessionError {
         /// The link error.
         #[source]
         source: TransportError,
+    },
+    /// A card command failed (keeps the command, the file and the status word).
+    #[error("{doing} on {card}: {source}")]
+    Card {
+        /// The card.
+        card: String,
+        /// What was being done, e.g. `writing EF06 tag 08 社会保障号码 (ssn)`.
+        doing: String,
+        /// The card command's error.
+        #[source]
+        source: CardError,
     },
     /// The card refused a command.
     #[error("{doing} on {card}: the card answered {} ({}){}", compact(&sw.to_bytes()), sw.meaning(), hint(*sw))]
@@ -153,13 +164,21 @@ impl SessionError {
     pub fn sw(&self) -> Option<Sw> {
         match self {
             SessionError::Refused { sw, .. } | SessionError::AuthFailed { sw, .. } => Some(*sw),
+            SessionError::Card { source, .. } => source.sw(),
             _ => None,
         }
     }
 
     /// True when the link failed (the card may have been removed or lost power).
     pub fn is_link_failure(&self) -> bool {
-        matches!(self, SessionError::Transport { .. })
+        matches!(
+            self,
+            SessionError::Transport { .. }
+                | SessionError::Card {
+                    source: CardError::Transport(_),
+                    ..
+                }
+        )
     }
 }
 
@@ -189,7 +208,6 @@ impl DfState {
 /// A session with one card.
 pub struct Session<'t> {
     link: Counted<'t>,
-    opts: ExchangeOptions,
     current_df: Option<Vec<u8>>,
     authenticated: BTreeSet<u8>,
 }
@@ -203,7 +221,6 @@ impl<'t> Session<'t> {
                 stats: Stats::default(),
                 log: Vec::new(),
             },
-            opts: ExchangeOptions::default(),
             current_df: None,
             authenticated: BTreeSet::new(),
         }
@@ -278,17 +295,27 @@ impl<'t> Session<'t> {
     /// Sends one command (61xx/6Cxx handled by `exchange`) and returns the response, whatever
     /// its status word. A link failure forgets the security state.
     pub fn send(&mut self, cmd: &Command, doing: &str) -> Result<Response, SessionError> {
-        match exchange(&mut self.link, cmd, &self.opts) {
-            Ok(r) => Ok(r),
-            Err(source) => {
+        self.with_card(doing, |c| c.transmit(cmd))
+    }
+
+    /// Runs card commands ([`crate::card`]) on this session's link; a failure gets `doing`
+    /// and the card's name, and a link failure forgets the security state.
+    pub fn with_card<T>(
+        &mut self,
+        doing: &str,
+        f: impl FnOnce(&mut Card<'_>) -> Result<T, CardError>,
+    ) -> Result<T, SessionError> {
+        let result = f(&mut Card::new(&mut self.link));
+        result.map_err(|source| {
+            if matches!(source, CardError::Transport(_)) {
                 self.forget();
-                Err(SessionError::Transport {
-                    card: self.card_name(),
-                    doing: doing.to_string(),
-                    source,
-                })
             }
-        }
+            SessionError::Card {
+                card: self.card_name(),
+                doing: doing.to_string(),
+                source,
+            }
+        })
     }
 
     /// Sends one command and requires `9000` (or a `62xx` warning when `warn_ok`).
@@ -322,21 +349,26 @@ impl<'t> Session<'t> {
     /// Selects a DF by name even when it is current (to re-read its state), returning its
     /// state. `9000` and `6283` (deactivated, still selected) both select it.
     pub fn reselect_df(&mut self, name: &[u8], label: &str) -> Result<DfState, SessionError> {
-        let doing = format!("SELECT {label}");
-        let cmd = Command::new(0x00, 0xA4, 0x04, 0x00)
-            .with_data(name.to_vec())
-            .with_le(256);
-        let r = self.send(&cmd, &doing)?;
+        let doing = format!("selecting {label}");
+        let r = self.with_card(&doing, |c| {
+            c.select(SelectBy::Name(name), SelectReturn::Fcp)
+        });
         // Selecting (or failing to select) a DF clears the security state on the card.
         self.forget();
-        if r.sw != Sw::OK && r.sw != Sw::FILE_DEACTIVATED {
-            return Err(self.refused(&cmd, &doing, r.sw));
+        let sel = r?;
+        if sel.sw != Sw::OK && sel.sw != Sw::FILE_DEACTIVATED {
+            return Err(SessionError::Refused {
+                card: self.card_name(),
+                doing,
+                header: [0x00, 0xA4, 0x04, 0x04],
+                sw: sel.sw,
+            });
         }
         self.current_df = Some(name.to_vec());
-        let lcs = crate::tlv::Fcp::parse(&r.data).ok().and_then(|f| f.lcs);
+        let lcs = sel.fcp.as_ref().and_then(|f| f.lcs);
         Ok(DfState {
-            sw: r.sw,
-            fcp: r.data,
+            sw: sel.sw,
+            fcp: sel.data,
             lcs,
         })
     }
@@ -353,43 +385,34 @@ impl<'t> Session<'t> {
         if self.authenticated.contains(&key_id) {
             return Ok(false);
         }
-        let challenge = self.challenge(&format!(
-            "GET CHALLENGE for authentication with key {key_id:02X} ({key_label})"
-        ))?;
+        let doing = format!("authenticating with key {key_id:02X} ({key_label})");
+        let challenge = self.challenge(&doing)?;
         let cryptogram =
             crypto::auth_cryptogram(key, &challenge).map_err(|source| SessionError::Crypto {
                 doing: format!("computing the cryptogram for key {key_id:02X} ({key_label})"),
                 source,
             })?;
-        let cmd = Command::new(0x00, 0x82, 0x00, key_id).with_data(cryptogram);
-        let doing = format!("EXTERNAL AUTHENTICATE with key {key_id:02X} ({key_label})");
-        let r = self.send(&cmd, &doing)?;
-        if !r.sw.is_success() {
-            return Err(SessionError::AuthFailed {
-                card: self.card_name(),
-                key_id,
-                key_label: key_label.to_string(),
-                sw: r.sw,
-            });
+        match self.with_card(&doing, |c| c.external_authenticate(key_id, &cryptogram)) {
+            Ok(()) => {}
+            Err(SessionError::Card {
+                source: CardError::Status { sw, .. },
+                ..
+            }) => {
+                return Err(SessionError::AuthFailed {
+                    card: self.card_name(),
+                    key_id,
+                    key_label: key_label.to_string(),
+                    sw,
+                });
+            }
+            Err(e) => return Err(e),
         }
         self.authenticated.insert(key_id);
         Ok(true)
     }
 
     fn challenge(&mut self, doing: &str) -> Result<Vec<u8>, SessionError> {
-        let cmd = Command::new(0x00, 0x84, 0x00, 0x00).with_le(CHALLENGE_LEN);
-        let r = self.send_ok(&cmd, doing)?;
-        if r.data.len() != CHALLENGE_LEN {
-            return Err(SessionError::BadAnswer {
-                card: self.card_name(),
-                doing: doing.to_string(),
-                reason: format!(
-                    "a challenge of {} byte(s), expected {CHALLENGE_LEN}",
-                    r.data.len()
-                ),
-            });
-        }
-        Ok(r.data)
+        self.with_card(doing, |c| c.get_challenge(CHALLENGE_LEN))
     }
 
     /// Sends `cmd` with a secure-messaging MAC computed with `key` over a fresh challenge

@@ -82,3 +82,67 @@ fn ssc_3_00_has_the_spec_layout() {
             .is_err()
     );
 }
+
+#[test]
+fn every_shipped_profile_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("card-profiles");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.ends_with(".toml") && name != "test-keys.toml" {
+            load(&name);
+            n += 1;
+        }
+    }
+    assert_eq!(n, 4, "ssc-1.00, ssc-2.00, ssc-3.00, iso7816-demo");
+}
+
+#[test]
+fn generations_differ_as_the_spec_says() {
+    let g1 = load("ssc-1.00.toml");
+    let g2 = load("ssc-2.00.toml");
+    assert!(g1.element("name_ext").is_none());
+    assert_eq!(g1.element("sex").unwrap().element.record, 3);
+    assert_eq!(g1.element("birth_date").unwrap().element.record, 6);
+    assert_eq!(g2.element("name_ext").unwrap().element.tag, 0x4E);
+    assert_eq!(g2.element("sex").unwrap().element.record, 4);
+    for p in [&g1, &g2] {
+        assert!(
+            p.all_keys()
+                .iter()
+                .all(|(_, k)| k.algorithm == sscard::crypto::Algorithm::Tdes)
+        );
+        assert!(p.key("read").is_none());
+    }
+    let demo = load("iso7816-demo.toml");
+    assert!(demo.df("ssse").is_none());
+    assert_eq!(
+        demo.ef("demo", "notes").unwrap().ef.size,
+        profile::EfSize::Bytes(64)
+    );
+}
+
+#[test]
+fn test_keys_cover_every_shipped_profile() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("card-profiles");
+    let keys = profile::keys::KeyFile::load(&dir.join("test-keys.toml")).unwrap();
+    for name in [
+        "ssc-1.00.toml",
+        "ssc-2.00.toml",
+        "ssc-3.00.toml",
+        "iso7816-demo.toml",
+    ] {
+        let p = load(name);
+        if let Err(errs) = keys.check(&p) {
+            panic!(
+                "{name}: {:?}",
+                errs.iter().map(|e| e.to_string()).collect::<Vec<_>>()
+            );
+        }
+    }
+    assert!(
+        !format!("{keys:?}").contains("542D"),
+        "Debug must not show key bytes"
+    );
+}

@@ -8,7 +8,7 @@ use thiserror::Error;
 pub enum ApduError {
     /// The hex text is malformed.
     #[error("bad hex: {0}")]
-    Hex(#[from] HexError),
+    Hex(HexError),
     /// Fewer than the 4 header bytes.
     #[error("a command APDU needs at least 4 bytes (CLA INS P1 P2), got {0}")]
     TooShort(usize),
@@ -29,6 +29,13 @@ pub enum ApduError {
     /// Extended-length encoding that is not well-formed.
     #[error("malformed extended-length encoding: {0}")]
     Extended(&'static str),
+}
+
+impl From<HexError> for ApduError {
+    fn from(e: HexError) -> Self {
+        // Not a `#[source]`: the message already carries it, and chains would repeat it.
+        ApduError::Hex(e)
+    }
 }
 
 /// The four cases of ISO/IEC 7816-3 §12.1.2.

@@ -259,3 +259,37 @@ fn explain_lists_every_byte() {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 }
+
+#[test]
+fn random_atrs_parse_or_error_and_account_for_every_byte() {
+    let mut s = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let mut ok = 0;
+    for _ in 0..50_000 {
+        let len = 2 + (next() % 32) as usize;
+        let mut raw: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        raw[0] = if next().is_multiple_of(2) { 0x3B } else { 0x3F };
+        // Fix the TCK half of the time so that some parse.
+        if next().is_multiple_of(2) {
+            let x = raw[1..len - 1].iter().fold(0, |a, b| a ^ b);
+            raw[len - 1] = x;
+        }
+        if let Ok(a) = Atr::parse(&raw) {
+            ok += 1;
+            let iface: usize = a
+                .interface
+                .iter()
+                .map(|g| [g.ta, g.tb, g.tc, g.td].iter().flatten().count())
+                .sum();
+            let total = 2 + iface + a.historical.bytes.len() + usize::from(a.tck.is_some());
+            assert_eq!(total, raw.len(), "{}", crate::apdu::spaced(&raw));
+            assert!(!a.explain().is_empty());
+        }
+    }
+    assert!(ok > 100, "only {ok} random ATRs parsed");
+}

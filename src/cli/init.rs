@@ -1,14 +1,141 @@
-//! `sscard init`.
+//! `sscard init`: build a profile's file structure on a blank card (manufacturer step).
 
 use super::Globals;
+use anyhow::Context as _;
+use sscard::profile::keys::{Factors, KeyFile};
+use sscard::profile::plan;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Arguments of `sscard init`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// The card profile to build (e.g. card-profiles/ssc-3.00.toml).
+    #[arg(long, value_name = "FILE")]
+    pub profile: PathBuf,
+    /// Key file with the master keys (default: test-keys.toml next to the profile, the
+    /// synthetic test keys: for test cards only).
+    #[arg(long, value_name = "KEYFILE")]
+    pub keys: Option<PathBuf>,
+    /// The card identification code (32 hex digits: region + D156000005 + 16 hex), for keys
+    /// diversified by it.
+    #[arg(long, value_name = "HEX")]
+    pub card_id: Option<String>,
+    /// ATR to take the historical bytes from in a dry run (hex), for keys diversified by them.
+    #[arg(long, value_name = "HEX")]
+    pub atr: Option<String>,
+    /// Print the APDUs (keys and PINs masked) with their count and size; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not read the structure back after building it.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+fn historical(atr: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let a = sscard::atr::Atr::parse(atr)
+        .with_context(|| format!("the ATR {} is malformed", sscard::apdu::spaced(atr)))?;
+    Ok(a.historical.bytes)
+}
 
 /// Runs `sscard init`.
 pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
-    let _ = (args, g);
-    anyhow::bail!("`sscard init` is not available yet")
+    let profile = super::profile::load(&args.profile)?;
+    let key_path = match &args.keys {
+        Some(k) => k.clone(),
+        None => {
+            let p = args
+                .profile
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join("test-keys.toml");
+            eprintln!(
+                "sscard: using the synthetic test keys {} (--keys to choose): test cards only",
+                p.display()
+            );
+            p
+        }
+    };
+    let keys = KeyFile::load(&key_path)?;
+    if let Err(errs) = keys.check(&profile) {
+        for e in &errs {
+            eprintln!("sscard: {e}");
+        }
+        anyhow::bail!(
+            "the key file {} lacks {} key(s) the profile needs (listed above)",
+            key_path.display(),
+            errs.len()
+        );
+    }
+    let mut factors = Factors::default();
+    if let Some(id) = &args.card_id {
+        let id = id.trim();
+        sscard::codec::rules::check_card_id(id)
+            .with_context(|| format!("--card-id {id} is not a card identification code"))?;
+        factors.card_id = Some(sscard::apdu::parse_hex(id)?);
+    }
+    if args.dry_run {
+        if let Some(a) = &args.atr {
+            factors.atr_historical = Some(historical(&sscard::apdu::parse_hex(a)?)?);
+        }
+        let plan = plan::init_plan(&profile, &keys, &factors)?;
+        println!(
+            "init plan for profile {} ({}), keys from {}",
+            profile.meta.name,
+            args.profile.display(),
+            key_path.display()
+        );
+        print!("{}", plan.render());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut t = super::common::open_card_with(g, true)?;
+    let reader = t.name();
+    if factors.atr_historical.is_none() {
+        factors.atr_historical = historical(&t.atr()).ok();
+    }
+    let plan = plan::init_plan(&profile, &keys, &factors)?;
+    if let Err(e) = plan::run(&plan, &mut *t) {
+        let hint = if e.sw() == Some(sscard::apdu::Sw(0x6A89)) {
+            "; the card already has these files: init needs a blank card"
+        } else {
+            ""
+        };
+        let msg = format!(
+            "building profile {} on the card in '{reader}' stopped{hint}",
+            profile.meta.name
+        );
+        let _ = t.close();
+        return Err(anyhow::Error::new(e).context(msg));
+    }
+    println!(
+        "built profile {} on '{reader}': {} APDUs, {} bytes",
+        profile.meta.name,
+        plan.apdu_count(),
+        plan.byte_count()
+    );
+    let mut code = ExitCode::SUCCESS;
+    if !args.no_verify {
+        let diffs = plan::verify_structure(&profile, &mut *t)
+            .with_context(|| format!("reading the structure back from '{reader}' failed"))?;
+        if diffs.is_empty() {
+            let files: usize = profile
+                .dfs()
+                .iter()
+                .map(|p| p.last().map_or(0, |d| d.efs.len() + 1))
+                .sum::<usize>()
+                .saturating_sub(1);
+            println!("read back: the FCP of all {files} created files matches the profile");
+        } else {
+            for d in &diffs {
+                eprintln!("sscard: mismatch: {d}");
+            }
+            eprintln!(
+                "sscard: the card's structure differs from the profile in {} place(s): do not use this card",
+                diffs.len()
+            );
+            code = ExitCode::from(1);
+        }
+    }
+    t.close()?;
+    Ok(code)
 }

@@ -5,8 +5,9 @@
 use super::Globals;
 use super::perso::{load_keys, load_profile, load_record};
 use anyhow::{Context, Result, bail};
+use sscard::card::PinState;
 use sscard::perso::Station;
-use sscard::perso::pin::{self, PinState};
+use sscard::perso::pin;
 use sscard::profile::KeyRole;
 use sscard::session::Session;
 use std::path::PathBuf;
@@ -88,7 +89,7 @@ fn ask_new(given: Option<String>) -> Result<String> {
 }
 
 fn print_state(what: &str, st: PinState) -> ExitCode {
-    println!("{what}: {st}");
+    println!("{what}: {}", pin::describe(st));
     match st {
         PinState::Verified => ExitCode::SUCCESS,
         PinState::TriesLeft(_) => ExitCode::from(2),
@@ -115,7 +116,7 @@ pub fn run(cmd: Command, g: &Globals) -> Result<ExitCode> {
             let mut s = Session::new(card.as_mut());
             pin::status(&mut s, app).map(|st| match st {
                 PinState::Verified | PinState::TriesLeft(_) => {
-                    println!("PIN: {st}");
+                    println!("PIN: {}", pin::describe(st));
                     ExitCode::SUCCESS
                 }
                 PinState::Blocked => print_state("PIN", st),
@@ -157,7 +158,7 @@ pub fn run(cmd: Command, g: &Globals) -> Result<ExitCode> {
                 .context("the profile declares no PIN-unblock key (role pin-unblock) in the application DF")?;
             let mut s = Session::new(card.as_mut());
             pin::unblock(&mut s, app, &card_keys, puk, new_pin.as_deref()).map(|st| {
-                println!("unblock: done, {st}");
+                println!("unblock: done, {}", pin::describe(st));
                 ExitCode::SUCCESS
             })
         }

@@ -1,14 +1,109 @@
-//! `sscard profile ...`.
+//! `sscard profile check|show|fingerprint`.
 
 use super::Globals;
+use sscard::profile::{self, ProfileError, fingerprint};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Subcommands of `sscard profile`.
 #[derive(clap::Subcommand, Debug)]
-pub enum Command {}
+pub enum Command {
+    /// Check profiles: every problem of every file, with file:line; exit 1 if any.
+    Check {
+        /// Profile files (TOML).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Show a profile as a tree: FIDs, SFIs, sizes, access conditions, FCPs, elements.
+    Show {
+        /// Profile file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print the fingerprint (SHA-256 and SM3) of a profile's structure.
+    Fingerprint {
+        /// Profile file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Also print the canonical form that is hashed.
+        #[arg(long)]
+        canonical: bool,
+    },
+}
 
 /// Runs `sscard profile ...`.
 pub fn run(cmd: Command, g: &Globals) -> anyhow::Result<ExitCode> {
     let _ = g;
-    match cmd {}
+    match cmd {
+        Command::Check { files } => {
+            let mut bad = 0;
+            for f in &files {
+                match profile::load(f) {
+                    Ok(p) => {
+                        let fp = fingerprint::fingerprint(&p);
+                        println!(
+                            "{}: ok ({}, sha256:{})",
+                            f.display(),
+                            p.meta.name,
+                            fp.sha256
+                        );
+                    }
+                    Err(e) => {
+                        bad += 1;
+                        report(&e);
+                    }
+                }
+            }
+            if bad > 0 {
+                eprintln!("{bad} of {} profile(s) have problems", files.len());
+                Ok(ExitCode::from(1))
+            } else {
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+        Command::Show { file } => {
+            let p = load(&file)?;
+            print!("{}", profile::show::render(&p));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fingerprint { file, canonical } => {
+            let p = load(&file)?;
+            let fp = fingerprint::fingerprint(&p);
+            if canonical {
+                print!("{}", fingerprint::canonical(&p));
+            }
+            println!("sha256 {}", fp.sha256);
+            println!("sm3    {}", fp.sm3);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints a profile error: one problem a line.
+fn report(e: &ProfileError) {
+    match e {
+        ProfileError::Invalid { file, issues } => {
+            for i in issues {
+                eprintln!("{}:{i}", file.display());
+            }
+            eprintln!("{}: {} problem(s)", file.display(), issues.len());
+        }
+        other => eprintln!("{other}"),
+    }
+}
+
+/// Loads a profile; on failure prints every problem and returns an error naming the file.
+pub fn load(file: &std::path::Path) -> anyhow::Result<profile::Profile> {
+    match profile::load(file) {
+        Ok(p) => Ok(p),
+        Err(e @ ProfileError::Invalid { .. }) => {
+            report(&e);
+            anyhow::bail!(
+                "{} has {} problem(s), listed above: correct them and retry",
+                file.display(),
+                e.issues().len()
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
 }

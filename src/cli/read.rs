@@ -5,7 +5,7 @@ use super::perso::{load_keys, load_profile, load_record};
 use anyhow::{Context, Result};
 use sscard::perso::Station;
 use sscard::perso::encode::{card_fields, decode_found};
-use sscard::perso::read::{Terminal, ireadcardbas, read_card};
+use sscard::perso::read::{Terminal, ireadcardbas, read_card, render_table, to_json};
 use sscard::session::Session;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,27 +80,13 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
             println!("{}", ireadcardbas(&fields, &historical, &t));
         }
         Format::Json => {
-            let elements: Vec<serde_json::Value> = decoded
-                .iter()
-                .map(|(el, text)| {
-                    serde_json::json!({
-                        "file": el.file,
-                        "tag": format!("{:02X}", el.tag),
-                        "field": el.field,
-                        "label": el.label,
-                        "value": text,
-                    })
-                })
-                .collect();
-            let doc = serde_json::json!({
-                "profile": profile.meta.name,
-                "application": station.app.df_label,
-                "state": content.state_text(),
-                "enabled": content.enabled(),
-                "atr": sscard::apdu::compact(&content.atr),
-                "fields": fields,
-                "elements": elements,
-            });
+            let doc = to_json(
+                &profile.meta.name,
+                &station.app.df_label,
+                &content,
+                &decoded,
+                &fields,
+            );
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
         Format::Table => {
@@ -112,27 +98,8 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
                 station.app.df_label,
                 content.state_text()
             );
-            for (el, text) in &decoded {
-                println!(
-                    "{} {:02X}  {} {}",
-                    el.file,
-                    el.tag,
-                    pad_label(&el.label, 10),
-                    text.as_deref().unwrap_or("(empty)")
-                );
-            }
+            print!("{}", render_table(&decoded, ""));
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Pads a label to `width` display columns (a Chinese character takes two).
-fn pad_label(label: &str, width: usize) -> String {
-    let cols: usize = label
-        .chars()
-        .map(|c| if c.is_ascii() { 1 } else { 2 })
-        .sum();
-    let mut s = label.to_string();
-    s.push_str(&" ".repeat(width.saturating_sub(cols)));
-    s
 }

@@ -175,6 +175,9 @@ pub fn run_suite(
             Err(Halt::Lost("no ATR".into()))
         });
     }
+    if lab.factors.card_id.is_none() && !lab.lost {
+        lab.factors.card_id = read_card_id(&mut lab);
+    }
     super::checks::run_all(&mut lab);
     SuiteReport {
         reader,
@@ -397,4 +400,37 @@ pub(super) fn expect(sw: Sw, ok: &[Sw], what: &str) -> R<()> {
             want.join(" or ")
         )))
     }
+}
+
+/// The card identification code (the element `card_id`), read without any security state
+/// when the card allows it (1st/2nd generation): keys diversified by it can then be derived.
+fn read_card_id(lab: &mut Lab<'_, '_>) -> Option<Vec<u8>> {
+    let dfs = all_dfs(lab.profile);
+    let (d, ef, el) = dfs.iter().find_map(|d| {
+        d.df.efs.iter().find_map(|ef| {
+            ef.elements
+                .iter()
+                .find(|e| e.name == "card_id")
+                .map(|el| (d, ef, el))
+        })
+    })?;
+    if ef.access.read != Access::Always {
+        return None;
+    }
+    let chain = d.chain.clone();
+    let (fid, tag) = (ef.fid, el.tag);
+    let r = (|| -> R<Vec<u8>> {
+        lab.goto(&chain)?;
+        lab.select_ef(fid)?;
+        let r = lab.send(&Command::new(0x00, 0xB2, tag, 0x00).with_le(256))?;
+        expect(
+            r.sw,
+            &[Sw::OK],
+            "READ RECORD of the card identification code",
+        )?;
+        Ok(r.data)
+    })();
+    let data = r.ok()?;
+    let tlv = crate::tlv::SimpleTlv::parse_record(&data).ok()?;
+    (tlv.tag == tag && !tlv.value.is_empty()).then_some(tlv.value)
 }

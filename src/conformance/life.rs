@@ -4,7 +4,7 @@
 use super::checks::{READ_OK, read_cmd};
 use super::lab::{DfAt, Halt, Lab, R, expect};
 use crate::apdu::{Command, Sw};
-use crate::profile::Access;
+use crate::profile::{Access, KeyRole};
 use crate::tlv::Fcp;
 
 pub(super) fn life_cycle_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
@@ -91,8 +91,21 @@ pub(super) fn life_cycle_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
                 }
                 l.fresh()?;
                 l.goto(&d.chain)?;
-                let r = l.send_under(&acc.activate, d.df, &activate)?;
-                expect(r.sw, &[Sw::OK], "ACTIVATE FILE")?;
+                let r = match l.send_under(&acc.activate, d.df, &activate) {
+                    Ok(r) => r,
+                    // The COS refuses authentication in a deactivated application: PBOC-family
+                    // cards re-activate it with APPLICATION UNBLOCK under the maintenance key.
+                    Err(Halt::Fail(why)) => match maintenance(d) {
+                        Some(mac) => {
+                            l.fresh()?;
+                            l.goto(&d.chain)?;
+                            l.send_under(&mac, d.df, &Command::new(0x80, 0x18, 0x00, 0x00))?
+                        }
+                        None => return Err(Halt::Fail(why)),
+                    },
+                    Err(e) => return Err(e),
+                };
+                expect(r.sw, &[Sw::OK], "ACTIVATE FILE (or APPLICATION UNBLOCK)")?;
                 let tag = format!("DF {} deactivated", d.path);
                 l.changed.retain(|c| !c.starts_with(&tag));
                 l.fresh()?;
@@ -125,4 +138,15 @@ fn lcs(l: &mut Lab<'_, '_>, d: &DfAt<'_>) -> R<Option<u8>> {
             .with_le(256),
     )?;
     Ok(Fcp::parse(&r.data).ok().and_then(|f| f.lcs))
+}
+
+/// The maintenance-key MAC condition of the DF, when it has such a key.
+fn maintenance(d: &DfAt<'_>) -> Option<Access> {
+    d.df.keys
+        .iter()
+        .find(|k| k.role == KeyRole::Maintenance)
+        .map(|k| Access::Mac {
+            key: k.name.clone(),
+            id: k.id,
+        })
 }

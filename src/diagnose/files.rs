@@ -91,6 +91,12 @@ pub(super) struct Walker<'t> {
     pub flaky: Vec<String>,
     /// Decoded values by field name, for the cross checks (kept in memory only).
     pub values: Vec<(String, String)>,
+    /// Elements of the current EF that failed with a memory failure.
+    mem_failed: usize,
+}
+
+fn memory_sw(sw: Sw) -> bool {
+    sw == Sw::MEMORY_FAILURE || sw.sw1() == 0x64 || sw.0 == 0x6F00
 }
 
 /// How a DF is reached from its parent.
@@ -120,6 +126,7 @@ impl<'t> Walker<'t> {
             lost: false,
             flaky: Vec::new(),
             values: Vec::new(),
+            mem_failed: 0,
         }
     }
 
@@ -318,6 +325,7 @@ impl<'t> Walker<'t> {
                     continue;
                 }
             }
+            self.mem_failed = 0;
             for el in &ef.elements {
                 if self.lost {
                     break;
@@ -335,6 +343,17 @@ impl<'t> Walker<'t> {
                 if status != "ok" && ec.status == "ok" {
                     ec.status = "see elements".into();
                 }
+            }
+            if self.mem_failed > 0 {
+                f.add(
+                    Verdict::ChipFailing,
+                    format!(
+                        "{} ({ef_path}): memory failure, {} of {} elements unreadable ({TRIES} tries each)",
+                        ef.label,
+                        self.mem_failed,
+                        ef.elements.len()
+                    ),
+                );
             }
             dc.efs.push(ec);
         }
@@ -395,12 +414,17 @@ impl<'t> Walker<'t> {
                     problem
                 }
             },
+            Err(CardError::Status { sw, .. }) if memory_sw(sw) => {
+                self.mem_failed += 1;
+                format!("memory failure ({:04X} on {TRIES} tries)", sw.0)
+            }
             Err(e) => {
                 let s = match e.sw() {
                     Some(Sw::SECURITY_NOT_SATISFIED) => {
                         "not checked: reading it needs a security state (diagnose does not authenticate)".to_string()
                     }
-                    _ => format!("unreadable: {e}"),
+                    Some(sw) => format!("unreadable: {sw}"),
+                    None => format!("unreadable: {e}"),
                 };
                 self.classify(&e, &what, f, false);
                 s

@@ -30,10 +30,10 @@ pub fn disable(s: &mut Session<'_>, app: &AppSpec, keys: &CardKeys) -> Result<bo
     match app.deactivate {
         Access::Mac(k) => {
             let key = keys.need(k, &app.key_label(k), &format!("the MAC of {doing}"))?;
-            s.send_with_mac(&wire::deactivate_file(), key, &doing)?;
+            s.send_with_mac(&wire::deactivate_file(app.df_fid), key, &doing)?;
         }
         _ => {
-            s.send_ok(&wire::deactivate_file(), &doing)?;
+            s.with_card(&doing, |c| c.deactivate_file(app.df_fid))?;
         }
     }
     let after: DfState = s.reselect_df(&app.df_name, &app.df_label)?;

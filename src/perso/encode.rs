@@ -151,6 +151,7 @@ pub fn app_spec(p: &Profile) -> Result<AppSpec, ProfileUseError> {
     };
     Ok(AppSpec {
         profile_df: df.name.clone(),
+        df_fid: df.fid,
         df_name,
         df_label: if df.label.is_empty() {
             df.name.to_uppercase()

@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod demo;
 pub mod enable;
 pub mod encode;
 pub mod keys;

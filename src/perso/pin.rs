@@ -4,38 +4,16 @@
 use super::run::{CardKeys, PersoError};
 use super::spec::AppSpec;
 use crate::apdu::{Command, Sw};
+use crate::card::{CardError, PinState};
 use crate::crypto::{Secret, encode_pin};
-use crate::session::{Session, SessionError};
+use crate::session::Session;
 
-/// What the card says about the PIN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PinState {
-    /// Verified in this session (or just now).
-    Verified,
-    /// Not verified; this many tries left.
-    TriesLeft(u8),
-    /// Blocked (6983): unblock at the counter.
-    Blocked,
-}
-
-impl std::fmt::Display for PinState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PinState::Verified => write!(f, "PIN correct"),
-            PinState::TriesLeft(n) => write!(f, "{n} tries left"),
-            PinState::Blocked => write!(
-                f,
-                "PIN BLOCKED: unblock it at the counter (sscard pin unblock)"
-            ),
-        }
-    }
-}
-
-fn state_of(sw: Sw) -> Option<PinState> {
-    match sw {
-        Sw::OK => Some(PinState::Verified),
-        Sw::AUTH_BLOCKED => Some(PinState::Blocked),
-        _ => sw.tries_left().map(PinState::TriesLeft),
+/// The state in the operator's words.
+pub fn describe(st: PinState) -> String {
+    match st {
+        PinState::Verified => "PIN correct".into(),
+        PinState::TriesLeft(n) => format!("{n} tries left"),
+        PinState::Blocked => "PIN BLOCKED: unblock it at the counter (sscard pin unblock)".into(),
     }
 }
 
@@ -54,34 +32,35 @@ fn pin_bytes(digits: &str) -> Result<Secret, PersoError> {
     encode_pin(digits).map_err(|e| PersoError::Unsupported(format!("the PIN {e}")))
 }
 
-fn answer(s: &Session<'_>, cmd: &Command, doing: &str, sw: Sw) -> Result<PinState, PersoError> {
-    state_of(sw).ok_or_else(|| {
-        PersoError::Session(SessionError::Refused {
-            card: s.card_name(),
-            doing: doing.to_string(),
-            header: [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
-            sw,
-        })
-    })
+/// A wrong or blocked PIN is an answer, not an error.
+fn state_after(r: Result<(), CardError>) -> Result<PinState, CardError> {
+    match r {
+        Ok(()) => Ok(PinState::Verified),
+        Err(e) => match e.sw() {
+            Some(Sw::AUTH_BLOCKED) | Some(Sw(0x63C0)) => Ok(PinState::Blocked),
+            Some(sw) if sw.tries_left().is_some() => {
+                Ok(PinState::TriesLeft(sw.tries_left().unwrap_or(0)))
+            }
+            _ => Err(e),
+        },
+    }
 }
 
 /// The tries left, without spending one (VERIFY without data).
 pub fn status(s: &mut Session<'_>, app: &AppSpec) -> Result<PinState, PersoError> {
     select(s, app)?;
-    let cmd = Command::new(0x00, 0x20, 0x00, app.pin.reference);
-    let doing = "VERIFY (tries left)";
-    let r = s.send(&cmd, doing)?;
-    answer(s, &cmd, doing, r.sw)
+    let reference = app.pin.reference;
+    Ok(s.with_card("asking the PIN's tries left", |c| c.pin_state(reference))?)
 }
 
 /// VERIFY the PIN. A wrong PIN is not an error: the state says the tries left.
 pub fn verify(s: &mut Session<'_>, app: &AppSpec, pin: &str) -> Result<PinState, PersoError> {
     select(s, app)?;
     let p = pin_bytes(pin)?;
-    let cmd = Command::new(0x00, 0x20, 0x00, app.pin.reference).with_data(p.expose().to_vec());
-    let doing = "VERIFY";
-    let r = s.send(&cmd, doing)?;
-    answer(s, &cmd, doing, r.sw)
+    let reference = app.pin.reference;
+    Ok(s.with_card("verifying the PIN", |c| {
+        state_after(c.verify(reference, &p))
+    })?)
 }
 
 /// CHANGE REFERENCE DATA: old PIN then new PIN.
@@ -93,11 +72,10 @@ pub fn change(
 ) -> Result<PinState, PersoError> {
     select(s, app)?;
     let (o, n) = (pin_bytes(old)?, pin_bytes(new)?);
-    let data = Secret::new([o.expose(), n.expose()].concat());
-    let cmd = Command::new(0x00, 0x24, 0x00, app.pin.reference).with_data(data.expose().to_vec());
-    let doing = "CHANGE REFERENCE DATA";
-    let r = s.send(&cmd, doing)?;
-    answer(s, &cmd, doing, r.sw)
+    let reference = app.pin.reference;
+    Ok(s.with_card("changing the PIN", |c| {
+        state_after(c.change_reference_data(reference, &o, &n))
+    })?)
 }
 
 /// RESET RETRY COUNTER with the PIN-unblock key's MAC (secure messaging), optionally setting
@@ -112,10 +90,12 @@ pub fn unblock(
     select(s, app)?;
     let key = keys.need(puk_id, &app.key_label(puk_id), "unblocking the PIN")?;
     let (p1, data) = match new {
-        Some(n) => (0x00, pin_bytes(n)?.expose().to_vec()),
-        None => (0x01, Vec::new()),
+        Some(n) => (0x02, pin_bytes(n)?),
+        None => (0x03, Secret::new(Vec::new())),
     };
-    let cmd = Command::new(0x00, 0x2C, p1, app.pin.reference).with_data(data);
-    s.send_with_mac(&cmd, key, "RESET RETRY COUNTER")?;
-    status(s, app)
+    // RESET RETRY COUNTER under secure messaging: the MAC'd form is built by `crypto`.
+    let cmd = Command::new(0x00, 0x2C, p1, app.pin.reference).with_data(data.expose().to_vec());
+    s.send_with_mac(&cmd, key, "unblocking the PIN (RESET RETRY COUNTER)")?;
+    let reference = app.pin.reference;
+    Ok(s.with_card("asking the PIN's tries left", |c| c.pin_state(reference))?)
 }

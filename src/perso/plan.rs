@@ -67,6 +67,8 @@ pub enum Step {
     Activate {
         /// DF label.
         label: String,
+        /// DF file identifier (ACTIVATE FILE addresses the DF by it).
+        fid: Option<u16>,
         /// How.
         how: EnableHow,
     },
@@ -144,9 +146,9 @@ impl Step {
                 "usage 10, PIN",
                 3 + pin.len(),
             )],
-            Step::Activate { how, .. } => match how {
+            Step::Activate { how, fid, .. } => match how {
                 EnableHow::ActivateFile => {
-                    vec![PlannedApdu::plain(&wire::activate_file(), 0)]
+                    vec![PlannedApdu::plain(&wire::activate_file(*fid), 0)]
                 }
                 EnableHow::Script(name) => vec![PlannedApdu {
                     text: format!("(command list `{name}` of the profile)"),
@@ -179,7 +181,7 @@ impl fmt::Display for Step {
                 )
             }
             Step::ReadBack { el, .. } => write!(f, "verify {el}"),
-            Step::Activate { label, how } => match how {
+            Step::Activate { label, how, .. } => match how {
                 EnableHow::ActivateFile => write!(f, "enable {label} (ACTIVATE FILE)"),
                 EnableHow::Script(n) => write!(f, "enable {label} (profile command list `{n}`)"),
             },
@@ -414,6 +416,7 @@ impl Builder<'_> {
         }
         self.steps.push(Step::Activate {
             label: self.app.df_label.clone(),
+            fid: self.app.df_fid,
             how: self.app.enable.clone(),
         });
         self.steps.push(Step::Confirm {

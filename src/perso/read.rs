@@ -118,6 +118,59 @@ pub fn ireadcardbas(
     line
 }
 
+/// The JSON document of `sscard read --json`: profile, application state, ATR, the fields by
+/// name and every element with its file, tag, label and decoded value (`null` when empty).
+pub fn to_json(
+    profile: &str,
+    app_label: &str,
+    content: &CardContent,
+    decoded: &[(ElementRef, Option<String>)],
+    fields: &BTreeMap<String, String>,
+) -> serde_json::Value {
+    let elements: Vec<serde_json::Value> = decoded
+        .iter()
+        .map(|(el, text)| {
+            serde_json::json!({
+                "file": el.file,
+                "tag": format!("{:02X}", el.tag),
+                "field": el.field,
+                "label": el.label,
+                "value": text,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "profile": profile,
+        "application": app_label,
+        "state": content.state_text(),
+        "enabled": content.enabled(),
+        "atr": crate::apdu::compact(&content.atr),
+        "fields": fields,
+        "elements": elements,
+    })
+}
+
+/// The element table of `sscard read` (one line per element, Chinese labels aligned).
+pub fn render_table(decoded: &[(ElementRef, Option<String>)], indent: &str) -> String {
+    let mut out = String::new();
+    for (el, text) in decoded {
+        let cols: usize = el
+            .label
+            .chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum();
+        out.push_str(&format!(
+            "{indent}{} {:02X}  {}{}  {}\n",
+            el.file,
+            el.tag,
+            el.label,
+            " ".repeat(14usize.saturating_sub(cols)),
+            text.as_deref().unwrap_or("(empty)")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,9 @@
 use super::plan::{Plan, Step, tlv_record};
 use super::spec::{Access, ElementRef, EnableHow};
 use super::wire;
-use crate::apdu::{Command, Sw, compact};
-use crate::crypto::Key;
+use crate::apdu::{Sw, compact};
+use crate::card::{Ef, KeyUsage, RecordRef};
+use crate::crypto::{Key, Secret};
 use crate::session::{Session, SessionError, Stats};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -206,22 +207,18 @@ impl Found {
 
 /// Reads one element (READ RECORD by tag) and returns its value.
 pub fn read_element(s: &mut Session<'_>, el: &ElementRef) -> Result<Found, SessionError> {
-    let cmd = wire::read_record_by_tag(el.sfi, el.tag, el.len + 2);
-    let doing = format!("READ RECORD {el}");
-    let r = s.send(&cmd, &doing)?;
-    if r.sw == Sw::RECORD_NOT_FOUND {
+    let doing = format!("reading {el}");
+    let read = s.with_card(&doing, |c| {
+        match c.read_record(Ef::Sfi(el.sfi), RecordRef::Tag(el.tag), el.len + 2) {
+            Err(e) if e.sw() == Some(Sw::RECORD_NOT_FOUND) => Ok(None),
+            other => other.map(Some),
+        }
+    })?;
+    let Some(data) = read else {
         return Ok(Found::NoRecord);
-    }
-    if !r.sw.is_success() {
-        return Err(SessionError::Refused {
-            card: s.card_name(),
-            doing,
-            header: [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
-            sw: r.sw,
-        });
-    }
+    };
     // SIMPLE-TLV: tag, length, value.
-    match crate::tlv::SimpleTlv::parse_record(&r.data) {
+    match crate::tlv::SimpleTlv::parse_record(&data) {
         Ok(t) if t.tag == el.tag => Ok(Found::Value(t.value)),
         Ok(t) => Err(SessionError::BadAnswer {
             card: s.card_name(),
@@ -233,7 +230,7 @@ pub fn read_element(s: &mut Session<'_>, el: &ElementRef) -> Result<Found, Sessi
             doing,
             reason: format!(
                 "the record is not a SIMPLE-TLV element ({e}): {}",
-                compact(&r.data)
+                compact(&data)
             ),
         }),
     }
@@ -287,53 +284,42 @@ impl Runner<'_, '_> {
     fn update(&mut self, el: &ElementRef, value: &[u8], mac: Option<u8>) -> Result<(), PersoError> {
         self.ensure(el.update, &format!("writing {el}"))?;
         let record = tlv_record(el.tag, value);
-        let cmd = wire::update_record_by_tag(el.sfi, el.tag, &record);
-        let doing = format!("UPDATE RECORD {el}");
+        let doing = format!("writing {el}");
         match mac {
             Some(k) => {
-                let key =
-                    self.keys
-                        .need(k, &format!("key {k:02X}"), &format!("the MAC of {doing}"))?;
+                let key = self.keys.need(k, &format!("key {k:02X}"), &doing)?;
+                let cmd = wire::update_record_by_tag(el.sfi, el.tag, &record);
                 self.s.send_with_mac(&cmd, key, &doing)?;
             }
             None => {
-                let r = self.s.send(&cmd, &doing)?;
-                if r.sw == Sw::RECORD_NOT_FOUND {
-                    // The card was initialised without this record: add it.
-                    let doing = format!("APPEND RECORD {el}");
-                    self.s
-                        .send_ok(&wire::append_record(el.sfi, &record), &doing)?;
-                } else if !r.sw.is_success() {
-                    return Err(SessionError::Refused {
-                        card: self.s.card_name(),
-                        doing,
-                        header: [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
-                        sw: r.sw,
+                self.s.with_card(&doing, |c| {
+                    match c.update_record(Ef::Sfi(el.sfi), RecordRef::Tag(el.tag), &record) {
+                        // The card was initialised without this record: add it.
+                        Err(e) if e.sw() == Some(Sw::RECORD_NOT_FOUND) => {
+                            c.append_record(Ef::Sfi(el.sfi), &record)
+                        }
+                        other => other,
                     }
-                    .into());
-                }
+                })?;
             }
         }
         self.written += 1;
         Ok(())
     }
 
-    fn set_pin(&mut self, reference: u8, tries: u8, pin: &[u8]) -> Result<(), PersoError> {
-        let mut data = vec![0x10, 0x00, tries];
-        data.extend_from_slice(pin);
-        let cmd = Command::new(0x80, 0xD4, 0x00, reference).with_data(data);
-        self.s.send_ok(
-            &cmd,
-            &format!("WRITE KEY (initial PIN, reference {reference:02X})"),
+    fn set_pin(&mut self, reference: u8, tries: u8, pin: &Secret) -> Result<(), PersoError> {
+        self.s.with_card(
+            &format!("setting the initial PIN (reference {reference:02X})"),
+            |c| c.write_key(reference, KeyUsage::Pin, 0x00, tries, pin),
         )?;
         Ok(())
     }
 
-    fn activate(&mut self, how: &EnableHow) -> Result<(), PersoError> {
+    fn activate(&mut self, how: &EnableHow, fid: Option<u16>) -> Result<(), PersoError> {
         match how {
             EnableHow::ActivateFile => {
-                let doing = format!("ACTIVATE FILE {}", self.app_label);
-                self.s.send_ok(&wire::activate_file(), &doing)?;
+                let doing = format!("enabling {}", self.app_label);
+                self.s.with_card(&doing, |c| c.activate_file(fid))?;
                 Ok(())
             }
             EnableHow::Script(name) => Err(PersoError::Unsupported(format!(
@@ -420,13 +406,13 @@ pub fn run(
                 pin,
             } => {
                 if !verify_only {
-                    r.set_pin(*reference, *tries, pin.expose())?;
+                    r.set_pin(*reference, *tries, pin)?;
                 }
             }
             Step::ReadBack { el, expected } => r.read_back(el, expected)?,
-            Step::Activate { how, .. } => {
+            Step::Activate { how, fid, .. } => {
                 if !verify_only {
-                    r.activate(how)?;
+                    r.activate(how, *fid)?;
                 }
             }
             Step::Confirm { name, label } => {

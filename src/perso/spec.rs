@@ -153,6 +153,9 @@ pub enum Diversify {
 pub struct AppSpec {
     /// The DF's name in the profile (`ssse`).
     pub profile_df: String,
+    /// The DF's file identifier (`DDF1`), used to address it in ACTIVATE/DEACTIVATE FILE
+    /// while an EF below it is current.
+    pub df_fid: Option<u16>,
     /// DF name (AID) of the application (SSSE).
     pub df_name: Vec<u8>,
     /// Its label (`SSSE`).

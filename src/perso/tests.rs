@@ -23,6 +23,7 @@ fn el(file: &str, sfi: u8, rec: u8, tag: u8, len: usize, field: &str, read: Acce
 fn app(read: Access) -> AppSpec {
     AppSpec {
         profile_df: "ssse".into(),
+        df_fid: Some(0xDDF1),
         df_name: SSSE.to_vec(),
         df_label: "SSSE".into(),
         create: Access::Auth(0x0D),

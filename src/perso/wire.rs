@@ -26,14 +26,22 @@ pub fn update_record_by_tag(sfi: u8, tag: u8, record: &[u8]) -> Command {
     Command::new(0x00, 0xDC, tag, sfi << 3).with_data(record.to_vec())
 }
 
-/// ACTIVATE FILE on the current DF (ISO 7816-9 §10.3).
-pub fn activate_file() -> Command {
-    Command::new(0x00, 0x44, 0x00, 0x00)
+/// ACTIVATE FILE (ISO 7816-9): the file `fid` (the application DF), or the current file.
+pub fn activate_file(fid: Option<u16>) -> Command {
+    file_op(0x44, fid)
 }
 
-/// DEACTIVATE FILE on the current DF (ISO 7816-9 §10.2).
-pub fn deactivate_file() -> Command {
-    Command::new(0x00, 0x04, 0x00, 0x00)
+/// DEACTIVATE FILE (ISO 7816-9): the file `fid` (the application DF), or the current file.
+pub fn deactivate_file(fid: Option<u16>) -> Command {
+    file_op(0x04, fid)
+}
+
+fn file_op(ins: u8, fid: Option<u16>) -> Command {
+    let c = Command::new(0x00, ins, 0x00, 0x00);
+    match fid {
+        Some(f) => c.with_data(f.to_be_bytes().to_vec()),
+        None => c,
+    }
 }
 
 /// APPEND RECORD to file `sfi` (ISO 7816-4 §11.4.6), for a record the card does not have yet.

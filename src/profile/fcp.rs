@@ -1,178 +1,119 @@
-//! File control parameters (ISO 7816-9 CREATE FILE data; SELECT P2=04 response) as
-//! docs/cos.md fixes them, built from a profile's DFs and EFs, and read back for comparison.
+//! File control parameters (ISO 7816-9 CREATE FILE data; SELECT P2=04 response) of a profile's
+//! DFs and EFs, built with [`crate::tlv::Fcp`] as docs/cos.md fixes them, and the comparison of
+//! what a card reads back with what the profile says.
 
-use super::model::{AccessRules, Df, Ef, EfSize, Lcs, Structure};
-use thiserror::Error;
+use super::model::{AccessRules, Df, Ef, EfSize};
+use crate::tlv::{Fcp, FileDescriptor, SecurityAttributes};
 
-/// The FCP fields sscard writes and compares.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FcpInfo {
-    /// Tag 82: FDB, and for record EFs `21`, max record length, number of records.
-    pub descriptor: Vec<u8>,
-    /// Tag 83: file id.
-    pub fid: Option<u16>,
-    /// Tag 84: DF name.
-    pub df_name: Option<Vec<u8>>,
-    /// Tag 80: size of a transparent EF.
-    pub size: Option<u16>,
-    /// Tag 88: SFI (already shifted back: 1..=30).
-    pub sfi: Option<u8>,
-    /// Tag 8A: life cycle status.
-    pub lcs: Option<u8>,
-    /// Tag 86: security attributes.
-    pub security: Option<Vec<u8>>,
+/// The security attributes (tag 86) of a profile's access rules.
+pub fn security(access: &AccessRules) -> SecurityAttributes {
+    SecurityAttributes::from_bytes(access.bytes())
 }
 
-/// An FCP that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum FcpError {
-    /// Not a `62` template or a broken length.
-    #[error("the file control parameters are malformed ({0}); bytes: {1}")]
-    Malformed(&'static str, String),
+/// The FCP of a DF: `82 38`, `83 FID` (if any), `84 DF name` (if any), `8A LCS`, `86`.
+pub fn df_fcp(df: &Df) -> Fcp {
+    let mut f = Fcp::new(0x62);
+    f.descriptor = Some(FileDescriptor {
+        fdb: 0x38,
+        dcb: None,
+        max_record_len: None,
+        record_count: None,
+    });
+    f.fid = df.fid;
+    f.df_name = df.aid.clone();
+    f.with_lcs(df.lcs.byte())
+        .with_security(security(&df.access))
 }
 
-fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
-    out.push(tag);
-    push_len(out, value.len());
-    out.extend_from_slice(value);
-}
-
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else if len <= 0xFF {
-        out.extend_from_slice(&[0x81, len as u8]);
-    } else {
-        out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
-    }
-}
-
-fn template(body: Vec<u8>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 3);
-    push_tlv(&mut out, 0x62, &body);
-    out
-}
-
-/// The FCP info of a DF.
-pub fn df_info(df: &Df) -> FcpInfo {
-    FcpInfo {
-        descriptor: vec![0x38],
-        fid: df.fid,
-        df_name: df.aid.clone(),
-        size: None,
-        sfi: None,
-        lcs: Some(df.lcs.byte()),
-        security: Some(df.access.bytes().to_vec()),
-    }
-}
-
-/// The FCP info of an EF.
-pub fn ef_info(ef: &Ef) -> FcpInfo {
-    let (descriptor, size) = match (ef.structure, ef.size) {
-        (_, EfSize::Records { count, length }) => {
-            let [hi, lo] = length.to_be_bytes();
-            (vec![ef.structure.fdb(), 0x21, hi, lo, count], None)
+/// The FCP of an EF: `82` (5 bytes for record EFs), `83`, `80` (transparent), `88`, `8A`, `86`.
+pub fn ef_fcp(ef: &Ef) -> Fcp {
+    let mut f = Fcp::new(0x62);
+    match ef.size {
+        EfSize::Records { count, length } => {
+            f.descriptor = Some(FileDescriptor {
+                fdb: ef.structure.fdb(),
+                dcb: Some(0x21),
+                max_record_len: Some(length),
+                record_count: Some(u16::from(count)),
+            });
         }
-        (Structure::Transparent, EfSize::Bytes(n)) | (_, EfSize::Bytes(n)) => {
-            (vec![ef.structure.fdb()], Some(n))
+        EfSize::Bytes(n) => {
+            f.descriptor = Some(FileDescriptor {
+                fdb: ef.structure.fdb(),
+                dcb: None,
+                max_record_len: None,
+                record_count: None,
+            });
+            f.size = Some(u32::from(n));
         }
+    }
+    f.fid = Some(ef.fid);
+    f.sfi = ef.sfi;
+    f.with_lcs(ef.lcs.byte())
+        .with_security(security(&ef.access))
+}
+
+/// The differences between the FCP a profile expects and the one a card returned, in words
+/// (empty: they match). Only the fields the profile sets are compared; the life cycle is
+/// compared only when `check_lcs` (it moves on after init).
+pub fn compare(expected: &Fcp, got: &Fcp, check_lcs: bool) -> Vec<String> {
+    let mut d = Vec::new();
+    let hex = |v: &Option<Vec<u8>>| {
+        v.as_ref()
+            .map_or("none".into(), |b| crate::apdu::compact(b))
     };
-    FcpInfo {
-        descriptor,
-        fid: Some(ef.fid),
-        df_name: None,
-        size,
-        sfi: ef.sfi,
-        lcs: Some(ef.lcs.byte()),
-        security: Some(ef.access.bytes().to_vec()),
+    if expected.descriptor != got.descriptor {
+        d.push(format!(
+            "file descriptor (82): profile {}, card {}",
+            expected
+                .descriptor
+                .map_or("none".into(), |x| crate::apdu::compact(&x.to_bytes())),
+            got.descriptor
+                .map_or("none".into(), |x| crate::apdu::compact(&x.to_bytes()))
+        ));
     }
-}
-
-impl FcpInfo {
-    /// Encodes as `62 L { 82 | 83 | 84 | 80 | 88 | 8A | 86 }` (docs/cos.md order).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut b = Vec::new();
-        push_tlv(&mut b, 0x82, &self.descriptor);
-        if let Some(f) = self.fid {
-            push_tlv(&mut b, 0x83, &f.to_be_bytes());
-        }
-        if let Some(n) = &self.df_name {
-            push_tlv(&mut b, 0x84, n);
-        }
-        if let Some(s) = self.size {
-            push_tlv(&mut b, 0x80, &s.to_be_bytes());
-        }
-        if let Some(s) = self.sfi {
-            push_tlv(&mut b, 0x88, &[s << 3]);
-        }
-        if let Some(l) = self.lcs {
-            push_tlv(&mut b, 0x8A, &[l]);
-        }
-        if let Some(s) = &self.security {
-            push_tlv(&mut b, 0x86, s);
-        }
-        template(b)
+    if expected.fid != got.fid {
+        d.push(format!(
+            "file id (83): profile {:04X?}, card {:04X?}",
+            expected.fid, got.fid
+        ));
     }
-
-    /// Reads an FCP (`62` template); unknown tags are skipped.
-    pub fn parse(bytes: &[u8]) -> Result<FcpInfo, FcpError> {
-        let bad = |why| FcpError::Malformed(why, crate::apdu::compact(bytes));
-        let (tag, body, _) = read_tlv(bytes).ok_or_else(|| bad("no TLV"))?;
-        if tag != 0x62 {
-            return Err(bad("not an FCP template (62)"));
-        }
-        let mut info = FcpInfo::default();
-        let mut rest = body;
-        while !rest.is_empty() {
-            let (t, v, next) = read_tlv(rest).ok_or_else(|| bad("broken TLV inside"))?;
-            match (t, v) {
-                (0x82, _) => info.descriptor = v.to_vec(),
-                (0x83, [a, b]) => info.fid = Some(u16::from_be_bytes([*a, *b])),
-                (0x84, _) => info.df_name = Some(v.to_vec()),
-                (0x80, [a, b]) => info.size = Some(u16::from_be_bytes([*a, *b])),
-                (0x88, [s]) => info.sfi = Some(s >> 3),
-                (0x8A, [l]) => info.lcs = Some(*l),
-                (0x86, _) => info.security = Some(v.to_vec()),
-                _ => {}
-            }
-            rest = next;
-        }
-        Ok(info)
+    if expected.df_name.is_some() && expected.df_name != got.df_name {
+        d.push(format!(
+            "DF name (84): profile {}, card {}",
+            hex(&expected.df_name),
+            hex(&got.df_name)
+        ));
     }
-}
-
-/// One BER-TLV with a one-byte tag: (tag, value, rest).
-fn read_tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = b.split_first()?;
-    let (&l0, rest) = rest.split_first()?;
-    let (len, rest) = match l0 {
-        0..=0x7F => (usize::from(l0), rest),
-        0x81 => {
-            let (&l, r) = rest.split_first()?;
-            (usize::from(l), r)
-        }
-        0x82 => {
-            let hi = *rest.first()?;
-            let lo = *rest.get(1)?;
-            (usize::from(u16::from_be_bytes([hi, lo])), rest.get(2..)?)
-        }
-        _ => return None,
-    };
-    if rest.len() < len {
-        return None;
+    if expected.size.is_some() && expected.size != got.size {
+        d.push(format!(
+            "size (80): profile {:?}, card {:?}",
+            expected.size, got.size
+        ));
     }
-    let (v, next) = rest.split_at(len);
-    Some((tag, v, next))
-}
-
-/// The FCP bytes for CREATE FILE of a DF.
-pub fn df_fcp(df: &Df) -> Vec<u8> {
-    df_info(df).to_bytes()
-}
-
-/// The FCP bytes for CREATE FILE of an EF.
-pub fn ef_fcp(ef: &Ef) -> Vec<u8> {
-    ef_info(ef).to_bytes()
+    if expected.sfi != got.sfi {
+        d.push(format!(
+            "SFI (88): profile {:?}, card {:?}",
+            expected.sfi, got.sfi
+        ));
+    }
+    if check_lcs && expected.lcs != got.lcs {
+        d.push(format!(
+            "life cycle (8A): profile {:02X?}, card {:02X?}",
+            expected.lcs, got.lcs
+        ));
+    }
+    if expected.security != got.security {
+        let b = |s: &Option<SecurityAttributes>| {
+            s.map_or("none".into(), |s| crate::apdu::compact(&s.to_bytes()))
+        };
+        d.push(format!(
+            "access conditions (86): profile {}, card {}",
+            b(&expected.security),
+            b(&got.security)
+        ));
+    }
+    d
 }
 
 /// The security attribute as text: `read=00 update=20 ...`.
@@ -183,12 +124,4 @@ pub fn describe_security(access: &AccessRules) -> String {
         .map(|(op, b)| format!("{op}={b:02X}"))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The LCS name for a byte (or its hex).
-pub fn lcs_name(byte: u8) -> String {
-    Lcs::ALL
-        .into_iter()
-        .find(|l| l.byte() == byte)
-        .map_or_else(|| format!("{byte:02X}"), |l| l.as_str().to_string())
 }

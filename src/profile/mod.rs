@@ -14,16 +14,17 @@
 //! ```
 
 mod check;
+mod check_access;
 mod check_ef;
 mod error;
 pub mod fcp;
-// pub mod fingerprint;
+pub mod fingerprint;
 pub mod keys;
 mod load;
 mod model;
-// pub mod plan;
+pub mod plan;
 mod raw;
-// pub mod show;
+pub mod show;
 
 pub use check_ef::tlv_header_len;
 pub use error::{Issue, IssueKind, ProfileError, line_col};

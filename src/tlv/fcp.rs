@@ -307,7 +307,11 @@ impl Fcp {
         let mut used = vec![false; current.len()];
         let mut content = Vec::new();
         for o in &self.original {
-            let Some(idx) = (0..current.len()).find(|&i| !used[i] && current[i].0 == o.tag) else {
+            // The same element unchanged first (a tag may appear twice: once typed, once
+            // kept raw), else the element with this tag that was changed.
+            let free = |i: &usize| !used[*i] && current[*i].0 == o.tag;
+            let exact = (0..current.len()).find(|i| free(i) && current[*i].1 == o.value);
+            let Some(idx) = exact.or_else(|| (0..current.len()).find(free)) else {
                 continue;
             };
             used[idx] = true;

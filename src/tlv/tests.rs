@@ -243,3 +243,48 @@ fn ber_lengths_are_minimal() {
     assert_eq!(Fcp::parse(&b).unwrap(), f);
     assert_eq!(Fcp::parse(&b).unwrap().to_bytes(), b);
 }
+
+/// A small deterministic generator (no dependency): xorshift.
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn random_input_never_panics_and_what_parses_round_trips() {
+    let tags = [
+        0x82, 0x83, 0x84, 0x80, 0x81, 0x88, 0x8A, 0x86, 0x85, 0xA5, 0x9F, 0x00, 0xFF,
+    ];
+    let mut s = 0x1234_5678_9ABC_DEF0u64;
+    let mut parsed = 0;
+    for _ in 0..20_000 {
+        // Mostly well-framed element lists with random tags, lengths and values.
+        let mut content = Vec::new();
+        for _ in 0..(next(&mut s) % 5) {
+            content.push(tags[(next(&mut s) % tags.len() as u64) as usize]);
+            let len = (next(&mut s) % 9) as usize;
+            content.push(if next(&mut s).is_multiple_of(8) {
+                0x81
+            } else {
+                len as u8
+            });
+            for _ in 0..len {
+                content.push(next(&mut s) as u8);
+            }
+        }
+        let mut data = vec![[0x62, 0x6F, 0x64][(next(&mut s) % 3) as usize]];
+        push_ber_len(&mut data, content.len());
+        data.extend(content);
+        if let Ok(f) = Fcp::parse(&data) {
+            parsed += 1;
+            assert_eq!(f.to_bytes(), data, "{}", crate::apdu::compact(&data));
+        }
+        if let Ok(els) = SimpleTlv::parse_all(&data[1..]) {
+            let again: Vec<u8> = els.iter().flat_map(|e| e.to_bytes().unwrap()).collect();
+            assert_eq!(again, data[1..]);
+        }
+    }
+    assert!(parsed > 1000, "only {parsed} of the random FCPs parsed");
+}

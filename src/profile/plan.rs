@@ -1,0 +1,363 @@
+//! The plan of `sscard init`: the APDUs that build a profile's structure on a blank card, as
+//! data (printed by `--dry-run`, counted, tested without a card), then run on a card.
+//!
+//! Order (docs/cos.md): SELECT MF; for each DF, depth first: CREATE FILE in its parent,
+//! SELECT it, WRITE KEY for its keys and PINs, CREATE FILE for its EFs; back to the parent
+//! by SELECT from the MF down; finally ACTIVATE FILE on the MF when the profile's MF is in
+//! the creation state (closes the manufacturer's window).
+
+use super::fcp;
+use super::keys::{Factors, KeyFile, KeyFileError};
+use super::model::{Df, Lcs, Profile};
+use crate::apdu::{Command, Sw};
+use crate::card::{Card, CardError};
+use crate::crypto::{Secret, encode_pin};
+use crate::transport::Transport;
+use thiserror::Error;
+
+/// One APDU of a plan.
+#[derive(Clone)]
+pub struct Step {
+    /// The command name (`CREATE FILE`).
+    pub command: &'static str,
+    /// What it acts on, in words (`DF ssse (DDF1)`).
+    pub target: String,
+    /// The APDU.
+    pub apdu: Command,
+    /// Data bytes from this index on are secret (key or PIN value): masked when printed.
+    pub secret_from: Option<usize>,
+}
+
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Step({} {}: {})",
+            self.command,
+            self.target,
+            self.masked_hex()
+        )
+    }
+}
+
+impl Step {
+    fn new(command: &'static str, target: impl Into<String>, apdu: Command) -> Step {
+        Step {
+            command,
+            target: target.into(),
+            apdu,
+            secret_from: None,
+        }
+    }
+
+    /// The APDU in spaced hex with secret bytes shown as `**`.
+    pub fn masked_hex(&self) -> String {
+        let bytes = self.apdu.to_bytes().unwrap_or_default();
+        // Header (4) + Lc (1, short form; plans never need extended length).
+        let secret_at = self.secret_from.map(|i| 5 + i);
+        bytes
+            .iter()
+            .enumerate()
+            .map(|(i, b)| match secret_at {
+                Some(s) if i >= s && i < 5 + self.apdu.data.len() => "**".to_string(),
+                _ => format!("{b:02X}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Encoded length in bytes.
+    pub fn len(&self) -> usize {
+        self.apdu.to_bytes().map_or(0, |b| b.len())
+    }
+
+    /// Never true for a built step (kept for clippy's `len` convention).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A list of steps.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The steps in order.
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// Number of APDUs.
+    pub fn apdu_count(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Total command bytes.
+    pub fn byte_count(&self) -> usize {
+        self.steps.iter().map(Step::len).sum()
+    }
+
+    /// The plan as text, one numbered APDU a line, secrets masked.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for (i, st) in self.steps.iter().enumerate() {
+            s.push_str(&format!(
+                "{:>3}  {:<14} {:<28} {}\n",
+                i + 1,
+                st.command,
+                st.target,
+                st.masked_hex()
+            ));
+        }
+        s.push_str(&format!(
+            "{} APDUs, {} bytes\n",
+            self.apdu_count(),
+            self.byte_count()
+        ));
+        s
+    }
+}
+
+/// Why a plan cannot be built or run.
+#[derive(Debug, Error)]
+pub enum InitError {
+    /// A key or PIN cannot be prepared.
+    #[error(transparent)]
+    Keys(#[from] KeyFileError),
+    /// A PIN of the profile or key file cannot be encoded.
+    #[error("PIN '{pin}': {source}")]
+    Pin {
+        /// PIN name.
+        pin: String,
+        /// What is wrong (never the digits).
+        #[source]
+        source: crate::crypto::CryptoError,
+    },
+    /// A step was refused or the card link failed.
+    #[error("step {step} of {total} ({command} of {target}) failed: {source}")]
+    Step {
+        /// 1-based step number.
+        step: usize,
+        /// Number of steps.
+        total: usize,
+        /// The command.
+        command: &'static str,
+        /// Its target.
+        target: String,
+        /// The card error (keeps the status word).
+        #[source]
+        source: CardError,
+    },
+}
+
+impl InitError {
+    /// The status word of a refused step.
+    pub fn sw(&self) -> Option<Sw> {
+        match self {
+            InitError::Step { source, .. } => source.sw(),
+            _ => None,
+        }
+    }
+}
+
+fn df_words(df: &Df) -> String {
+    match df.fid {
+        Some(f) => format!("DF {} ({f:04X})", df.name),
+        None => format!("DF {}", df.name),
+    }
+}
+
+fn select_df(df: &Df) -> Step {
+    let apdu = match (df.fid, &df.aid) {
+        (Some(f), _) => Command::new(0x00, 0xA4, 0x00, 0x0C).with_data(f.to_be_bytes().to_vec()),
+        (None, Some(a)) => Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(a.clone()),
+        (None, None) => Command::new(0x00, 0xA4, 0x00, 0x0C).with_data(vec![0x3F, 0x00]),
+    };
+    Step::new("SELECT", df_words(df), apdu)
+}
+
+fn select_mf() -> Step {
+    Step::new(
+        "SELECT",
+        "MF (3F00)",
+        Command::new(0x00, 0xA4, 0x00, 0x0C).with_data(vec![0x3F, 0x00]),
+    )
+}
+
+fn write_key(id: u8, head: [u8; 3], value: &Secret, target: String) -> Step {
+    let mut data = head.to_vec();
+    data.extend_from_slice(value.expose());
+    let mut s = Step::new(
+        "WRITE KEY",
+        target,
+        Command::new(0x80, 0xD4, 0x00, id).with_data(data),
+    );
+    s.secret_from = Some(3);
+    s
+}
+
+fn df_steps(
+    plan: &mut Plan,
+    df: &Df,
+    path: &[&Df],
+    keys: &KeyFile,
+    factors: &Factors,
+) -> Result<(), InitError> {
+    for k in &df.keys {
+        let key = keys.card_key(k, factors)?;
+        let value = Secret::new(key.bytes.to_vec());
+        plan.steps.push(write_key(
+            k.id,
+            [k.role.usage(), k.algorithm.code(), k.max_tries],
+            &value,
+            format!("key {:02X} {} in {}", k.id, k.name, df.name),
+        ));
+    }
+    for p in &df.pins {
+        let digits = keys.initial_pin(p);
+        let text = String::from_utf8_lossy(digits.expose()).to_string();
+        let bcd = encode_pin(&text).map_err(|source| InitError::Pin {
+            pin: p.name.clone(),
+            source,
+        })?;
+        plan.steps.push(write_key(
+            p.reference,
+            [0x10, 0x00, p.max_tries],
+            &bcd,
+            format!("PIN {:02X} {} in {}", p.reference, p.name, df.name),
+        ));
+    }
+    for ef in &df.efs {
+        plan.steps.push(Step::new(
+            "CREATE FILE",
+            format!("EF {} ({:04X})", ef.name, ef.fid),
+            Command::new(0x00, 0xE0, 0x00, 0x00).with_data(fcp::ef_fcp(ef).to_bytes()),
+        ));
+        // Record EFs get one blank record per element (tag, length, zeros), in record order,
+        // so that personalization can UPDATE RECORD each one by its tag (ssc-card.md).
+        if let (Some(sfi), true) = (ef.sfi, ef.structure.is_record()) {
+            let mut elements: Vec<_> = ef.elements.iter().collect();
+            elements.sort_by_key(|e| e.record);
+            for e in elements {
+                let blank = crate::tlv::SimpleTlv::new(e.tag, vec![0; e.length])
+                    .to_bytes()
+                    .unwrap_or_default();
+                plan.steps.push(Step::new(
+                    "APPEND RECORD",
+                    format!(
+                        "EF {} ({:04X}) blank record {} tag {:02X}",
+                        ef.name, ef.fid, e.record, e.tag
+                    ),
+                    Command::new(0x00, 0xE2, 0x00, sfi << 3).with_data(blank),
+                ));
+            }
+        }
+    }
+    for child in &df.dfs {
+        plan.steps.push(Step::new(
+            "CREATE FILE",
+            df_words(child),
+            Command::new(0x00, 0xE0, 0x00, 0x00).with_data(fcp::df_fcp(child).to_bytes()),
+        ));
+        plan.steps.push(select_df(child));
+        let mut sub = path.to_vec();
+        sub.push(child);
+        df_steps(plan, child, &sub, keys, factors)?;
+        // Back to this DF: from the MF down.
+        plan.steps.push(select_mf());
+        for d in path.iter().skip(1) {
+            plan.steps.push(select_df(d));
+        }
+    }
+    Ok(())
+}
+
+/// Builds the init plan of `profile`, with card keys from `keys` diversified by `factors`.
+pub fn init_plan(profile: &Profile, keys: &KeyFile, factors: &Factors) -> Result<Plan, InitError> {
+    let mut plan = Plan::default();
+    plan.steps.push(select_mf());
+    df_steps(&mut plan, &profile.mf, &[&profile.mf], keys, factors)?;
+    if profile.mf.lcs == Lcs::Creation {
+        // After the last child the MF is selected again; close the manufacturer's window.
+        if plan.steps.last().map(|s| s.target.as_str()) != Some("MF (3F00)") {
+            plan.steps.push(select_mf());
+        }
+        plan.steps.push(Step::new(
+            "ACTIVATE FILE",
+            "MF (3F00)",
+            Command::new(0x00, 0x44, 0x00, 0x00),
+        ));
+    }
+    Ok(plan)
+}
+
+/// Runs a plan on a card, stopping at the first refused step.
+pub fn run(plan: &Plan, t: &mut dyn Transport) -> Result<(), InitError> {
+    let mut card = Card::new(t);
+    let total = plan.steps.len();
+    for (i, st) in plan.steps.iter().enumerate() {
+        card.transmit_checked(&st.apdu, st.command, st.target.clone())
+            .map_err(|source| InitError::Step {
+                step: i + 1,
+                total,
+                command: st.command,
+                target: st.target.clone(),
+                source,
+            })?;
+    }
+    Ok(())
+}
+
+/// Reads back, with SELECT P2=04, the FCP of every DF and EF init created and compares it with
+/// the profile. Returns one line per difference (empty: the card matches). The life cycle of
+/// DFs is not compared (enable/disable move it on).
+pub fn verify_structure(
+    profile: &Profile,
+    t: &mut dyn Transport,
+) -> Result<Vec<String>, CardError> {
+    use crate::card::SelectBy;
+    let mut card = Card::new(t);
+    let mut diffs = Vec::new();
+    for path in profile.dfs() {
+        card.select(SelectBy::Mf, crate::card::SelectReturn::Nothing)?;
+        let Some((df, above)) = path.split_last() else {
+            continue;
+        };
+        for d in above.iter().skip(1) {
+            select_by(&mut card, d)?;
+        }
+        if !above.is_empty() {
+            let (got, _) = card
+                .select_fcp(by_of(df))
+                .map_err(|e| e.with_target(df_words(df)))?;
+            for d in fcp::compare(&fcp::df_fcp(df), &got, false) {
+                diffs.push(format!("{}: {d}", df_words(df)));
+            }
+        }
+        for ef in &df.efs {
+            // Selecting an EF keeps the current DF, so its siblings stay selectable by FID.
+            let (got, _) = card
+                .select_fcp(SelectBy::Fid(ef.fid))
+                .map_err(|e| e.with_target(format!("EF {} ({:04X})", ef.name, ef.fid)))?;
+            for d in fcp::compare(&fcp::ef_fcp(ef), &got, true) {
+                diffs.push(format!(
+                    "EF {} ({:04X}) in {}: {d}",
+                    ef.name, ef.fid, df.name
+                ));
+            }
+        }
+    }
+    Ok(diffs)
+}
+
+fn by_of(df: &Df) -> crate::card::SelectBy<'_> {
+    match (df.fid, &df.aid) {
+        (Some(f), _) => crate::card::SelectBy::Fid(f),
+        (None, Some(a)) => crate::card::SelectBy::Name(a),
+        (None, None) => crate::card::SelectBy::Mf,
+    }
+}
+
+fn select_by(card: &mut Card<'_>, df: &Df) -> Result<(), CardError> {
+    card.select(by_of(df), crate::card::SelectReturn::Nothing)
+        .map(|_| ())
+        .map_err(|e| e.with_target(df_words(df)))
+}

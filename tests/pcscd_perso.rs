@@ -1,0 +1,209 @@
+//! The station's whole job through a real private pcscd: our virtual card behind the vpcd
+//! driver (`sscard sim --vpcd`), and every step done by the `sscard` binary as a station
+//! would run it: init (manufacturer), perso, verify, read (table, JSON, iReadCardBas),
+//! disable. Run with `--features pcscd-tests`.
+#![cfg(feature = "pcscd-tests")]
+
+mod common;
+
+use common::{PrivatePcscd, describe, stdout};
+use std::path::{Path, PathBuf};
+
+const CARD_ID: &str = "440700D156000005008A3F21C4E5B607";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn holder_file(dir: &Path) -> PathBuf {
+    let p = dir.join("holder.json");
+    std::fs::write(
+        &p,
+        format!(
+            r#"{{"ssn": "440782199012292617", "name": "测试一", "sex": "1", "ethnicity": "01",
+                "birth_place": "440782", "birth_date": "19901229", "card_id": "{CARD_ID}",
+                "init_org": "440700000000000000000001", "card_number": "A00000001",
+                "issue_date": "20250101"}}"#
+        ),
+    )
+    .unwrap();
+    p
+}
+
+fn ok(pcscd: &PrivatePcscd, args: &[&str]) -> String {
+    let out = pcscd.run(args);
+    assert!(
+        out.status.success(),
+        "sscard {args:?}: {}\npcscd log:\n{}",
+        describe(&out),
+        pcscd.log()
+    );
+    stdout(&out)
+}
+
+fn station_job(profile_name: &str) {
+    let pcscd = PrivatePcscd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("card.json");
+    let port = pcscd.port().to_string();
+    let _card = pcscd.spawn_card(pcscd.sscard().args([
+        "sim",
+        "--vpcd",
+        &port,
+        "--image",
+        image.to_str().unwrap(),
+    ]));
+    pcscd.wait_card();
+    let profile = root().join(format!("card-profiles/{profile_name}.toml"));
+    let keys = root().join("card-profiles/test-keys.toml");
+    let record = holder_file(dir.path());
+    let (p, k, r) = (
+        profile.to_str().unwrap(),
+        keys.to_str().unwrap(),
+        record.to_str().unwrap(),
+    );
+    let reader = pcscd.reader_name();
+
+    ok(
+        &pcscd,
+        &[
+            "--reader",
+            reader,
+            "init",
+            "--profile",
+            p,
+            "--keys",
+            k,
+            "--card-id",
+            CARD_ID,
+        ],
+    );
+    let dry = ok(
+        &pcscd,
+        &["perso", "--profile", p, "--record", r, "--dry-run"],
+    );
+    let planned: usize = dry
+        .lines()
+        .last()
+        .and_then(|l| l.split(", ").nth(1))
+        .and_then(|w| w.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no APDU count in the dry run:\n{dry}"));
+    let text = ok(
+        &pcscd,
+        &[
+            "--reader",
+            reader,
+            "perso",
+            "--profile",
+            p,
+            "--record",
+            r,
+            "--keys",
+            k,
+        ],
+    );
+    assert!(text.contains("ENABLED"), "{text}");
+    assert!(
+        text.contains(&format!("traffic  {planned} APDUs")),
+        "the run sends exactly the planned APDUs ({planned}):\n{text}"
+    );
+    let text = ok(
+        &pcscd,
+        &[
+            "--reader",
+            reader,
+            "verify",
+            "--profile",
+            p,
+            "--record",
+            r,
+            "--keys",
+            k,
+        ],
+    );
+    assert!(text.contains("every element matches"), "{text}");
+
+    let json = ok(
+        &pcscd,
+        &[
+            "--reader",
+            reader,
+            "read",
+            "--profile",
+            p,
+            "--keys",
+            k,
+            "--record",
+            r,
+            "--json",
+        ],
+    );
+    let expected =
+        std::fs::read_to_string(root().join(format!("tests/snapshots/read-{profile_name}.json")))
+            .unwrap();
+    assert_eq!(json, expected, "read --json through pcscd = the snapshot");
+    let line = ok(
+        &pcscd,
+        &[
+            "--reader",
+            reader,
+            "read",
+            "--profile",
+            p,
+            "--keys",
+            k,
+            "--record",
+            r,
+            "--format",
+            "ireadcardbas",
+        ],
+    );
+    let expected = std::fs::read_to_string(
+        root().join(format!("tests/snapshots/ireadcardbas-{profile_name}.txt")),
+    )
+    .unwrap();
+    assert_eq!(line, expected);
+
+    // A lost card is disabled; reading shows it.
+    let text = ok(
+        &pcscd,
+        &[
+            "--reader",
+            reader,
+            "disable",
+            "--profile",
+            p,
+            "--keys",
+            k,
+            "--record",
+            r,
+        ],
+    );
+    assert!(text.contains("disabled"), "{text}");
+    let table = ok(
+        &pcscd,
+        &[
+            "--reader",
+            reader,
+            "read",
+            "--profile",
+            p,
+            "--keys",
+            k,
+            "--record",
+            r,
+        ],
+    );
+    assert!(table.contains("disabled (deactivated)"), "{table}");
+}
+
+#[test]
+fn station_job_ssc_300_through_pcscd() {
+    station_job("ssc-3.00");
+}
+
+#[test]
+fn station_job_ssc_200_through_pcscd() {
+    station_job("ssc-2.00");
+}
