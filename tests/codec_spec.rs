@@ -27,6 +27,21 @@ fn ef05_examples_round_trip() {
     rt(Format::An, 4, "1.00", "312E3030");
     rt(Format::Date, 4, "20211203", "20211203");
     rt(Format::Date, 4, "20311202", "20311202");
+    // The iReadCardBas example line of the spec.
+    rt(
+        Format::B,
+        16,
+        "440700D15600000500152947B297502C",
+        "440700D15600000500152947B297502C",
+    );
+    rt(Format::Date, 4, "20140126", "20140126");
+    rt(Format::Date, 4, "20240126", "20240126");
+    rt(
+        Format::Gbk,
+        30,
+        "刘栋文",
+        "C1F5B6B0CEC4000000000000000000000000000000000000000000000000",
+    );
     rt(Format::An, 9, "JA334687X", "4A4133333436383758");
     rt(Format::Cn, 12, "440300", "440300FFFFFFFFFFFFFFFFFF");
 }

@@ -15,7 +15,24 @@
 //! # let _ = ssn; Ok(()) }
 //! ```
 //!
-//! Section numbers refer to ISO/IEC 7816-4:2005 and ISO/IEC 7816-9:2004.
+//! | command | method | bytes |
+//! |---|---|---|
+//! | SELECT | [`Card::select`], [`Card::select_fid`], [`Card::select_name`], [`Card::select_fcp`] | `00 A4 P1 P2` |
+//! | READ / UPDATE BINARY | [`Card::read_binary`], [`Card::update_binary`] | `00 B0` / `00 D6` |
+//! | READ / UPDATE / APPEND RECORD | [`Card::read_record`], [`Card::update_record`], [`Card::append_record`], [`Card::read_element`], [`Card::update_element`] | `00 B2` / `00 DC` / `00 E2` |
+//! | CREATE / DELETE FILE | [`Card::create_file`], [`Card::delete_file`] | `00 E0` / `00 E4` |
+//! | ACTIVATE / DEACTIVATE FILE | [`Card::activate_file`], [`Card::deactivate_file`] | `00 44` / `00 04` |
+//! | GET CHALLENGE | [`Card::get_challenge`] | `00 84` |
+//! | EXTERNAL / INTERNAL AUTHENTICATE | [`Card::external_authenticate`], [`Card::internal_authenticate`] | `00 82` / `00 88` |
+//! | VERIFY | [`Card::verify`], [`Card::pin_state`] (no data: tries left) | `00 20` |
+//! | CHANGE REFERENCE DATA | [`Card::change_reference_data`] | `00 24` |
+//! | RESET RETRY COUNTER | [`Card::reset_retry_counter`] | `00 2C` |
+//! | WRITE KEY (docs/cos.md) | [`Card::write_key`] | `80 D4` |
+//! | GET RESPONSE | [`Card::get_response`] (raw; `exchange` does it automatically) | `00 C0` |
+//! | anything else | [`Card::transmit_checked`], [`Card::transmit`] | |
+//!
+//! Section numbers refer to ISO/IEC 7816-4:2005; the file management commands are those of
+//! ISO/IEC 7816-9.
 
 mod auth;
 mod error;

@@ -95,13 +95,8 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     }
     let plan = plan::init_plan(&profile, &keys, &factors)?;
     if let Err(e) = plan::run(&plan, &mut *t) {
-        let hint = if e.sw() == Some(sscard::apdu::Sw(0x6A89)) {
-            "; the card already has these files: init needs a blank card"
-        } else {
-            ""
-        };
         let msg = format!(
-            "building profile {} on the card in '{reader}' stopped{hint}",
+            "building profile {} on the card in '{reader}' stopped",
             profile.meta.name
         );
         let _ = t.close();

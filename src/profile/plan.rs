@@ -132,7 +132,7 @@ pub enum InitError {
         source: crate::crypto::CryptoError,
     },
     /// A step was refused or the card link failed.
-    #[error("step {step} of {total} ({command} of {target}) failed: {source}")]
+    #[error("step {step} of {total} ({command} of {target}) failed")]
     Step {
         /// 1-based step number.
         step: usize,

@@ -305,6 +305,8 @@ impl Bridge<'_> {
     /// false if the bridge is stopping.
     fn wait_reinsert(&mut self) -> bool {
         let since = Instant::now();
+        // An Enter pressed before the card was out does not count.
+        self.opts.reinsert.store(false, Ordering::SeqCst);
         let mut asked = false;
         loop {
             if self.stopping() {

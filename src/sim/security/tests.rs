@@ -565,3 +565,30 @@ fn blank_card_has_the_documented_test_keys() {
     assert!(c.power_on().is_some());
     assert_eq!(ext_auth(&mut c, 0, &key(Algorithm::Tdes, 0x11)), 0x9000);
 }
+
+#[test]
+fn malformed_security_commands_get_a_status_word_never_a_panic() {
+    let mut c = card();
+    select_df(&mut c);
+    let mut answers = 0usize;
+    for ins in [0x84u8, 0x82, 0x88, 0x20, 0x24, 0x2C, 0xD4, 0x1E, 0x18, 0x16] {
+        for cla in [0x00u8, 0x04, 0x80, 0x84, 0x0C] {
+            for (p1, p2) in [(0u8, 0u8), (0, 4), (0xFF, 0x1F), (3, 0x80)] {
+                for len in [0usize, 1, 3, 4, 8, 12, 16, 19, 20, 255] {
+                    if cla & 0x04 != 0 {
+                        challenge(&mut c);
+                    }
+                    let mut apdu = vec![cla, ins, p1, p2];
+                    if len > 0 {
+                        apdu.push(len as u8);
+                        apdu.extend((0..len).map(|i| i as u8 ^ ins));
+                    }
+                    let r = c.process(&apdu).expect("an answer");
+                    assert!(r.len() >= 2);
+                    answers += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(answers, 10 * 5 * 4 * 10);
+}
