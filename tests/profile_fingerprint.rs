@@ -133,3 +133,21 @@ fn generations_have_different_fingerprints() {
         assert!(seen.insert(fingerprint(&p).sha256), "{n}");
     }
 }
+
+#[test]
+fn command_lists_are_data_and_part_of_the_fingerprint() {
+    let t = text();
+    let with = format!(
+        "{t}\n[commands.enable]\nscript = \"../apdu-scripts/enable.apdu\"\nblock = \"enable\"\n"
+    );
+    let p = profile::parse(&with, Path::new("c.toml")).unwrap();
+    let c = &p.commands["enable"];
+    assert_eq!(
+        (c.script.as_str(), c.block.as_str()),
+        ("../apdu-scripts/enable.apdu", "enable")
+    );
+    assert_ne!(fingerprint(&p), fp(&t));
+    let empty = format!("{t}\n[commands.enable]\nscript = \"x.apdu\"\nblock = \"\"\n");
+    let e = profile::parse(&empty, Path::new("c.toml")).unwrap_err();
+    assert_eq!(e.issues()[0].kind, profile::IssueKind::BadMeta);
+}

@@ -146,3 +146,24 @@ fn test_keys_cover_every_shipped_profile() {
         "Debug must not show key bytes"
     );
 }
+
+#[test]
+fn readme_lists_the_current_fingerprints() {
+    let readme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("card-profiles/README.md"),
+    )
+    .unwrap();
+    for name in [
+        "ssc-3.00.toml",
+        "ssc-2.00.toml",
+        "ssc-1.00.toml",
+        "iso7816-demo.toml",
+    ] {
+        let f = profile::fingerprint::fingerprint(&load(name));
+        let row = format!("| `{name}` | `{}` | `{}` |", f.sha256, f.sm3);
+        assert!(
+            readme.contains(&row),
+            "card-profiles/README.md must list the fingerprint of {name}: the structure changed?\n{row}"
+        );
+    }
+}
