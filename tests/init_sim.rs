@@ -120,7 +120,7 @@ fn cli_init_on_the_virtual_card() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("15 APDUs, 310 bytes"), "{stdout}");
+    assert!(stdout.contains("29 APDUs, 535 bytes"), "{stdout}");
     assert!(stdout.contains("matches the profile"), "{stdout}");
     let again = run("ssc-3.00.toml", &["--card-id", CARD_ID]);
     let stderr = String::from_utf8_lossy(&again.stderr);

@@ -319,3 +319,24 @@ fn class_and_instruction_refusals() {
     // Proprietary class 80 reaches the same commands.
     assert_eq!(sw(&mut c, "80A4000C 02 3F00"), "9000");
 }
+
+#[test]
+fn activate_without_data_acts_on_the_ef_an_sfi_command_made_current() {
+    let mut c = ssc_card();
+    ok(&mut c, "00440000"); // close the MF window
+    ok(&mut c, &format!("00A4040C0F{SSSE_NAME}"));
+    ok(&mut c, "00040000");
+    ok(&mut c, "00A4000C");
+    ok(&mut c, "00440000 02 DDF1");
+    // READ RECORD by SFI makes EF05 current: ACTIVATE 0000 then targets EF05, not SSSE.
+    ok(&mut c, "00B2012C 00");
+    ok(&mut c, "00040000");
+    assert!(tx(&mut c, "00A40004 02 EF05 00").ends_with("6283"));
+    assert_eq!(sw(&mut c, &format!("00A4040C0F{SSSE_NAME}")), "9000");
+    // Naming the DF (P1 04) reaches it whatever is current.
+    ok(&mut c, "00A4020C 02 EF06");
+    ok(&mut c, &format!("0004 0400 0F{SSSE_NAME}"));
+    assert_eq!(sw(&mut c, &format!("00A4040C0F{SSSE_NAME}")), "6283");
+    ok(&mut c, &format!("0044 0400 0F{SSSE_NAME}"));
+    assert_eq!(sw(&mut c, &format!("00A4040C0F{SSSE_NAME}")), "9000");
+}

@@ -69,8 +69,9 @@ impl VirtualCard {
     }
 
     /// The file DELETE/ACTIVATE/DEACTIVATE address: P1-P2 `0000` without data = the current
-    /// EF, or the current DF when no EF is current; otherwise P1 as in SELECT (`00`, `01`,
-    /// `02`, `08`, `09`) with P2 `00`.
+    /// EF, or the current DF when no EF is current (READ/UPDATE with an SFI make that EF
+    /// current, ISO/IEC 7816-4); otherwise P1 as in SELECT (`00`, `01`, `02`, `04` DF name,
+    /// `08`, `09`) with P2 `00`.
     fn admin_target(&self, cmd: &Command) -> Result<Path, Sw> {
         if cmd.le.is_some() {
             return Err(Sw::WRONG_LENGTH);
@@ -83,10 +84,11 @@ impl VirtualCard {
                 .current_ef_path()
                 .unwrap_or_else(|| self.cur_df.clone()));
         }
-        if cmd.p1 == 0x03 || cmd.p1 == 0x04 {
-            return Err(Sw::WRONG_P1P2);
+        match cmd.p1 {
+            0x03 => Err(Sw::WRONG_P1P2),
+            0x04 => self.find_by_name(&cmd.data, 0),
+            p1 => self.resolve(p1, &cmd.data),
         }
-        self.resolve(cmd.p1, &cmd.data)
     }
 
     /// DELETE FILE under the file's *delete* access condition. The MF cannot be deleted

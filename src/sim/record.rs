@@ -35,6 +35,8 @@ impl VirtualCard {
             let i = super::fs::child_by_sfi(self.current_df(), sfi).ok_or(Sw::FILE_NOT_FOUND)?;
             let df = self.cur_df.clone();
             self.set_current(df, Some(i));
+            // ISO/IEC 7816-4: the EF found by SFI becomes current, its record pointer reset.
+            self.cur_record = None;
         }
         let path = self.current_ef_path().ok_or(Sw::NOT_ALLOWED)?;
         let node = self.node(&path).ok_or(Sw::NOT_ALLOWED)?;

@@ -163,7 +163,7 @@ impl VirtualCard {
     /// SELECT by DF name: the DFs whose name starts with `name`, in depth-first order from
     /// the MF; `occurrence` `00` first, `01` last, `02` next after the current DF, `03`
     /// previous. No name at all selects the MF.
-    fn find_by_name(&self, name: &[u8], occurrence: u8) -> Result<Path, Sw> {
+    pub(crate) fn find_by_name(&self, name: &[u8], occurrence: u8) -> Result<Path, Sw> {
         if name.is_empty() {
             return if occurrence == 0 {
                 Ok(Vec::new())
