@@ -120,7 +120,15 @@ fn cli_init_on_the_virtual_card() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("29 APDUs, 535 bytes"), "{stdout}");
+    let p = profile::load(&dir().join("ssc-3.00.toml")).unwrap();
+    let keys = KeyFile::load(&dir().join("test-keys.toml")).unwrap();
+    let factors = Factors {
+        card_id: Some(hex::decode(CARD_ID).unwrap()),
+        atr_historical: None,
+    };
+    let plan = plan::init_plan(&p, &keys, &factors).unwrap();
+    let counts = format!("{} APDUs, {} bytes", plan.apdu_count(), plan.byte_count());
+    assert!(stdout.contains(&counts), "{counts}: {stdout}");
     assert!(stdout.contains("matches the profile"), "{stdout}");
     let again = run("ssc-3.00.toml", &["--card-id", CARD_ID]);
     let stderr = String::from_utf8_lossy(&again.stderr);

@@ -207,3 +207,83 @@ fn station_job_ssc_300_through_pcscd() {
 fn station_job_ssc_200_through_pcscd() {
     station_job("ssc-2.00");
 }
+
+#[test]
+fn card_pulled_mid_perso_then_the_rerun_finishes_through_pcscd() {
+    use sscard::perso::demo;
+    use sscard::sim::transport::{ImageCard, SimTransport};
+    use sscard::transport::Transport;
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("card.json");
+    // The manufacturer's card (initialised in-process), then power is lost at the 16th APDU
+    // after the next power-up: in the middle of the UPDATE RECORDs of EF06, after the SSN (the 14th).
+    {
+        let profile = demo::shipped_profile(demo::SSC_300, "ssc-3.00.toml").unwrap();
+        let keys = demo::shipped_keys().unwrap();
+        let mut t = SimTransport::new(ImageCard::open(&image).unwrap()).unwrap();
+        demo::init_card(&mut t, &profile, &keys, CARD_ID).unwrap();
+        t.close().unwrap();
+    }
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&image).unwrap()).unwrap();
+    doc["faults"] = serde_json::json!({"power_loss_at": 16});
+    std::fs::write(&image, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+
+    let pcscd = PrivatePcscd::start();
+    let port = pcscd.port().to_string();
+    let _card = pcscd.spawn_card(pcscd.sscard().args([
+        "sim",
+        "--vpcd",
+        &port,
+        "--image",
+        image.to_str().unwrap(),
+        "--reinsert-after-ms",
+        "100",
+    ]));
+    pcscd.wait_card();
+    let profile = root().join("card-profiles/ssc-3.00.toml");
+    let keys = root().join("card-profiles/test-keys.toml");
+    let record = holder_file(dir.path());
+    let (p, k, r) = (
+        profile.to_str().unwrap(),
+        keys.to_str().unwrap(),
+        record.to_str().unwrap(),
+    );
+    let reader = pcscd.reader_name();
+    let args = [
+        "--reader",
+        reader,
+        "perso",
+        "--profile",
+        p,
+        "--record",
+        r,
+        "--keys",
+        k,
+    ];
+    let first = pcscd.run(&args);
+    assert!(
+        !first.status.success(),
+        "power was lost: {}",
+        describe(&first)
+    );
+    pcscd.wait_card();
+    let text = ok(&pcscd, &args);
+    assert!(text.contains("finished an interrupted run"), "{text}");
+    assert!(text.contains("ENABLED"), "{text}");
+    let text = ok(
+        &pcscd,
+        &[
+            "--reader",
+            reader,
+            "verify",
+            "--profile",
+            p,
+            "--record",
+            r,
+            "--keys",
+            k,
+        ],
+    );
+    assert!(text.contains("every element matches"), "{text}");
+}

@@ -340,3 +340,25 @@ fn activate_without_data_acts_on_the_ef_an_sfi_command_made_current() {
     ok(&mut c, &format!("0044 0400 0F{SSSE_NAME}"));
     assert_eq!(sw(&mut c, &format!("00A4040C0F{SSSE_NAME}")), "9000");
 }
+
+#[test]
+fn administration_refusals() {
+    let mut c = ssc_card();
+    for (apdu, want) in [
+        ("00440300", "6A86"),           // ACTIVATE: no parent addressing
+        ("00440001 02 0015", "6A86"),   // P2 must be 00
+        ("0044000000", "6700"),         // Le where none belongs
+        ("00440000 03 001500", "6700"), // FID not 2 bytes
+        ("00440000 02 7777", "6A82"),
+        ("00040400 05 A0A0A0A0A0", "6A82"), // by an unknown DF name
+        ("00E60100", "6A86"),
+        ("00E60000 02 0015", "6700"),
+        ("00E0000000", "6700"), // CREATE without data (Le only)
+        ("00E40800 02 9999", "6A82"),
+    ] {
+        assert_eq!(sw(&mut c, apdu), want, "{apdu}");
+    }
+    // set_atr replaces the answer to reset.
+    c.set_atr(vec![0x3B, 0x00]);
+    assert_eq!(c.power_on(), Some(vec![0x3B, 0x00]));
+}
