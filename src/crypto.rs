@@ -143,8 +143,9 @@ pub enum CryptoError {
     },
 }
 
-/// A 16-byte symmetric key. Never printed; overwritten with zeros when dropped.
-#[derive(Clone, PartialEq, Eq)]
+/// A 16-byte symmetric key. Never printed; compared in constant time; overwritten with zeros
+/// when dropped.
+#[derive(Clone)]
 pub struct Key {
     /// The cipher.
     pub alg: Algorithm,
@@ -157,6 +158,14 @@ impl fmt::Debug for Key {
         write!(f, "Key({:?}, ******)", self.alg)
     }
 }
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.alg == other.alg && ct_eq(&self.bytes, &other.bytes)
+    }
+}
+
+impl Eq for Key {}
 
 impl Drop for Key {
     fn drop(&mut self) {

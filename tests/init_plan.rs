@@ -122,3 +122,33 @@ fn demo_profile_plan_builds_without_factors() {
     let fcp = sscard::tlv::Fcp::parse(&notes.apdu.data).unwrap();
     assert_eq!((fcp.size, fcp.sfi), (Some(64), Some(1)));
 }
+
+#[test]
+fn blank_records_hold_empty_padded_values() {
+    let (p, k) = setup("ssc-3.00.toml");
+    let plan = plan::init_plan(&p, &k, &factors()).unwrap();
+    let blank = |target: &str| {
+        let s = plan.steps.iter().find(|s| s.target == target).unwrap();
+        assert_eq!((s.apdu.ins, s.apdu.p1), (0xE2, 0x00));
+        sscard::apdu::compact(&s.apdu.data)
+    };
+    // an: 00-padded; cn/date: F-padded (an empty value); SFI 6 in P2.
+    assert_eq!(blank("EF ef06 (EF06) blank record 4 tag 0A"), "0A0100");
+    assert_eq!(
+        blank("EF ef06 (EF06) blank record 7 tag 0D"),
+        "0D04FFFFFFFF"
+    );
+    assert_eq!(
+        blank("EF ef05 (EF05) blank record 5 tag 05"),
+        "0504FFFFFFFF"
+    );
+    let s = plan
+        .steps
+        .iter()
+        .find(|s| s.target.starts_with("EF ef06 (EF06) blank record 1"))
+        .unwrap();
+    assert_eq!(s.apdu.p2, 6 << 3);
+    // Decoding a blank cn element gives an empty value.
+    let bp = p.element("birth_place").unwrap().element;
+    assert_eq!(bp.decode(&[0xFF, 0xFF, 0xFF]).unwrap(), "");
+}

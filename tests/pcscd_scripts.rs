@@ -62,7 +62,7 @@ fn shipped_scripts_run_on_the_virtual_card_behind_pcscd() {
 
     let out = run_ok(&pcscd, &[&shipped("ssc-build-demo.apdu")]);
     assert!(
-        out.contains("> 80 D4 00 00 06 ******\n< 90 00 : success"),
+        out.contains("> 80 D4 00 00 06 10 00 03 ******\n< 90 00 : success"),
         "{out}"
     );
     assert!(!out.contains("12 34 56"), "PIN shown:\n{out}");
@@ -207,4 +207,52 @@ fn a_scriptor_script_runs_unchanged_with_the_same_exchanges_as_scriptor() {
     assert_eq!(ours[0].0, "RESET");
     assert_eq!(ours[5].1, "07 09 4A 41 33 33 34 36 38 37 58 90 00");
     assert_eq!(ours[6].1, "6A 82");
+}
+
+#[test]
+fn the_t0_walk_through_pcscd_on_a_card_in_t0_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("t0.json");
+    let pcscd = PrivatePcscd::start();
+    let img = image.display().to_string();
+    let out = pcscd.run(&["sim", "--create", "--image", &img]);
+    assert!(out.status.success(), "{}", describe(&out));
+    // Switch the image to T=0 behaviour (61xx / GET RESPONSE, 6Cxx on a wrong Le).
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&image).unwrap()).unwrap();
+    v["t0"] = serde_json::Value::Bool(true);
+    std::fs::write(&image, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let port = pcscd.port().to_string();
+    let _card = pcscd.spawn_card(
+        pcscd
+            .sscard()
+            .args(["sim", "--vpcd", &port, "--image", &img]),
+    );
+    pcscd.wait_card();
+    // The build and the reads see complete responses: sscard fetches 61xx data itself.
+    run_ok(&pcscd, &[&shipped("ssc-build-demo.apdu")]);
+    let out = run_ok(&pcscd, &[&shipped("ssc-read-by-tag.apdu")]);
+    assert!(out.contains("holder 测试一"), "{out}");
+    // The walk (raw on) shows 61xx, then GET RESPONSE; 6Cxx, then the re-send.
+    let out = run_ok(&pcscd, &[&shipped("t0-get-response.apdu")]);
+    assert!(out.contains("> 00 A4 00 04 02 3F 00\n< 61 "), "{out}");
+    assert!(out.contains("\n> 00 C0 00 00 "), "{out}");
+    assert!(
+        out.contains(
+            "> 00 B2 01 2C 05\n< 6C 12 : wrong Le, the card expects 18\n> 00 B2 01 2C 12\n< 01 10 "
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("== 6 exchange(s), 6 expectation(s) met, 0 not met"),
+        "{out}"
+    );
+    // --raw on a script written for automatic handling: the read sees 61xx and says so.
+    let out = run_fails(&pcscd, &["--raw", &shipped("ssc-read-by-tag.apdu")]);
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("select-ssse.apdu:3: expectation not met"),
+        "{err}"
+    );
+    assert!(err.contains("got 61 "), "{err}");
 }

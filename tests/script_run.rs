@@ -437,3 +437,24 @@ fn alternatives_match_any_and_report_the_first_when_none_does() {
         "t.apdu:2: expectation not met for `00 A4 00 0C 02 3F 00`: expected 90 00 | 62 83, got 6A 82 (6A82 (file or application not found)); first alternative: SW1: expected 90, got 6A"
     );
 }
+
+#[test]
+fn cryptograms_and_key_values_are_masked_as_the_wire_trace_masks_them() {
+    let text = "raw on\n\
+                0088000008 1122334455667788\n\
+                00C0000008\n\
+                80D4000113 01 01 00 00112233445566778899AABBCCDDEEFF\n";
+    let mut card = FakeCard::new(&[
+        ("00880000081122334455667788", "6108"),
+        ("00C0000008", "A1A2A3A4A5A6A7A8 9000"),
+        ("80D400011301010000112233445566778899AABBCCDDEEFF", "9000"),
+    ]);
+    let (r, out) = run(text, &mut card, &Vars::new(), RunOptions::default());
+    r.unwrap();
+    assert_eq!(
+        out,
+        "> 00 88 00 00 08 ******\n< 61 08 : 8 more bytes available (GET RESPONSE)\n\
+         > 00 C0 00 00 08\n< ****** 90 00 : success\n\
+         > 80 D4 00 01 13 01 01 00 ******\n< 90 00 : success\n"
+    );
+}

@@ -38,9 +38,15 @@ pub struct Args {
     pub check: bool,
 }
 
+/// A script error for the operator: its message already names the cause (the I/O error, the
+/// APDU problem, the link failure), so the cause is not repeated after it.
+fn operator(e: ScriptError) -> anyhow::Error {
+    anyhow::Error::msg(e.to_string())
+}
+
 fn gather_vars(args: &Args) -> anyhow::Result<Vars> {
     let mut vars = match &args.vars {
-        Some(p) => Vars::load_json(p)?,
+        Some(p) => Vars::load_json(p).map_err(operator)?,
         None => Vars::new(),
     };
     for s in &args.set {
@@ -56,9 +62,11 @@ fn gather_vars(args: &Args) -> anyhow::Result<Vars> {
 
 /// Runs `sscard run`.
 pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
-    let script = Script::load(&args.script)?;
+    let script = Script::load(&args.script).map_err(operator)?;
     let vars = gather_vars(&args)?;
-    script.check(args.block.as_deref(), &vars)?;
+    script
+        .check(args.block.as_deref(), &vars)
+        .map_err(operator)?;
     if args.check {
         let blocks = script.block_names();
         let what = match &args.block {
@@ -76,7 +84,17 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let mut card = super::common::open_card(g)?;
+    let mut card = if g.trace && script.uses_secrets(&vars) {
+        eprintln!(
+            "sscard: note: --trace is off for this run: the script uses secret variables that the \
+             wire trace cannot tell apart; the exchanges below are shown with them masked"
+        );
+        let mut quiet = g.clone();
+        quiet.trace = false;
+        super::common::open_card(&quiet)?
+    } else {
+        super::common::open_card(g)?
+    };
     let opts = RunOptions {
         raw: args.raw,
         keep_going: args.keep_going,
@@ -153,7 +171,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     };
     if let Err(e) = result {
         if !json {
-            return Err(e.into());
+            return Err(operator(e));
         }
         closed?;
         return Ok(code);

@@ -2,7 +2,8 @@
 //! data (printed by `--dry-run`, counted, tested without a card), then run on a card.
 //!
 //! Order (docs/cos.md): SELECT MF; for each DF, depth first: CREATE FILE in its parent,
-//! SELECT it, WRITE KEY for its keys and PINs, CREATE FILE for its EFs; back to the parent
+//! SELECT it, WRITE KEY for its keys and PINs, CREATE FILE for its EFs (record EFs then get
+//! one blank record per element by APPEND RECORD, so that perso updates them by tag); back to the parent
 //! by SELECT from the MF down; finally ACTIVATE FILE on the MF when the profile's MF is in
 //! the creation state (closes the manufacturer's window).
 
@@ -231,13 +232,19 @@ fn df_steps(
             format!("EF {} ({:04X})", ef.name, ef.fid),
             Command::new(0x00, 0xE0, 0x00, 0x00).with_data(fcp::ef_fcp(ef).to_bytes()),
         ));
-        // Record EFs get one blank record per element (tag, length, zeros), in record order,
-        // so that personalization can UPDATE RECORD each one by its tag (ssc-card.md).
+        // Record EFs get one blank record per element (tag, length, the value all padding:
+        // `00` for an/gbk/b, `FF` for cn/date, i.e. an empty value), in record order, so that
+        // personalization can UPDATE RECORD each one by its tag (ssc-card.md).
         if let (Some(sfi), true) = (ef.sfi, ef.structure.is_record()) {
             let mut elements: Vec<_> = ef.elements.iter().collect();
             elements.sort_by_key(|e| e.record);
             for e in elements {
-                let blank = crate::tlv::SimpleTlv::new(e.tag, vec![0; e.length])
+                let fill = match e.padding {
+                    crate::codec::Padding::Byte(b) => b,
+                    crate::codec::Padding::NibbleF => 0xFF,
+                    crate::codec::Padding::LeadingZero | crate::codec::Padding::None => 0x00,
+                };
+                let blank = crate::tlv::SimpleTlv::new(e.tag, vec![fill; e.length])
                     .to_bytes()
                     .unwrap_or_default();
                 plan.steps.push(Step::new(

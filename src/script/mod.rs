@@ -200,6 +200,18 @@ impl Script {
         self.blocks.contains_key(name)
     }
 
+    /// True when running this script with `vars` involves secret values: a secret variable
+    /// given, or a `set`/capture into a secret name (see [`is_secret_name`]). The wire trace
+    /// (`--trace`) cannot mask those, so the CLI turns it off for such runs.
+    pub fn uses_secrets(&self, vars: &Vars) -> bool {
+        vars.names().any(|n| vars.is_secret(n))
+            || self
+                .main
+                .iter()
+                .chain(self.blocks.values().flat_map(|b| b.stmts.iter()))
+                .any(Stmt::defines_secret)
+    }
+
     pub(crate) fn unknown_block(&self, at: Option<&Loc>, name: &str) -> ScriptError {
         let names = self.block_names();
         ScriptError::UnknownBlock {
@@ -293,6 +305,7 @@ impl Script {
             opts: *opts,
             raw: opts.raw,
             on_event,
+            secret_pending: false,
             report: RunReport {
                 vars: vars.clone(),
                 ..RunReport::default()

@@ -84,10 +84,22 @@ pub(crate) fn masked_tokens(bytes: &[u8], secret: &[bool]) -> Vec<String> {
     out
 }
 
-/// INS codes whose data is a PIN or key whatever the script says (VERIFY, CHANGE REFERENCE
-/// DATA, RESET RETRY COUNTER, WRITE KEY).
-fn always_secret_data(cmd: &Command) -> bool {
-    matches!(cmd.ins, 0x20 | 0x24 | 0x2C) || (cmd.ins == 0xD4 && cmd.cla & 0x80 != 0)
+/// Where the data of a command is secret whatever the script says, as the wire trace
+/// (`crate::trace`) has it: VERIFY `20`, CHANGE REFERENCE DATA `24`, RESET RETRY COUNTER `2C`,
+/// EXTERNAL/INTERNAL AUTHENTICATE `82`/`88` from the start; WRITE KEY `80 D4` after usage,
+/// algorithm and max tries; PBOC RELOAD/CHANGE PIN `80 5E`.
+fn always_secret_from(cmd: &Command) -> Option<usize> {
+    match cmd.ins {
+        0x20 | 0x24 | 0x2C | 0x82 | 0x88 => Some(0),
+        0xD4 if cmd.cla & 0x80 != 0 => Some(3),
+        0x5E if cmd.cla & 0x80 != 0 => Some(0),
+        _ => None,
+    }
+}
+
+/// True when the response data of this command is an authentication cryptogram.
+fn secret_response(ins: u8) -> bool {
+    matches!(ins, 0x82 | 0x88)
 }
 
 /// A command line filled in: its bytes, which are secret, where variables went.
@@ -344,6 +356,14 @@ pub(crate) struct Runner<'a> {
     pub raw: bool,
     pub on_event: &'a mut dyn FnMut(&Event),
     pub report: RunReport,
+    /// The last response was a cryptogram with more to fetch by GET RESPONSE (raw mode).
+    pub secret_pending: bool,
+}
+
+fn merge_secret(into: &mut [bool], more: &[bool]) {
+    for (a, b) in into.iter_mut().zip(more) {
+        *a |= *b;
+    }
 }
 
 impl Runner<'_> {
@@ -425,9 +445,16 @@ impl Runner<'_> {
         let Built {
             bytes, mut secret, ..
         } = built;
-        if always_secret_data(&cmd) && !cmd.data.is_empty() {
+        if let Some(keep) = always_secret_from(&cmd)
+            && !cmd.data.is_empty()
+        {
             let lc_len = if cmd.is_extended() { 3 } else { 1 };
-            for m in secret.iter_mut().skip(4 + lc_len).take(cmd.data.len()) {
+            let from = 4 + lc_len + keep.min(cmd.data.len());
+            for m in secret
+                .iter_mut()
+                .skip(from)
+                .take(cmd.data.len().saturating_sub(keep))
+            {
                 *m = true;
             }
         }
@@ -444,6 +471,13 @@ impl Runner<'_> {
         self.report.exchanges += 1;
         let raw = resp.to_bytes();
         let mut resp_secret = vec![false; raw.len()];
+        let secret_data = secret_response(cmd.ins) || (cmd.ins == 0xC0 && self.secret_pending);
+        self.secret_pending = secret_data && resp.sw.bytes_available().is_some();
+        if secret_data {
+            for m in resp_secret.iter_mut().take(resp.data.len()) {
+                *m = true;
+            }
+        }
         let mut failure = None;
         if let Some(p) = expect {
             let mut first_detail = None;
@@ -452,7 +486,7 @@ impl Runner<'_> {
                 let outcome = match_response(&elems, alt.sw_only(), &raw);
                 match outcome.result {
                     Ok(caps) => {
-                        resp_secret = outcome.secret;
+                        merge_secret(&mut resp_secret, &outcome.secret);
                         first_detail = None;
                         self.report.expectations_met += 1;
                         for (name, b) in caps {
@@ -463,7 +497,7 @@ impl Runner<'_> {
                     }
                     Err(detail) => {
                         if first_detail.is_none() {
-                            resp_secret = outcome.secret;
+                            merge_secret(&mut resp_secret, &outcome.secret);
                             first_detail = Some(detail);
                         }
                     }

@@ -81,6 +81,21 @@ pub(crate) enum Stmt {
     },
 }
 
+impl Stmt {
+    /// True when the statement sets or captures a variable with a secret name.
+    pub(crate) fn defines_secret(&self) -> bool {
+        match self {
+            Stmt::Set { name, .. } => super::vars::is_secret_name(name),
+            Stmt::Apdu {
+                expect: Some(p), ..
+            } => p.alts.iter().flat_map(|a| &a.elems).any(|e| {
+                matches!(e, super::pattern::PatElem::Capture { name, .. } if super::vars::is_secret_name(name))
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// A logical line, classified (blocks and includes are handled by the loader).
 pub(crate) enum LineKind {
     Stmt(Stmt),
