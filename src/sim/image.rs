@@ -131,11 +131,12 @@ impl CardState {
     }
 }
 
-/// A card image that cannot be read or written.
+/// A card image that cannot be read or written. The cause (system or parser error) is the
+/// `source`, which `{:#}` / anyhow chains print after the message.
 #[derive(Debug, Error)]
 pub enum ImageError {
     /// Reading or writing the file failed.
-    #[error("cannot {action} the card image {}: {source}", path.display())]
+    #[error("cannot {action} the card image {}", path.display())]
     Io {
         /// What was being done (`read`, `write`, `create`).
         action: &'static str,
@@ -147,7 +148,7 @@ pub enum ImageError {
     },
     /// The file is not valid JSON or does not match the image format.
     #[error(
-        "the card image {} is corrupt at line {line}, column {column}: {source}; fix or remove the file (it was left untouched)",
+        "the card image {} is corrupt at line {line}, column {column} (fix or remove the file; it was left untouched)",
         path.display()
     )]
     Corrupt {
