@@ -466,6 +466,10 @@ fn sim_command_create_faults_show() {
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(out.contains("3F00 DF"), "{out}");
+    assert!(
+        out.contains("key 00: ExternalAuth"),
+        "the blank card's test keys: {out}"
+    );
     assert!(out.contains("power lost at APDU 3"), "{out}");
     assert!(out.contains("memory failure on 3F00/EF05"), "{out}");
 
