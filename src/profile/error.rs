@@ -91,7 +91,7 @@ impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "line {}:{}: {} `{}`: {}",
+            "{}:{}: {} `{}`: {}",
             self.line, self.column, self.path, self.key, self.message
         )
     }
