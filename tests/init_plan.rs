@@ -107,19 +107,28 @@ fn diversified_keys_need_the_card_id() {
 }
 
 #[test]
-fn demo_profile_plan_builds_without_factors() {
+fn demo_profile_plan_is_plain_iso() {
     let (p, k) = setup("iso7816-demo.toml");
     let plan = plan::init_plan(&p, &k, &Factors::default()).unwrap();
-    let targets: Vec<&str> = plan.steps.iter().map(|s| s.target.as_str()).collect();
-    assert!(targets.contains(&"EF notes (0001)"));
-    assert!(targets.contains(&"PIN 01 user in demo"));
-    // Transparent EF: 80 size 0040.
-    let notes = plan
+    let ops: Vec<(&str, &str)> = plan
         .steps
         .iter()
-        .find(|s| s.target == "EF notes (0001)")
-        .unwrap();
-    let fcp = sscard::tlv::Fcp::parse(&notes.apdu.data).unwrap();
+        .map(|s| (s.command, s.target.as_str()))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("SELECT", "MF (3F00)"),
+            ("CREATE FILE", "DF demo (1000)"),
+            ("SELECT", "DF demo (1000)"),
+            ("CREATE FILE", "EF notes (0001)"),
+            ("CREATE FILE", "EF serial (0002)"),
+            ("SELECT", "MF (3F00)"),
+        ],
+        "no WRITE KEY, no ACTIVATE FILE: an operational MF"
+    );
+    // Transparent EF: 80 size 0040, SFI 1.
+    let fcp = sscard::tlv::Fcp::parse(&plan.steps[3].apdu.data).unwrap();
     assert_eq!((fcp.size, fcp.sfi), (Some(64), Some(1)));
 }
 

@@ -519,3 +519,20 @@ fn bridge_process_saves_on_sigterm() {
     assert_eq!(tx(t.as_mut(), SELECT_EF01), [0x90, 0x00]);
     assert_eq!(tx(t.as_mut(), READ_5), [1, 2, 3, 4, 5, 0x90, 0x00]);
 }
+
+#[test]
+fn one_process_at_a_time_on_an_image() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("shared.json");
+    let first = sscard::sim::transport::open(&path).expect("first open");
+    let err = match sscard::sim::transport::open(&path) {
+        Ok(_) => panic!("a second link to an image in use must be refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("in use") && err.contains("shared.json"),
+        "{err}"
+    );
+    drop(first);
+    sscard::sim::transport::open(&path).expect("free again once the first is closed");
+}

@@ -4,7 +4,7 @@
 //!
 //! Everything goes through [`Card`], a borrow of any [`Transport`] (a PC/SC reader or the
 //! virtual card) with the [`ExchangeOptions`] to use; 61xx and 6Cxx are handled by
-//! [`exchange`](crate::exchange::exchange) below it.
+//! [`exchange`] below it.
 //!
 //! ```no_run
 //! # fn demo(t: &mut dyn sscard::transport::Transport) -> Result<(), sscard::card::CardError> {

@@ -1,7 +1,7 @@
 //! `sscard enable` and `sscard disable`.
 
 use super::Globals;
-use super::perso::{load_keys, load_profile, load_record, print_report};
+use super::perso::{factor_values, load_keys, load_profile, load_record, print_report};
 use anyhow::{Context, Result};
 use sscard::perso::{Plan, RunOptions, Station};
 use sscard::session::Session;
@@ -37,6 +37,9 @@ pub struct DisableArgs {
     /// The holder's record, when the keys are diversified by the card identification code.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// The card identification code (32 hex digits), instead of --record.
+    #[arg(long, value_name = "HEX", conflicts_with = "record")]
+    pub card_id: Option<String>,
 }
 
 /// Runs `sscard enable`: verify every element, then activate, then confirm.
@@ -67,10 +70,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
 pub fn run_disable(args: DisableArgs, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.profile)?;
     let station = Station::new(&profile)?;
-    let values = match &args.record {
-        Some(p) => station.encode(&load_record(&station, p, None)?)?,
-        None => Vec::new(),
-    };
+    let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
     let kf = load_keys(Some(&args.keys))?;
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();

@@ -75,6 +75,32 @@ pub(super) fn load_record(
     }
 }
 
+/// What the keys of a read-only command are diversified by: the card identification code from
+/// `--card-id` or from a record (`--record`); none when neither is given.
+pub(super) fn factor_values(
+    station: &Station<'_>,
+    record: Option<&Path>,
+    card_id: Option<&str>,
+) -> Result<Vec<sscard::perso::Encoded>> {
+    if let Some(id) = card_id {
+        let el = station
+            .app
+            .element("card_id")
+            .context("--card-id: the profile has no card_id element")?;
+        let e = sscard::perso::encode::element(station.profile, "card_id")
+            .context("--card-id: the profile has no card_id element")?;
+        let value = e.encode(id.trim()).context("--card-id")?;
+        return Ok(vec![sscard::perso::Encoded {
+            el: el.clone(),
+            value,
+        }]);
+    }
+    match record {
+        Some(p) => Ok(station.encode(&load_record(station, p, None)?)?),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// Loads a key file (master keys).
 pub(super) fn load_keys(path: Option<&Path>) -> Result<Option<KeyFile>> {
     path.map(|p| KeyFile::load(p).map_err(anyhow::Error::from))

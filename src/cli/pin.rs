@@ -3,7 +3,7 @@
 //! or a prompt without echo; they are never printed.
 
 use super::Globals;
-use super::perso::{load_keys, load_profile, load_record};
+use super::perso::{factor_values, load_keys, load_profile};
 use anyhow::{Context, Result, bail};
 use sscard::card::PinState;
 use sscard::perso::Station;
@@ -62,6 +62,9 @@ pub enum Command {
         /// The holder's record (gives the card identification code for key diversification).
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
+        /// The card identification code (32 hex digits), instead of --record.
+        #[arg(long, value_name = "HEX", conflicts_with = "record")]
+        card_id: Option<String>,
         /// A new PIN to set while unblocking (else the PIN is kept).
         #[arg(long, env = "SSCARD_NEW_PIN", hide_env_values = true)]
         new_pin: Option<String>,
@@ -142,13 +145,11 @@ pub fn run(cmd: Command, g: &Globals) -> Result<ExitCode> {
         Command::Unblock {
             keys,
             record,
+            card_id,
             new_pin,
             ..
         } => {
-            let values = match &record {
-                Some(p) => station.encode(&load_record(&station, p, None)?)?,
-                None => Vec::new(),
-            };
+            let values = factor_values(&station, record.as_deref(), card_id.as_deref())?;
             let kf = load_keys(Some(&keys))?;
             let card_keys = station.card_keys(kf.as_ref(), &values, &card.atr());
             let puk = profile

@@ -1,7 +1,7 @@
 //! `sscard read`: read and decode every data element of the card.
 
 use super::Globals;
-use super::perso::{load_keys, load_profile, load_record};
+use super::perso::{factor_values, load_keys, load_profile};
 use anyhow::{Context, Result};
 use sscard::perso::Station;
 use sscard::perso::encode::{card_fields, decode_found};
@@ -39,6 +39,9 @@ pub struct Args {
     /// A record giving the card identification code, when the read key is diversified by it.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// The card identification code (32 hex digits), when the read key is diversified by it.
+    #[arg(long, value_name = "HEX", conflicts_with = "record")]
+    pub card_id: Option<String>,
     /// Terminal number for --format ireadcardbas.
     #[arg(long, default_value = "000000000000")]
     pub terminal_no: String,
@@ -51,10 +54,7 @@ pub struct Args {
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.profile)?;
     let station = Station::new(&profile)?;
-    let values = match &args.record {
-        Some(p) => station.encode(&load_record(&station, p, None)?)?,
-        None => Vec::new(),
-    };
+    let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
     let kf = load_keys(args.keys.as_deref())?;
     let mut card = super::common::open_card(g)?;
     let name = card.name();

@@ -141,11 +141,19 @@ impl Step {
                     }
                 }
             }
-            Step::SetPin { reference, pin, .. } => vec![PlannedApdu::masked(
-                [0x80, 0xD4, 0x00, *reference],
-                "usage 10, PIN",
-                3 + pin.len(),
-            )],
+            Step::SetPin {
+                reference,
+                tries,
+                pin,
+            } => vec![PlannedApdu {
+                text: format!(
+                    "80 D4 00 {reference:02X} {:02X} 10 00 {tries:02X} <PIN {} bytes>",
+                    3 + pin.len(),
+                    pin.len()
+                ),
+                bytes_out: 8 + pin.len(),
+                bytes_in: 2,
+            }],
             Step::Activate { how, fid, .. } => match how {
                 EnableHow::ActivateFile => {
                     vec![PlannedApdu::plain(&wire::activate_file(*fid), 0)]

@@ -125,7 +125,7 @@ pub enum PersoError {
     /// The application is disabled (lost or replaced card).
     #[error(
         "the application {label} on {card} is disabled (deactivated: a lost or replaced card); \
-         it cannot be personalized or verified; use `sscard enable` only if it was disabled by mistake"
+         its data cannot be read, written or enabled again: make a replacement card"
     )]
     Disabled {
         /// The card.

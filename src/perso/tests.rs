@@ -113,7 +113,7 @@ fn dry_run_text_masks_secrets_and_counts() {
     assert!(text.contains("00 B2 08 30 14"), "{text}");
     assert!(text.contains("<cryptogram 16 bytes>"), "{text}");
     assert!(
-        text.contains("80 D4 00 00 06 <usage 10, PIN 6 bytes>"),
+        text.contains("80 D4 00 00 06 10 00 03 <PIN 3 bytes>"),
         "{text}"
     );
     assert!(!text.contains("12 34 56"), "PIN leaked: {text}");

@@ -24,10 +24,49 @@ pub trait Chip {
 }
 
 /// A virtual card together with the image file it was loaded from and is saved to.
+///
+/// While it lives it holds an exclusive lock on a companion file (`.NAME.lock` beside the
+/// image), so two sscard processes never work on the same image at once (the last save would
+/// silently undo the other's changes).
 #[derive(Debug)]
 pub struct ImageCard {
     card: VirtualCard,
     path: PathBuf,
+    /// The held lock (`None` after `unlock`); released when dropped.
+    lock: Option<std::fs::File>,
+}
+
+/// Takes the lock of the image at `path` (see [`ImageCard`]).
+fn lock_image(path: &Path) -> Result<std::fs::File, TransportError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "card".into());
+    let lock_path = path.with_file_name(format!(".{name}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| TransportError::Io {
+            what: format!(
+                "cannot create the lock file {} of the card image",
+                lock_path.display()
+            ),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(TransportError::Other(format!(
+            "the card image {} is in use by another sscard process (for example `sscard sim \
+             --vpcd`): stop it first, or use the reader it serves",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(source)) => Err(TransportError::Io {
+            what: format!("cannot lock {}", lock_path.display()),
+            source,
+        }),
+    }
 }
 
 impl ImageCard {
@@ -35,11 +74,26 @@ impl ImageCard {
     /// writes it there). A file that exists but cannot be read or understood is an
     /// error naming the file: it is never silently replaced.
     pub fn open(path: &Path) -> Result<Self, TransportError> {
+        let lock = lock_image(path)?;
         let card = load_image(path)?;
         Ok(ImageCard {
             card,
             path: path.to_path_buf(),
+            lock: Some(lock),
         })
+    }
+
+    /// Releases the image lock (after the last save), so the image can be opened again.
+    pub fn unlock(&mut self) {
+        self.lock = None;
+    }
+
+    /// Takes the image lock again after `unlock` (an error if someone else holds it now).
+    pub fn relock(&mut self) -> Result<(), TransportError> {
+        if self.lock.is_none() {
+            self.lock = Some(lock_image(&self.path)?);
+        }
+        Ok(())
     }
 
     /// The image file.
@@ -118,7 +172,11 @@ impl SimTransport {
 
 impl Transport for SimTransport {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.closed = false;
+        if self.closed {
+            // Used again after close: take the image back first.
+            self.chip.relock()?;
+            self.closed = false;
+        }
         self.chip
             .process(apdu)
             .ok_or_else(|| TransportError::CardRemoved {
@@ -138,6 +196,10 @@ impl Transport for SimTransport {
         // The chip keeps no state across power that a warm reset would keep and a cold one
         // lose: both restart it from its ATR with the security state cleared.
         let _ = kind;
+        if self.closed {
+            self.chip.relock()?;
+            self.closed = false;
+        }
         self.chip.power_off();
         self.atr = self
             .chip
@@ -151,6 +213,7 @@ impl Transport for SimTransport {
     fn close(&mut self) -> Result<(), TransportError> {
         self.chip.power_off();
         self.chip.save()?;
+        self.chip.unlock();
         self.closed = true;
         Ok(())
     }
