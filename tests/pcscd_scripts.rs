@@ -82,7 +82,10 @@ fn shipped_scripts_run_on_the_virtual_card_behind_pcscd() {
     );
 
     let out = run_ok(&pcscd, &[&shipped("pin-tries.apdu")]);
-    assert!(out.contains("PIN tries left: C3"), "{out}");
+    assert!(
+        out.contains("< 63 C3 : verification failed, 3 tries left\nSW2 = C3: "),
+        "{out}"
+    );
 
     let out = run_ok(&pcscd, &["--keep-going", &shipped("health-probe.apdu")]);
     assert!(out.starts_with("> RESET\n< OK: 3B"), "{out}");

@@ -21,6 +21,21 @@ fn demo_personalizes_ssc_300_and_sends_exactly_the_plan() {
         run.perso.stats.apdus, run.planned_apdus,
         "no APDU beyond the plan"
     );
+    let profile = demo::shipped_profile(SSC_300, "ssc-3.00.toml").unwrap();
+    let station = Station::new(&profile).unwrap();
+    let values = station.encode(&demo::demo_holder()).unwrap();
+    let plan = station
+        .plan(&values, sscard::perso::PlanOptions::default())
+        .unwrap();
+    assert_eq!(
+        run.perso.headers,
+        plan.headers(),
+        "sent exactly the planned commands, in order"
+    );
+    let count = |ins: u8| run.perso.headers.iter().filter(|h| h[1] == ins).count();
+    // One SELECT of SSSE, one to confirm it is enabled; one authentication per key
+    // (read, write, issuer for the PIN).
+    assert_eq!((count(0xA4), count(0x84), count(0x82)), (2, 3, 3));
     assert!(run.read.content.enabled());
     assert_eq!(
         run.read.fields.get("name").map(String::as_str),
@@ -212,4 +227,45 @@ fn another_holders_card_is_refused_unless_forced() {
         .personalize(&mut t, &other, Some(&k), RunOptions::default())
         .unwrap();
     assert_eq!((r.outcome, r.written), (Outcome::AlreadyDone, 0));
+}
+
+#[test]
+fn a_profile_can_enable_with_its_own_command_list() {
+    let text = SSC_300.replace(
+        "activate = \"auth:write\", deactivate = \"mac:stk\"",
+        "activate = \"always\", deactivate = \"mac:stk\"",
+    ) + "\n[commands.enable]\nscript = \"sim-enable.apdu\"\nblock = \"enable\"\n";
+    assert_ne!(text, SSC_300);
+    let p = sscard::profile::parse(&text, "enable-by-script.toml".as_ref()).unwrap();
+    let k = demo::shipped_keys().unwrap();
+    let station = Station::new(&p)
+        .unwrap()
+        .with_profile_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("apdu-scripts"));
+    assert!(matches!(
+        station.app.enable,
+        sscard::perso::EnableHow::Script { .. }
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = initialised(&dir, &p, &k);
+    let r = station
+        .personalize(
+            &mut t,
+            &demo::demo_holder(),
+            Some(&k),
+            RunOptions::default(),
+        )
+        .unwrap();
+    assert!(r.enabled);
+    let values = station.encode(&demo::demo_holder()).unwrap();
+    let plan = station
+        .plan(&values, sscard::perso::PlanOptions::default())
+        .unwrap();
+    assert!(
+        r.stats.apdus >= plan.apdu_count() + 3,
+        "the script's SELECT, ACTIVATE, SELECT were sent: {} vs {}",
+        r.stats.apdus,
+        plan.apdu_count()
+    );
+    let read = demo::read_out(&mut t, &station, Some(&k), &values).unwrap();
+    assert!(read.content.enabled(), "{}", read.content.state_text());
 }

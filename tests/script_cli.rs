@@ -201,3 +201,35 @@ fn secrets_never_show_even_with_trace() {
     assert!(out.contains("pin ****** other ******\n"), "{out}");
     assert!(err.contains("--trace is off for this run"), "{err}");
 }
+
+#[test]
+fn a_script_on_standard_input_as_scriptor_reads_it() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("card.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sscard"))
+        .args(["--reader", &format!("sim:{}", image.display()), "run", "-"])
+        .env_remove("SSCARD_READER")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"00 A4 00 0C 02 3F 00\n00A4000C027F7F -> 9000\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out.starts_with("> 00 A4 00 0C 02 3F 00\n< 90 00 : success\n"),
+        "{out}"
+    );
+    assert!(
+        err.starts_with("sscard: error: <stdin>:2: expectation not met"),
+        "{err}"
+    );
+}

@@ -458,3 +458,15 @@ fn cryptograms_and_key_values_are_masked_as_the_wire_trace_masks_them() {
          > 80 D4 00 01 13 01 01 00 ******\n< 90 00 : success\n"
     );
 }
+
+#[test]
+fn debug_output_of_a_script_shows_no_literal_secret() {
+    let s = Script::parse_str(
+        Path::new("t.apdu"),
+        "default PIN 123456\n0020000003 123456 -> 9000\nblock b\nend\n",
+    )
+    .unwrap();
+    let d = format!("{s:?}");
+    assert!(!d.contains("123456") && !d.contains("12 34 56"), "{d}");
+    assert!(d.contains("t.apdu") && d.contains("\"b\""), "{d}");
+}

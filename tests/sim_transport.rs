@@ -466,6 +466,10 @@ fn sim_command_create_faults_show() {
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(out.contains("3F00 DF"), "{out}");
+    assert!(
+        out.contains("key 00: ExternalAuth"),
+        "the blank card's test keys: {out}"
+    );
     assert!(out.contains("power lost at APDU 3"), "{out}");
     assert!(out.contains("memory failure on 3F00/EF05"), "{out}");
 
@@ -535,4 +539,25 @@ fn one_process_at_a_time_on_an_image() {
     );
     drop(first);
     sscard::sim::transport::open(&path).expect("free again once the first is closed");
+}
+
+#[test]
+fn vpcd_resetting_the_connection_mid_apdu_is_a_reconnect_not_an_exit() {
+    let (l, addr) = listener();
+    let run = start_bridge(addr, false, |_| {});
+    let s = accept(&l);
+    {
+        let mut s = s;
+        send(&mut s, &[0x00, 0x84, 0x00, 0x00, 0x08]);
+        // Close with RST (linger 0) without reading the answer.
+        socket2::SockRef::from(&s)
+            .set_linger(Some(Duration::ZERO))
+            .expect("linger");
+    }
+    let mut s = accept(&l);
+    send(&mut s, &[0x04]);
+    assert_eq!(recv(&mut s), ATR);
+    let (r, ev) = run.stop();
+    assert_eq!(r.expect("bridge ends cleanly").connections, 2);
+    assert!(ev.contains(&BridgeEvent::PeerClosed), "{ev:?}");
 }

@@ -45,7 +45,8 @@ pub struct DisableArgs {
 /// Runs `sscard enable`: verify every element, then activate, then confirm.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.profile)?;
-    let station = Station::new(&profile)?;
+    let station = Station::new(&profile)?
+        .with_profile_dir(args.profile.parent().unwrap_or(std::path::Path::new(".")));
     let record = load_record(&station, &args.record, args.index)?;
     let values = station.encode(&record)?;
     let plan = Plan::enable(&station.app, &values)?;

@@ -41,8 +41,10 @@ fn historical(atr: &[u8]) -> anyhow::Result<Vec<u8>> {
 /// Runs `sscard init`.
 pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     let profile = super::profile::load(&args.profile)?;
+    let needs_keys = !profile.all_keys().is_empty();
     let key_path = match &args.keys {
         Some(k) => k.clone(),
+        None if !needs_keys => PathBuf::new(),
         None => {
             let p = args
                 .profile
@@ -56,7 +58,11 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
             p
         }
     };
-    let keys = KeyFile::load(&key_path)?;
+    let keys = if key_path.as_os_str().is_empty() {
+        KeyFile::empty()
+    } else {
+        KeyFile::load(&key_path)?
+    };
     if let Err(errs) = keys.check(&profile) {
         for e in &errs {
             eprintln!("sscard: {e}");
@@ -79,11 +85,15 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
             factors.atr_historical = Some(historical(&sscard::apdu::parse_hex(a)?)?);
         }
         let plan = plan::init_plan(&profile, &keys, &factors)?;
+        let from = if needs_keys {
+            format!(", keys from {}", key_path.display())
+        } else {
+            String::new()
+        };
         println!(
-            "init plan for profile {} ({}), keys from {}",
+            "init plan for profile {} ({}){from}",
             profile.meta.name,
-            args.profile.display(),
-            key_path.display()
+            args.profile.display()
         );
         print!("{}", plan.render());
         return Ok(ExitCode::SUCCESS);

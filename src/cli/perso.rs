@@ -141,7 +141,8 @@ pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
 /// Runs `sscard perso`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.profile)?;
-    let station = Station::new(&profile)?;
+    let station = Station::new(&profile)?
+        .with_profile_dir(args.profile.parent().unwrap_or(std::path::Path::new(".")));
     let record = load_record(&station, &args.record, args.index)?;
     let values = station.encode(&record)?;
     let plan = station.plan(&values, PlanOptions::default())?;

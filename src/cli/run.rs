@@ -9,7 +9,8 @@ use std::process::ExitCode;
 /// Arguments of `sscard run`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The script (format: apdu-scripts/README.md).
+    /// The script (format: apdu-scripts/README.md); `-` reads it from standard input, as
+    /// scriptor does without a file (includes are then relative to the current folder).
     pub script: PathBuf,
     /// Set a variable: `--set CARD_NUMBER=JA334687X` (repeatable). Names like PIN, PUK or
     /// KEY* are masked in all output.
@@ -62,7 +63,15 @@ fn gather_vars(args: &Args) -> anyhow::Result<Vars> {
 
 /// Runs `sscard run`.
 pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
-    let script = Script::load(&args.script).map_err(operator)?;
+    let script = if args.script.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("reading the script from standard input")?;
+        Script::parse_str(std::path::Path::new("<stdin>"), &text)
+    } else {
+        Script::load(&args.script)
+    }
+    .map_err(operator)?;
     let vars = gather_vars(&args)?;
     script
         .check(args.block.as_deref(), &vars)

@@ -146,7 +146,10 @@ pub fn app_spec(p: &Profile) -> Result<AppSpec, ProfileUseError> {
         }
     }
     let enable = match p.commands.get("enable") {
-        Some(s) => EnableHow::Script(format!("{}#{}", s.script, s.block)),
+        Some(s) => EnableHow::Script {
+            script: s.script.clone().into(),
+            block: s.block.clone(),
+        },
         None => EnableHow::ActivateFile,
     };
     Ok(AppSpec {

@@ -74,6 +74,17 @@ impl<'p> Station<'p> {
         })
     }
 
+    /// Resolves the profile's relative command-list paths (the enable script) against the
+    /// folder of the profile file.
+    pub fn with_profile_dir(mut self, dir: &std::path::Path) -> Self {
+        if let EnableHow::Script { script, .. } = &mut self.app.enable
+            && script.is_relative()
+        {
+            *script = dir.join(&*script);
+        }
+        self
+    }
+
     /// Validates and encodes a record (all problems together).
     pub fn encode(&self, record: &HolderRecord) -> Result<Vec<Encoded>, RecordInvalid> {
         encode::encode_record(self.profile, &self.app, record)

@@ -158,8 +158,11 @@ impl Step {
                 EnableHow::ActivateFile => {
                     vec![PlannedApdu::plain(&wire::activate_file(*fid), 0)]
                 }
-                EnableHow::Script(name) => vec![PlannedApdu {
-                    text: format!("(command list `{name}` of the profile)"),
+                EnableHow::Script { script, block } => vec![PlannedApdu {
+                    text: format!(
+                        "(block `{block}` of {}: its APDUs, not counted here)",
+                        script.display()
+                    ),
                     bytes_out: 0,
                     bytes_in: 0,
                 }],
@@ -191,7 +194,11 @@ impl fmt::Display for Step {
             Step::ReadBack { el, .. } => write!(f, "verify {el}"),
             Step::Activate { label, how, .. } => match how {
                 EnableHow::ActivateFile => write!(f, "enable {label} (ACTIVATE FILE)"),
-                EnableHow::Script(n) => write!(f, "enable {label} (profile command list `{n}`)"),
+                EnableHow::Script { script, block } => write!(
+                    f,
+                    "enable {label} (block `{block}` of {})",
+                    script.display()
+                ),
             },
             Step::Confirm { label, .. } => write!(f, "confirm {label} is enabled (SELECT, LCS 05)"),
         }
@@ -369,12 +376,14 @@ impl Plan {
         })
     }
 
-    /// Total APDUs sent on a card in the expected state.
+    /// Total APDUs sent on a card in the expected state (a profile's enable command list is
+    /// not counted: its APDUs are the script's).
     pub fn apdu_count(&self) -> usize {
         self.steps
             .iter()
-            .map(|s| s.apdus(self.cryptogram_len).len())
-            .sum()
+            .flat_map(|s| s.apdus(self.cryptogram_len))
+            .filter(|a| a.bytes_out > 0)
+            .count()
     }
 
     /// Total bytes (sent, expected back).
@@ -383,6 +392,19 @@ impl Plan {
             .iter()
             .flat_map(|s| s.apdus(self.cryptogram_len))
             .fold((0, 0), |(o, i), a| (o + a.bytes_out, i + a.bytes_in))
+    }
+
+    /// CLA INS P1 P2 of every APDU the plan sends, in order.
+    pub fn headers(&self) -> Vec<[u8; 4]> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.apdus(self.cryptogram_len))
+            .filter(|a| a.bytes_out > 0)
+            .filter_map(|a| {
+                let b = crate::apdu::parse_hex(a.text.get(..11)?).ok()?;
+                <[u8; 4]>::try_from(b.as_slice()).ok()
+            })
+            .collect()
     }
 
     /// The plan as text: numbered steps, each with its APDUs (secrets masked).
@@ -419,9 +441,7 @@ impl Builder<'_> {
     }
 
     fn enable(&mut self) -> Result<(), PlanError> {
-        if matches!(self.app.enable, EnableHow::ActivateFile) {
-            self.need(self.app.activate, "activating the application")?;
-        }
+        self.need(self.app.activate, "activating the application")?;
         self.steps.push(Step::Activate {
             label: self.app.df_label.clone(),
             fid: self.app.df_fid,

@@ -87,6 +87,8 @@ pub struct Report {
     pub enabled: bool,
     /// Traffic.
     pub stats: Stats,
+    /// CLA INS P1 P2 of every APDU sent, in order (for audits and tests).
+    pub headers: Vec<[u8; 4]>,
 }
 
 /// Why personalization, verification or enabling stopped.
@@ -322,10 +324,34 @@ impl Runner<'_, '_> {
                 self.s.with_card(&doing, |c| c.activate_file(fid))?;
                 Ok(())
             }
-            EnableHow::Script(name) => Err(PersoError::Unsupported(format!(
-                "the profile enables through the command list `{name}`, which this build cannot run yet; \
-                 run it with `sscard run` after this verify"
-            ))),
+            EnableHow::Script { script, block } => {
+                let sc = crate::script::Script::load(script).map_err(|e| {
+                    PersoError::Unsupported(format!(
+                        "the profile's enable command list ({}): {e}",
+                        script.display()
+                    ))
+                })?;
+                let vars = crate::script::Vars::new();
+                let result = sc.run_block(block, self.s.transport(), &vars);
+                // The script may select and authenticate: the session knows nothing anymore.
+                self.s.forget();
+                let report = result.map_err(|e| {
+                    PersoError::Unsupported(format!(
+                        "enabling {} with block `{block}` of {} failed: {e}",
+                        self.app_label,
+                        script.display()
+                    ))
+                })?;
+                if !report.passed() {
+                    return Err(PersoError::Unsupported(format!(
+                        "enabling {} with block `{block}` of {}: {}",
+                        self.app_label,
+                        script.display(),
+                        report.summary()
+                    )));
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -440,5 +466,6 @@ pub fn run(
         verified: r.verified,
         enabled,
         stats: r.s.stats(),
+        headers: r.s.headers().to_vec(),
     })
 }

@@ -108,8 +108,14 @@ pub struct Encoded {
 pub enum EnableHow {
     /// ACTIVATE FILE on the DF (ISO 7816-9).
     ActivateFile,
-    /// A named command list (script block) of the profile.
-    Script(String),
+    /// A named command list of the profile: a block of an APDU script (`sscard run` format).
+    Script {
+        /// The script file (relative paths are relative to the profile's folder once
+        /// [`crate::perso::Station::with_profile_dir`] is called).
+        script: std::path::PathBuf,
+        /// The block name.
+        block: String,
+    },
 }
 
 /// The PIN the station sets.

@@ -208,6 +208,16 @@ impl Factors {
 }
 
 impl KeyFile {
+    /// A key file with no keys (for profiles that load none).
+    pub fn empty() -> KeyFile {
+        KeyFile {
+            file: PathBuf::from("(no key file)"),
+            description: None,
+            keys: std::collections::HashMap::new(),
+            pins: BTreeMap::new(),
+        }
+    }
+
     /// Loads a key file.
     pub fn load(path: &Path) -> Result<KeyFile, KeyFileError> {
         let text = std::fs::read_to_string(path).map_err(|source| KeyFileError::Io {

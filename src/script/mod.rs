@@ -36,11 +36,23 @@ use std::sync::Arc;
 use syntax::Stmt;
 
 /// A loaded script: its top-level lines and its named blocks, includes resolved.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Script {
     path: Arc<Path>,
     main: Vec<Stmt>,
     blocks: BTreeMap<String, Block>,
+}
+
+impl std::fmt::Debug for Script {
+    /// The file, the number of lines and the block names; never the lines themselves (a
+    /// `default PIN 123456` or a literal VERIFY would show).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Script")
+            .field("path", &self.path)
+            .field("statements", &self.main.len())
+            .field("blocks", &self.block_names())
+            .finish()
+    }
 }
 
 /// How to run a script.

@@ -227,6 +227,14 @@ pub fn may_change_state(apdu: &[u8]) -> bool {
     )
 }
 
+/// True when the error means vpcd closed or reset the connection.
+fn peer_gone(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionReset | ErrorKind::BrokenPipe | ErrorKind::ConnectionAborted
+    )
+}
+
 /// Why one connection ended.
 enum Ended {
     PeerClosed,
@@ -432,9 +440,12 @@ impl Bridge<'_> {
                     self.save_now(false)?;
                 }
                 if let Some(r) = reply {
-                    stream
-                        .write_all(&frame(&r))
-                        .map_err(self.sock_err("sending a response"))?;
+                    match stream.write_all(&frame(&r)) {
+                        Ok(()) => {}
+                        // pcscd went away mid-answer: reconnect as when it closes the socket.
+                        Err(e) if peer_gone(&e) => return Ok(Ended::PeerClosed),
+                        Err(e) => return Err(self.sock_err("sending a response")(e)),
+                    }
                 }
                 if self.stopping() {
                     return Ok(Ended::Stop);
@@ -454,11 +465,7 @@ impl Bridge<'_> {
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e)
-                    if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) =>
-                {
-                    return Ok(Ended::PeerClosed);
-                }
+                Err(e) if peer_gone(&e) => return Ok(Ended::PeerClosed),
                 Err(e) => return Err(self.sock_err("reading")(e)),
             }
         }

@@ -4,6 +4,7 @@ use super::faults;
 use sscard::apdu::spaced;
 use sscard::sim::VirtualCard;
 use sscard::sim::fs::{Kind, Node};
+use sscard::sim::security::{KeyStore, Tries};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -68,7 +69,39 @@ fn tree(out: &mut String, n: &Node, depth: usize) {
         line.push_str(", MEMORY FAILURE");
     }
     let _ = writeln!(out, "{line}");
+    if n.is_df() {
+        keys(out, &n.keys, &indent);
+    }
     for c in &n.children {
         tree(out, c, depth + 1);
+    }
+}
+
+/// Key ids, roles and try counters of a DF; never the values.
+fn keys(out: &mut String, ks: &KeyStore, indent: &str) {
+    let tries = |t: &Tries| {
+        if t.max == 0 {
+            "unlimited tries".to_string()
+        } else {
+            format!("{} of {} tries left", t.left, t.max)
+        }
+    };
+    for k in &ks.keys {
+        let _ = writeln!(
+            out,
+            "{indent}  key {:02X}: {:?}, {}",
+            k.id,
+            k.usage,
+            tries(&k.tries)
+        );
+    }
+    for p in &ks.pins {
+        let blocked = if p.tries.blocked() { " (BLOCKED)" } else { "" };
+        let _ = writeln!(
+            out,
+            "{indent}  PIN {:02X}: {}{blocked}",
+            p.reference,
+            tries(&p.tries)
+        );
     }
 }
