@@ -464,3 +464,13 @@ fn syntax_errors_name_file_line_and_table() {
     assert!(msg.contains("record_lenght"), "{msg}");
     assert!(msg.contains("[mf.df.ef]"), "{msg}");
 }
+
+#[test]
+fn type_errors_name_the_key() {
+    let text = BASE.replacen("sfi = 5", "sfi = \"5\"", 1);
+    let msg = parse(&text, Path::new("t.toml")).unwrap_err().to_string();
+    let line = line_of(&text, "sfi = \"5\"");
+    assert!(msg.starts_with(&format!("t.toml:{line}:")), "{msg}");
+    assert!(msg.contains("(key `sfi`)"), "{msg}");
+    assert!(msg.contains("(in [mf.df.ef])"), "{msg}");
+}

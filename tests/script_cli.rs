@@ -58,40 +58,49 @@ fn set_and_vars_feed_the_build_and_the_check_refuses_bad_values_before_sending()
     let dir = tempfile::tempdir().unwrap();
     let image = dir.path().join("card.json");
     let record = dir.path().join("record.json");
+    // A holder record as `sscard perso` takes it: text name, cn dates, a shorter card number.
     std::fs::write(
         &record,
-        r#"{"card_number": "JB000001X", "ssn": "440782199012292617"}"#,
+        r#"{"card_number": "JB0001", "ssn": "440782199012292617", "name": "测试二",
+            "birth_place": "440700", "issue_date": "20250101"}"#,
     )
     .unwrap();
     let vars = record.display().to_string();
     let build = shipped("ssc-build-demo.apdu");
-    // A card number of the wrong length: refused by the check, the image is not even created.
-    let o = sscard(
-        &image,
-        &[
-            "run",
-            "--vars",
-            &vars,
-            "--set",
-            "CARD_NUMBER=JB0001X",
-            &build,
-        ],
-    );
+    // A card number too long for its element: refused by the check, no image is created.
+    let too_long = [
+        "run",
+        "--vars",
+        &vars,
+        "--set",
+        "CARD_NUMBER=JB00000001X",
+        &build,
+    ];
+    let o = sscard(&image, &too_long);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(out.is_empty(), "{out}");
     assert!(
         err.contains("ssc-build-demo.apdu:")
             && err.ends_with(
-                "the command is not a well-formed APDU: Lc says 11 data byte(s) but 9 follow\n"
+                "variable ${CARD_NUMBER}: its value is 11 bytes as ascii, more than the 9 of its place\n"
             ),
         "{err}"
     );
     assert!(!image.exists(), "nothing may be sent when the check fails");
     let o = sscard(&image, &["run", "--vars", &vars, &build]);
     assert!(o.status.success(), "{:?}", text(&o));
-    let o = sscard(&image, &["run", &shipped("ssc-read-by-tag.apdu")]);
-    assert!(text(&o).0.contains("card JB000001X"), "{:?}", text(&o));
+    let o = sscard(&image, &["run", &shipped("ssc-read-by-record-number.apdu")]);
+    let (out, _) = text(&o);
+    assert!(out.contains("card number JB0001\n"), "{out}");
+    assert!(out.contains("name 测试二\n"), "{out}");
+    assert!(out.contains("issued 20250101,"), "{out}");
+    assert!(out.contains(" in 440700\n"), "{out}");
+    // an, right-padded with 00 to 9 bytes.
+    assert!(
+        out.contains("< 07 09 4A 42 30 30 30 31 00 00 00 90 00"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -26,6 +26,7 @@ fn good_scripts_load() {
         "block enable\n  00440000 -> 9000\nend\ncall enable\n",
         "raw on\n00A4040007A0000000031010 -> 61??\nraw off\n",
         "00DC07 2C 0B 07 09 ${CARD_NUMBER|ascii} -> 9000\n",
+        "00DC07 2C 0B 07 09 ${CARD_NUMBER|ascii:9} -> 9000\n00DC0D30 06 0D04 ${D|cn:4}\n",
         "reset cold\nreset warm\n",
         "00A4040002 3F00 -> 9000 | 6283 | 61${N:1}\n",
         "00B0000000 -> ${X|ascii} 9000|6282\n",
@@ -103,7 +104,11 @@ fn bad_scripts_name_the_place_and_what_was_expected() {
         ),
         (
             "00A4040002 ${X|bcd}\n",
-            "t.apdu:1:16: expected a filter: hex, ascii or gbk, found 'b'",
+            "t.apdu:1:16: expected a filter: hex, ascii, gbk or cn, found 'b'",
+        ),
+        (
+            "00A4040002 ${X|cn:}\n",
+            "t.apdu:1:19: expected a width in bytes (1 to 65536) after `:` to pad the value to, found '}'",
         ),
         (
             "00A4040002 ${X\n",

@@ -470,3 +470,27 @@ fn debug_output_of_a_script_shows_no_literal_secret() {
     assert!(!d.contains("123456") && !d.contains("12 34 56"), "{d}");
     assert!(d.contains("t.apdu") && d.contains("\"b\""), "{d}");
 }
+
+#[test]
+fn padding_and_cn_fill_elements_as_the_profile_formats_do() {
+    let text = "00DC0130 05 0C03 ${PLACE|cn:3} -> 9000\n\
+                00DC0130 06 0D04 ${EVEN|cn:4} -> 9000\n\
+                00DC0130 04 0B02 ${ODD|cn} -> 9000\n\
+                00DC0130 07 0905 ${NAME|gbk:5} -> 0905 ${NAME|gbk:5} 9000\n\
+                echo ${P|cn} ${NAME}\n";
+    let mut card = FakeCard::new(&[
+        ("00DC0130050C03440700", "9000"),
+        ("00DC0130060D0412FFFFFF", "9000"),
+        ("00DC0130040B02123F", "9000"),
+        ("00DC0130070905B2E2CAD400", "0905B2E2CAD400 9000"),
+    ]);
+    let mut vars = Vars::new();
+    vars.set("PLACE", "440700");
+    vars.set("EVEN", "12");
+    vars.set("ODD", "123");
+    vars.set("NAME", "测试");
+    vars.set("P", "4407001FFF");
+    let (r, out) = run(text, &mut card, &vars, RunOptions::default());
+    assert_eq!(r.unwrap().expectations_met, 4);
+    assert!(out.ends_with("4407001 测试\n"), "{out}");
+}

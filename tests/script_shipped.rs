@@ -34,7 +34,9 @@ fn the_demo_build_refuses_a_value_of_the_wrong_length_before_sending() {
     v.set("CARD_NUMBER", "JA334687XX");
     let e = s.check(None, &v).unwrap_err().to_string();
     assert!(
-        e.ends_with("the command is not a well-formed APDU: Lc says 11 data byte(s) but 12 follow"),
+        e.ends_with(
+            "variable ${CARD_NUMBER}: its value is 10 bytes as ascii, more than the 9 of its place"
+        ),
         "{e}"
     );
     assert!(e.contains("ssc-build-demo.apdu:"), "{e}");

@@ -110,7 +110,9 @@ pub enum ProfileError {
         source: std::io::Error,
     },
     /// TOML syntax or an unknown/missing/mistyped key.
-    #[error("{}:{line}:{column}: {message}{}", file.display(), table.as_ref().map(|t| format!(" (in [{t}])")).unwrap_or_default())]
+    #[error("{}:{line}:{column}: {message}{}{}", file.display(),
+        key.as_ref().map(|k| format!(" (key `{k}`)")).unwrap_or_default(),
+        table.as_ref().map(|t| format!(" (in [{t}])")).unwrap_or_default())]
     Syntax {
         /// The file.
         file: PathBuf,
@@ -118,6 +120,8 @@ pub enum ProfileError {
         line: usize,
         /// 1-based column.
         column: usize,
+        /// The key on that line (`sfi` in `sfi = "5"`), if the line has one.
+        key: Option<String>,
         /// The table header above the error, if any.
         table: Option<String>,
         /// The parser's message.
@@ -164,4 +168,12 @@ pub fn table_above(text: &str, line: usize) -> Option<String> {
                 .then(|| t.trim_matches(|c| c == '[' || c == ']').trim().to_string())
         })
         .last()
+}
+
+/// The key assigned on `line` (`sfi` in `sfi = "5"`), if any.
+pub fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let l = text.lines().nth(line.checked_sub(1)?)?;
+    let (k, _) = l.split_once('=')?;
+    let k = k.trim();
+    (!k.is_empty() && !k.starts_with('#') && !k.starts_with('[')).then(|| k.to_string())
 }

@@ -1,7 +1,7 @@
 //! Reading a profile: TOML syntax errors located by file, line, column and table; then every
 //! semantic check, with all problems reported at once (see [`super::check`]).
 
-use super::error::{ProfileError, line_col, table_above};
+use super::error::{ProfileError, key_on_line, line_col, table_above};
 use super::model::Profile;
 use super::raw::RawProfile;
 use std::path::Path;
@@ -23,6 +23,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Profile, ProfileError> {
             file: file.to_path_buf(),
             line,
             column,
+            key: key_on_line(text, line),
             table: table_above(text, line),
             message: source.message().trim().to_string(),
             source: Box::new(source),

@@ -81,10 +81,10 @@ impl Alt {
                     format!("{}{}", nib(4), nib(0))
                 }
                 PatElem::Any => "*".into(),
-                PatElem::Var(v) => match v.filter {
-                    Filter::Hex => format!("${{{}}}", v.name),
-                    Filter::Ascii => format!("${{{}|ascii}}", v.name),
-                    Filter::Gbk => format!("${{{}|gbk}}", v.name),
+                PatElem::Var(v) => match (v.filter, v.pad) {
+                    (Filter::Hex, None) => format!("${{{}}}", v.name),
+                    (f, None) => format!("${{{}|{}}}", v.name, f.name()),
+                    (f, Some(n)) => format!("${{{}|{}:{n}}}", v.name, f.name()),
                 },
                 PatElem::Capture { name, len, .. } => match len {
                     Some(n) => format!("${{{name}:{n}}}"),

@@ -62,7 +62,33 @@ pub(crate) fn var_bytes(vars: &Vars, v: &VarRef) -> Result<(Vec<u8>, bool), Scri
             }
             b.into_owned()
         }
+        Filter::Cn => {
+            if !value.chars().all(|c| c.is_ascii_digit()) {
+                return Err(bad(if secret {
+                    "its value is not decimal digits for |cn".into()
+                } else {
+                    format!("'{value}' is not decimal digits for |cn")
+                }));
+            }
+            let mut digits = value.to_string();
+            if digits.len() % 2 == 1 {
+                digits.push('F');
+            }
+            parse_hex(&digits).map_err(|e| bad(e.to_string()))?
+        }
     };
+    let mut bytes = bytes;
+    if let Some(n) = v.pad {
+        if bytes.len() > n {
+            return Err(bad(format!(
+                "its value is {} bytes as {}, more than the {n} of its place",
+                bytes.len(),
+                v.filter.name()
+            )));
+        }
+        let fill = if v.filter == Filter::Cn { 0xFF } else { 0x00 };
+        bytes.resize(n, fill);
+    }
     Ok((bytes, secret))
 }
 
@@ -180,8 +206,9 @@ fn text_of(vars: &Vars, parts: &[TextPart], masked: bool) -> Result<(String, boo
     Ok((out, any_secret))
 }
 
-/// In a text (`echo`, `set`), `${X|ascii}` / `${X|gbk}` read X as hex bytes and show them as
-/// text, without the `00` (or `FF`) padding; `${X}` is the value as it is.
+/// In a text (`echo`, `set`), `${X|ascii}` / `${X|gbk}` / `${X|cn}` read X as hex bytes and
+/// show them as text (digits for cn), without the `00` (or `FF`) padding; `${X}` is the value
+/// as it is.
 fn decode(value: &str, v: &VarRef) -> Result<String, ScriptError> {
     if v.filter == Filter::Hex {
         return Ok(value.to_string());
@@ -193,10 +220,21 @@ fn decode(value: &str, v: &VarRef) -> Result<String, ScriptError> {
     };
     let mut bytes = parse_hex(value)
         .map_err(|e| bad(format!("'{value}' is not hex bytes to show as text ({e})")))?;
-    while bytes.last().is_some_and(|b| *b == 0 || *b == 0xFF) {
+    while v.filter != Filter::Cn && bytes.last().is_some_and(|b| *b == 0 || *b == 0xFF) {
         bytes.pop();
     }
     match v.filter {
+        Filter::Cn => {
+            let mut digits = crate::apdu::compact(&bytes);
+            while digits.ends_with('F') {
+                digits.pop();
+            }
+            if digits.chars().all(|c| c.is_ascii_digit()) {
+                Ok(digits)
+            } else {
+                Err(bad("its bytes are not BCD digits".into()))
+            }
+        }
         Filter::Ascii if bytes.is_ascii() => Ok(String::from_utf8_lossy(&bytes).into_owned()),
         Filter::Ascii => Err(bad("its bytes are not ASCII text; try |gbk".into())),
         _ => {

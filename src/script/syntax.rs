@@ -14,6 +14,20 @@ pub(crate) enum Filter {
     Ascii,
     /// The text in GBK: `${NAME|gbk}`.
     Gbk,
+    /// Decimal digits as BCD, left-aligned, an odd count padded with `F`: `${BIRTH_DATE|cn}`.
+    Cn,
+}
+
+impl Filter {
+    /// The name as written after `|`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::Hex => "hex",
+            Filter::Ascii => "ascii",
+            Filter::Gbk => "gbk",
+            Filter::Cn => "cn",
+        }
+    }
 }
 
 /// A `${NAME}` (or `${NAME|filter}`) in a command, an expectation or a text.
@@ -21,6 +35,8 @@ pub(crate) enum Filter {
 pub(crate) struct VarRef {
     pub name: String,
     pub filter: Filter,
+    /// `${NAME|gbk:30}`: right-padded to this many bytes (`00`; `FF` for `cn`).
+    pub pad: Option<usize>,
     pub loc: Loc,
 }
 
@@ -174,6 +190,7 @@ pub(crate) fn parse_var(
         ));
     }
     let mut suffix = Suffix::None;
+    let mut pad = None;
     match l.at(j) {
         Some('|') => {
             let fs = j + 1;
@@ -185,16 +202,34 @@ pub(crate) fn parse_var(
                 "hex" => Filter::Hex,
                 "ascii" => Filter::Ascii,
                 "gbk" => Filter::Gbk,
+                "cn" => Filter::Cn,
                 _ => {
                     return Err(perr(
                         l.loc(fs),
-                        "a filter: hex, ascii or gbk",
+                        "a filter: hex, ascii, gbk or cn",
                         found_at(l, fs),
                     ));
                 }
             };
             suffix = Suffix::Filter(f);
             j = k;
+            if l.at(j) == Some(':') {
+                let ns = j + 1;
+                let mut k = ns;
+                while l.at(k).is_some_and(|c| c.is_ascii_digit()) {
+                    k += 1;
+                }
+                let n: usize = l.text(ns, k).parse().unwrap_or(0);
+                if !(1..=65536).contains(&n) {
+                    return Err(perr(
+                        l.loc(ns),
+                        "a width in bytes (1 to 65536) after `:` to pad the value to",
+                        found_at(l, ns),
+                    ));
+                }
+                pad = Some(n);
+                j = k;
+            }
         }
         Some(':') if captures_ok => {
             let ns = j + 1;
@@ -238,6 +273,7 @@ pub(crate) fn parse_var(
         VarRef {
             name: name.to_ascii_uppercase(),
             filter,
+            pad,
             loc,
         },
         suffix,
