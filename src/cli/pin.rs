@@ -37,7 +37,7 @@ pub enum Command {
         c: Common,
         /// The PIN (else env SSCARD_PIN, else a prompt).
         #[arg(long, env = "SSCARD_PIN", hide_env_values = true)]
-        pin: Option<String>,
+        pin: Option<PinArg>,
     },
     /// Change the PIN (old PIN, then the new one).
     Change {
@@ -46,10 +46,10 @@ pub enum Command {
         c: Common,
         /// The current PIN (else env SSCARD_PIN, else a prompt).
         #[arg(long, env = "SSCARD_PIN", hide_env_values = true)]
-        pin: Option<String>,
+        pin: Option<PinArg>,
         /// The new PIN (else env SSCARD_NEW_PIN, else a prompt, asked twice).
         #[arg(long, env = "SSCARD_NEW_PIN", hide_env_values = true)]
-        new_pin: Option<String>,
+        new_pin: Option<PinArg>,
     },
     /// Unblock the PIN with the PIN-unblock key (at the counter), optionally setting a new one.
     Unblock {
@@ -67,21 +67,38 @@ pub enum Command {
         card_id: Option<String>,
         /// A new PIN to set while unblocking (else the PIN is kept).
         #[arg(long, env = "SSCARD_NEW_PIN", hide_env_values = true)]
-        new_pin: Option<String>,
+        new_pin: Option<PinArg>,
     },
 }
 
-fn ask(given: Option<String>, prompt: &str) -> Result<String> {
+/// A PIN given on the command line or in the environment: never shown by `Debug`.
+#[derive(Clone)]
+pub struct PinArg(String);
+
+impl std::fmt::Debug for PinArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PinArg(******)")
+    }
+}
+
+impl std::str::FromStr for PinArg {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(PinArg(s.to_string()))
+    }
+}
+
+fn ask(given: Option<PinArg>, prompt: &str) -> Result<String> {
     match given {
-        Some(p) => Ok(p),
+        Some(p) => Ok(p.0),
         None => rpassword::prompt_password(prompt)
             .context("reading the PIN from the terminal (or give --pin / SSCARD_PIN)"),
     }
 }
 
-fn ask_new(given: Option<String>) -> Result<String> {
+fn ask_new(given: Option<PinArg>) -> Result<String> {
     if let Some(p) = given {
-        return Ok(p);
+        return Ok(p.0);
     }
     let a = ask(None, "new PIN: ")?;
     let b = ask(None, "new PIN again: ")?;
@@ -158,7 +175,14 @@ pub fn run(cmd: Command, g: &Globals) -> Result<ExitCode> {
                 .map(|k| k.id)
                 .context("the profile declares no PIN-unblock key (role pin-unblock) in the application DF")?;
             let mut s = Session::new(card.as_mut());
-            pin::unblock(&mut s, app, &card_keys, puk, new_pin.as_deref()).map(|st| {
+            pin::unblock(
+                &mut s,
+                app,
+                &card_keys,
+                puk,
+                new_pin.as_ref().map(|p| p.0.as_str()),
+            )
+            .map(|st| {
                 println!("unblock: done, {}", pin::describe(st));
                 ExitCode::SUCCESS
             })

@@ -119,7 +119,7 @@ pub enum EnableHow {
 }
 
 /// The PIN the station sets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PinSpec {
     /// Reference (VERIFY P2).
     pub reference: u8,
@@ -128,6 +128,16 @@ pub struct PinSpec {
     /// The initial PIN digits (profile default `123456`). Not secret in the profile, but
     /// never printed.
     pub initial: String,
+}
+
+impl fmt::Debug for PinSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PinSpec")
+            .field("reference", &self.reference)
+            .field("tries", &self.tries)
+            .field("initial", &"******")
+            .finish()
+    }
 }
 
 /// A key of the application, as the profile declares it.
