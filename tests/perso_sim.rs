@@ -269,3 +269,39 @@ fn a_profile_can_enable_with_its_own_command_list() {
     let read = demo::read_out(&mut t, &station, Some(&k), &values).unwrap();
     assert!(read.content.enabled(), "{}", read.content.state_text());
 }
+
+#[test]
+fn the_initial_pin_is_set_at_personalization_and_the_key_file_may_override_it() {
+    use sscard::card::PinState;
+    use sscard::perso::pin;
+    let dir = tempfile::tempdir().unwrap();
+    let (p, k) = setup();
+    let mut t = initialised(&dir, &p, &k);
+    let station_keys = sscard::profile::keys::KeyFile::parse(
+        &format!("{}\n[pins.holder]\ninitial = \"112233\"\n", demo::TEST_KEYS),
+        "station-keys.toml".as_ref(),
+    )
+    .unwrap();
+    let station = Station::new(&p).unwrap().with_key_file_pin(&station_keys);
+    station
+        .personalize(
+            &mut t,
+            &demo::demo_holder(),
+            Some(&station_keys),
+            RunOptions::default(),
+        )
+        .unwrap();
+    let mut s = sscard::session::Session::new(&mut t);
+    assert_eq!(
+        pin::verify(&mut s, &station.app, "123456").unwrap(),
+        PinState::TriesLeft(2)
+    );
+    assert_eq!(
+        pin::verify(&mut s, &station.app, "112233").unwrap(),
+        PinState::Verified
+    );
+    assert!(
+        !format!("{:?}", station.app).contains("112233"),
+        "PIN in Debug"
+    );
+}

@@ -141,8 +141,12 @@ pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
 /// Runs `sscard perso`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.profile)?;
-    let station = Station::new(&profile)?
+    let keys = load_keys(args.keys.as_deref())?;
+    let mut station = Station::new(&profile)?
         .with_profile_dir(args.profile.parent().unwrap_or(std::path::Path::new(".")));
+    if let Some(kf) = &keys {
+        station = station.with_key_file_pin(kf);
+    }
     let record = load_record(&station, &args.record, args.index)?;
     let values = station.encode(&record)?;
     let plan = station.plan(&values, PlanOptions::default())?;
@@ -154,10 +158,9 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         print!("{}", plan.render());
         return Ok(ExitCode::SUCCESS);
     }
-    let keys =
-        load_keys(Some(args.keys.as_deref().context(
-            "--keys KEYS.toml is needed to personalize (or use --dry-run)",
-        )?))?;
+    if keys.is_none() {
+        bail!("--keys KEYS.toml is needed to personalize (or use --dry-run)");
+    }
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
     let result = station.run_plan(

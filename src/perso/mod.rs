@@ -85,6 +85,22 @@ impl<'p> Station<'p> {
         self
     }
 
+    /// Takes the initial PIN from the key file when it overrides the profile's (a station's own
+    /// issuing PIN); the profile's default otherwise.
+    pub fn with_key_file_pin(mut self, kf: &KeyFile) -> Self {
+        let spec = self
+            .profile
+            .df(&self.app.profile_df)
+            .and_then(|df| df.pins.first())
+            .or_else(|| self.profile.mf.pins.first());
+        if let Some(spec) = spec
+            && let Ok(digits) = String::from_utf8(kf.initial_pin(spec).expose().to_vec())
+        {
+            self.app.pin.initial = digits;
+        }
+        self
+    }
+
     /// Validates and encodes a record (all problems together).
     pub fn encode(&self, record: &HolderRecord) -> Result<Vec<Encoded>, RecordInvalid> {
         encode::encode_record(self.profile, &self.app, record)
