@@ -116,6 +116,12 @@ if [ "$FAILED" -ne 0 ]; then
 fi
 step "cargo fmt" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --all-targets --features pcscd-tests -- -D warnings
-step "cargo test (with private pcscd + vpcd + vicc)" cargo test --features pcscd-tests
+TESTLOG=$(mktemp)
+step "cargo test (with private pcscd + vpcd + vicc)" \
+  bash -c 'cargo test --no-fail-fast --features pcscd-tests 2>&1 | tee "$0"; exit "${PIPESTATUS[0]}"' "$TESTLOG"
 summary
+# The closing line counts every test of every test binary (unit, integration, pcscd, doc).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$TESTLOG"
+rm -f "$TESTLOG"
 [ "$FAILED" -eq 0 ]

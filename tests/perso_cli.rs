@@ -252,3 +252,66 @@ fn verify_and_disable_on_the_command_line() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("replacement card"), "{}", text(&out));
 }
+
+#[test]
+fn a_file_of_several_records_needs_an_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("card.json");
+    let (p, k) = (profile(), keys());
+    let out = sscard(
+        &image,
+        &["init", "--profile", &p, "--keys", &k, "--card-id", CARD_ID],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let rec = dir.path().join("batch.csv");
+    std::fs::write(
+        &rec,
+        "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
+         110101199003070011,测试二,1,01,110101,19900307,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000002,20250101\n\
+         440782199012292617,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n",
+    )
+    .unwrap();
+    let r = rec.to_str().unwrap();
+    let out = sscard(
+        &image,
+        &["perso", "--profile", &p, "--record", r, "--keys", &k],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("--index N (1 to 2)"), "{}", text(&out));
+    let out = sscard(
+        &image,
+        &[
+            "perso",
+            "--profile",
+            &p,
+            "--record",
+            r,
+            "--keys",
+            &k,
+            "--index",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("测试一 440782199012292617"),
+        "{}",
+        text(&out)
+    );
+    let out = sscard(
+        &image,
+        &[
+            "verify",
+            "--profile",
+            &p,
+            "--record",
+            r,
+            "--keys",
+            &k,
+            "--index",
+            "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("verification failed"), "{}", text(&out));
+}
