@@ -1,14 +1,78 @@
-//! `sscard diagnose`.
+//! `sscard diagnose`: is this aged card still good? Strictly read-only.
 
 use super::Globals;
+use anyhow::Result;
+use sscard::diagnose::{Options, Report, diagnose, no_response};
+use sscard::transport::TransportError;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+const AFTER: &str = "\
+Verdicts and exit codes:
+   0  OK
+  10  OK, EXPIRED           (an expired card stays usable)
+  11  NOT ENABLED           (application not enabled, disabled or terminated)
+  12  PIN BLOCKED           (unblock at the counter)
+  20  DATA DAMAGED          (re-personalize or replace)
+  30  CHIP FAILING          (replace the card)
+  31  NO RESPONSE           (replace the card)
+   1  sscard itself could not run (bad profile, no reader, ...); 2 bad arguments
+
+Nothing is written and no counter moves: only SELECT, READ, GET RESPONSE, GET DATA and
+VERIFY without data reach the card. See docs/diagnose.md.";
 
 /// Arguments of `sscard diagnose`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(after_help = AFTER)]
+pub struct Args {
+    /// The card profile (TOML) the card was made with.
+    #[arg(long, value_name = "PROFILE.toml")]
+    pub profile: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Resets for the power-up check (cold and warm alternately).
+    #[arg(long, default_value_t = 4)]
+    pub resets: usize,
+    /// Harmless commands for the link check.
+    #[arg(long, default_value_t = 32)]
+    pub rounds: usize,
+    /// Compare the expiry date with this date (YYYYMMDD) instead of today.
+    #[arg(long, value_name = "YYYYMMDD")]
+    pub today: Option<String>,
+}
 
 /// Runs `sscard diagnose`.
-pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
-    let _ = (args, g);
-    anyhow::bail!("`sscard diagnose` is not available yet")
+pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
+    let profile = super::perso::load_profile(&args.profile)?;
+    if let Some(t) = &args.today
+        && (t.len() != 8 || !t.bytes().all(|b| b.is_ascii_digit()))
+    {
+        anyhow::bail!("--today wants a date YYYYMMDD, got '{t}'");
+    }
+    let opts = Options {
+        resets: args.resets,
+        link_rounds: args.rounds,
+        today: args.today.clone(),
+    };
+    let report: Report = match super::common::open_card(g) {
+        Ok(mut card) => {
+            let r = diagnose(card.as_mut(), &profile, &opts);
+            let _ = card.close();
+            r
+        }
+        Err(e) => match e.downcast_ref::<TransportError>() {
+            Some(
+                te @ (TransportError::Unresponsive { reader }
+                | TransportError::CardRemoved { reader }),
+            ) => no_response(reader, &profile, &te.to_string()),
+            _ => return Err(e),
+        },
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render());
+    }
+    Ok(ExitCode::from(report.exit_code))
 }

@@ -1,1 +1,224 @@
-//! (to be written: see the issue that owns `diagnose`)
+//! Diagnosis of an aged card, strictly read-only: is the chip healthy, is its data intact, is
+//! the application enabled, is the PIN blocked, has it expired? Ends in a [`Verdict`] in a
+//! station's terms, with its reasons (docs/diagnose.md).
+//!
+//! Every command goes through the [`guard::ReadOnly`] transport, which refuses anything but
+//! SELECT, READ BINARY/RECORD, GET RESPONSE, GET DATA and VERIFY without data: nothing is
+//! written and no counter moves, whatever the checks do.
+//!
+//! ```no_run
+//! # fn demo(t: &mut dyn sscard::transport::Transport) -> Result<(), Box<dyn std::error::Error>> {
+//! let profile = sscard::profile::load("card-profiles/ssc-2.00.toml".as_ref())?;
+//! let report = sscard::diagnose::diagnose(t, &profile, &sscard::diagnose::Options::default());
+//! println!("{}", report.render());
+//! std::process::exit(report.verdict.exit_code().into());
+//! # }
+//! ```
+
+pub mod files;
+pub mod guard;
+pub mod power;
+mod render;
+pub mod verdict;
+
+pub use files::{DfCheck, EfCheck, ElementCheck, ExpiryCheck, PinCheck};
+pub use power::{LinkCheck, PowerCheck};
+pub use verdict::{Finding, Findings, Verdict};
+
+use crate::profile::Profile;
+use crate::transport::Transport;
+use serde::Serialize;
+
+/// How thorough the diagnosis is.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Resets for the power-up check (alternating cold and warm).
+    pub resets: usize,
+    /// Harmless commands for the link check.
+    pub link_rounds: usize,
+    /// The date to compare the expiry date with (YYYYMMDD); today by default.
+    pub today: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            resets: 4,
+            link_rounds: 32,
+            today: None,
+        }
+    }
+}
+
+/// The result of a diagnosis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The reader (or `sim:PATH`).
+    pub reader: String,
+    /// The profile's name.
+    pub profile: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The verdict as the operator reads it.
+    pub verdict_text: String,
+    /// The exit code of `sscard diagnose` for this verdict.
+    pub exit_code: u8,
+    /// Why, worst first.
+    pub reasons: Vec<Finding>,
+    /// Power-up.
+    pub power: PowerCheck,
+    /// The link.
+    pub link: LinkCheck,
+    /// Files, elements, application state and PINs.
+    pub dfs: Vec<DfCheck>,
+    /// The expiry date, when the profile has one and it was read.
+    pub expiry: Option<ExpiryCheck>,
+    /// Operations that failed once and worked on a retry.
+    pub retried: Vec<String>,
+    /// How many commands were sent to the card (all read-only).
+    pub apdus: usize,
+}
+
+/// Diagnoses the card on `t` against `profile`. Never fails: a card that does not answer is
+/// the verdict [`Verdict::NoResponse`], not an error.
+pub fn diagnose(t: &mut dyn Transport, profile: &Profile, opts: &Options) -> Report {
+    let mut guard = guard::ReadOnly::new(t);
+    let mut f = Findings::default();
+    let power = power::check_power(&mut guard, opts.resets, &mut f);
+    let mut link = LinkCheck::default();
+    let mut dfs = Vec::new();
+    let mut expiry = None;
+    let mut retried = Vec::new();
+    if f.verdict() != Verdict::NoResponse {
+        link = power::check_link(&mut guard, opts.link_rounds, &mut f);
+    }
+    if f.verdict() != Verdict::NoResponse {
+        let mut w = files::Walker::new(&mut guard);
+        dfs = files::check_profile(&mut w, profile, &mut f);
+        retried = w.flaky.clone();
+        if !retried.is_empty() {
+            f.add(
+                Verdict::ChipFailing,
+                format!(
+                    "{} read(s) failed and worked only when repeated",
+                    retried.len()
+                ),
+            );
+        }
+        cross_checks(&w.values, &mut f);
+        let today = opts.today.clone().unwrap_or_else(today_yyyymmdd);
+        expiry = w
+            .values
+            .iter()
+            .find(|(k, v)| k.contains("expiry") && v.len() == 8)
+            .map(|(_, v)| ExpiryCheck {
+                date: v.clone(),
+                expired: *v < today,
+                today,
+            });
+        if let Some(e) = &expiry
+            && e.expired
+        {
+            f.add(
+                Verdict::OkExpired,
+                format!(
+                    "the card expired on {} (still usable; replace it at the holder's convenience)",
+                    e.date
+                ),
+            );
+        }
+    }
+    if guard.refused > 0 {
+        f.add(
+            Verdict::ChipFailing,
+            format!(
+                "{} command(s) were refused by the read-only guard (a bug in sscard)",
+                guard.refused
+            ),
+        );
+    }
+    let verdict = f.verdict();
+    Report {
+        reader: guard.name(),
+        profile: profile.meta.name.clone(),
+        verdict,
+        verdict_text: verdict.text().to_string(),
+        exit_code: verdict.exit_code(),
+        reasons: f.reasons(),
+        power,
+        link,
+        dfs,
+        expiry,
+        retried,
+        apdus: guard.sent.len(),
+    }
+}
+
+/// The report for a card that could not even be connected to (no ATR): `NO RESPONSE`.
+pub fn no_response(reader: &str, profile: &Profile, why: &str) -> Report {
+    let mut f = Findings::default();
+    f.add(Verdict::NoResponse, format!("no answer to reset: {why}"));
+    let verdict = f.verdict();
+    Report {
+        reader: reader.to_string(),
+        profile: profile.meta.name.clone(),
+        verdict,
+        verdict_text: verdict.text().to_string(),
+        exit_code: verdict.exit_code(),
+        reasons: f.reasons(),
+        power: PowerCheck::default(),
+        link: LinkCheck::default(),
+        dfs: Vec::new(),
+        expiry: None,
+        retried: Vec::new(),
+        apdus: 0,
+    }
+}
+
+/// Checks between elements: the SSN's birth date and sex against the holder's.
+fn cross_checks(values: &[(String, String)], f: &mut Findings) {
+    let get = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if let (Some(ssn), Some(birth), Some(sex)) = (get("ssn"), get("birth_date"), get("sex"))
+        && let Err(e) = crate::codec::rules::check_holder(ssn, birth, sex)
+    {
+        f.add(
+            Verdict::DataDamaged,
+            format!("the holder's data does not agree with itself: {e}"),
+        );
+    }
+}
+
+/// Today's date (UTC) as YYYYMMDD.
+pub fn today_yyyymmdd() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (y, m, d) = civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0));
+    format!("{y:04}{m:02}{d:02}")
+}
+
+/// Days since 1970-01-01 to a (year, month, day) of the proleptic Gregorian calendar.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(super::civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(super::civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(super::today_yyyymmdd().len(), 8);
+    }
+}

@@ -25,7 +25,17 @@ pub fn parse(text: &str, file: &Path) -> Result<Profile, ProfileError> {
             column,
             key: key_on_line(text, line),
             table: table_above(text, line),
-            message: source.message().trim().to_string(),
+            message: {
+                let m = source.message().trim().to_string();
+                let key_file = text
+                    .lines()
+                    .any(|l| l.trim_start().starts_with("[keys.") || l.trim_start().starts_with("[pins."));
+                if key_file {
+                    format!("{m}; this looks like a key file ([keys.*]), not a profile (which has [profile] and [mf])")
+                } else {
+                    m
+                }
+            },
             source: Box::new(source),
         }
     })?;

@@ -78,6 +78,23 @@ pub struct FaultConfig {
     /// A dead chip: no ATR, no answer.
     #[serde(skip_serializing_if = "is_false")]
     pub dead: bool,
+    /// Deliberate defects of a broken card product, for the conformance suite to catch.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub defects: Vec<Defect>,
+}
+
+/// A deliberately broken behaviour (a non-conforming card product), for testing that
+/// `sscard conformance` catches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Defect {
+    /// The access conditions of READ and UPDATE are not enforced: both are always allowed
+    /// (life cycle still checked).
+    AccessNotEnforced,
+    /// A wrong PIN does not count down: the tries left never change.
+    PinCounterStuck,
+    /// Reads below a deactivated DF (or of a deactivated file) are answered as if active.
+    DeactivatedReadable,
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -91,6 +108,11 @@ fn is_default(v: &InterruptedWrite) -> bool {
 }
 
 impl FaultConfig {
+    /// True when `d` is one of the configured defects.
+    pub fn has(&self, d: Defect) -> bool {
+        self.defects.contains(&d)
+    }
+
     /// True when no fault is configured.
     pub fn is_healthy(&self) -> bool {
         *self == FaultConfig::default()

@@ -23,7 +23,7 @@ mod select;
 pub mod transport;
 pub mod vpcd;
 
-pub use fault::{FaultConfig, Intermittent, InterruptedWrite};
+pub use fault::{Defect, FaultConfig, Intermittent, InterruptedWrite};
 pub use image::{CardState, DEFAULT_ATR, DEFAULT_ATR_T0, ImageError};
 
 use crate::apdu::{Command, Sw};
@@ -277,15 +277,18 @@ impl VirtualCard {
     ///   or of the EF's DF.
     pub fn check_access(&self, target: &[usize], op: Op) -> Result<(), Sw> {
         let node = self.node(target).ok_or(Sw::FILE_NOT_FOUND)?;
+        let read = op == Op::Read;
+        // Defect switch (fault.rs): a deactivated file or DF does not stop a read.
+        let lax = read && self.state.faults.has(fault::Defect::DeactivatedReadable);
         for depth in 0..target.len() {
             let above = self.node(&target[..depth]).ok_or(Sw::FILE_NOT_FOUND)?;
-            if matches!(above.lcs, fs::Lcs::Terminated | fs::Lcs::Deactivated) {
+            if above.lcs == fs::Lcs::Terminated || (above.lcs == fs::Lcs::Deactivated && !lax) {
                 return Err(Sw::CONDITIONS_NOT_SATISFIED);
             }
         }
         match node.lcs {
             fs::Lcs::Terminated => return Err(Sw::CONDITIONS_NOT_SATISFIED),
-            fs::Lcs::Deactivated if !matches!(op, Op::Activate | Op::Deactivate) => {
+            fs::Lcs::Deactivated if !lax && !matches!(op, Op::Activate | Op::Deactivate) => {
                 return Err(Sw::CONDITIONS_NOT_SATISFIED);
             }
             _ => {}
@@ -300,6 +303,11 @@ impl VirtualCard {
             if n.lcs == fs::Lcs::Creation {
                 return Ok(());
             }
+        }
+        if matches!(op, Op::Read | Op::Update)
+            && self.state.faults.has(fault::Defect::AccessNotEnforced)
+        {
+            return Ok(());
         }
         security::evaluate(self, key_df, node.ac(op))
     }

@@ -199,6 +199,13 @@ fn try_pin(card: &mut VirtualCard, owner: &[usize], mut pin: PinEntry, candidate
         card.security.set_pin(reference, true);
         return Ok(Vec::new());
     }
+    if card
+        .faults()
+        .has(crate::sim::fault::Defect::PinCounterStuck)
+    {
+        card.security.set_pin(reference, false);
+        return Err(tries_sw(pin.tries.left));
+    }
     let left = pin.tries.fail().unwrap_or(0);
     store_pin(card, owner, pin);
     card.security.set_pin(reference, false);

@@ -1,0 +1,152 @@
+//! Life-cycle checks: a deactivated application refuses, an activated one works. The DF is
+//! left activated (and the change reported when it was not before).
+
+use super::checks::{READ_OK, read_cmd};
+use super::lab::{DfAt, Halt, Lab, R, expect};
+use crate::apdu::{Command, Sw};
+use crate::profile::{Access, KeyRole};
+use crate::tlv::Fcp;
+
+pub(super) fn life_cycle_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
+    for d in dfs.iter().skip(1) {
+        let acc = &d.df.access;
+        if acc.deactivate == Access::Never || acc.activate == Access::Never {
+            continue;
+        }
+        let probe = d.df.efs.iter().find(|e| e.access.read != Access::Never);
+        let deactivate = Command::new(0x00, 0x04, 0x00, 0x00);
+        let activate = Command::new(0x00, 0x44, 0x00, 0x00);
+        let mut deactivated = false;
+        lab.check(
+            "life-cycle",
+            format!(
+                "DF {}: DEACTIVATE FILE works, SELECT then answers 6283",
+                d.path
+            ),
+            |l| {
+                l.fresh()?;
+                l.goto(&d.chain)?;
+                let mut r = l.send_under(&acc.deactivate, d.df, &deactivate)?;
+                if r.sw == Sw::CONDITIONS_NOT_SATISFIED && lcs(l, d)? == Some(0x03) {
+                    // Never activated yet (initialisation): activate first, as `enable` would.
+                    l.fresh()?;
+                    l.goto(&d.chain)?;
+                    let a = l.send_under(&acc.activate, d.df, &activate)?;
+                    expect(a.sw, &[Sw::OK], "ACTIVATE FILE of a DF in initialisation")?;
+                    l.changed(format!(
+                        "DF {} activated (it was in the initialisation state)",
+                        d.path
+                    ));
+                    l.fresh()?;
+                    l.goto(&d.chain)?;
+                    r = l.send_under(&acc.deactivate, d.df, &deactivate)?;
+                }
+                expect(r.sw, &[Sw::OK], "DEACTIVATE FILE")?;
+                deactivated = true;
+                l.changed(format!(
+                    "DF {} deactivated (the next checks activate it again)",
+                    d.path
+                ));
+                l.fresh()?;
+                let sw = l.goto(&d.chain)?;
+                expect(sw, &[Sw::FILE_DEACTIVATED], "SELECT of the deactivated DF")?;
+                Ok("6283".into())
+            },
+        );
+        lab.check(
+            "life-cycle",
+            format!("DF {}: deactivated, its files refuse READ (6985)", d.path),
+            |l| {
+                let Some(ef) = probe else {
+                    return Err(Halt::Skip("no readable EF in the DF".into()));
+                };
+                if !deactivated {
+                    return Err(Halt::Skip("the DF could not be deactivated".into()));
+                }
+                l.fresh()?;
+                l.goto(&d.chain)?;
+                // Meet the read condition where the card allows it, so only the life cycle can refuse.
+                if let Err(Halt::Lost(e)) = l.satisfy(&ef.access.read, d.df) {
+                    return Err(Halt::Lost(e));
+                }
+                l.select_ef(ef.fid)?;
+                let r = l.send(&read_cmd(ef))?;
+                expect(
+                    r.sw,
+                    &[Sw::CONDITIONS_NOT_SATISFIED],
+                    &format!("READ of EF {:04X} in the deactivated DF", ef.fid),
+                )?;
+                Ok("6985".into())
+            },
+        );
+        lab.check(
+            "life-cycle",
+            format!(
+                "DF {}: ACTIVATE FILE brings it back, its files read again",
+                d.path
+            ),
+            |l| {
+                if !deactivated {
+                    return Err(Halt::Skip("the DF could not be deactivated".into()));
+                }
+                l.fresh()?;
+                l.goto(&d.chain)?;
+                let r = match l.send_under(&acc.activate, d.df, &activate) {
+                    Ok(r) => r,
+                    // The COS refuses authentication in a deactivated application: PBOC-family
+                    // cards re-activate it with APPLICATION UNBLOCK under the maintenance key.
+                    Err(Halt::Fail(why)) => match maintenance(d) {
+                        Some(mac) => {
+                            l.fresh()?;
+                            l.goto(&d.chain)?;
+                            l.send_under(&mac, d.df, &Command::new(0x80, 0x18, 0x00, 0x00))?
+                        }
+                        None => return Err(Halt::Fail(why)),
+                    },
+                    Err(e) => return Err(e),
+                };
+                expect(r.sw, &[Sw::OK], "ACTIVATE FILE (or APPLICATION UNBLOCK)")?;
+                let tag = format!("DF {} deactivated", d.path);
+                l.changed.retain(|c| !c.starts_with(&tag));
+                l.fresh()?;
+                let sw = l.goto(&d.chain)?;
+                expect(sw, &[Sw::OK], "SELECT of the re-activated DF")?;
+                if let Some(ef) = probe {
+                    l.select_ef(ef.fid)?;
+                    let r = l.send_under(&ef.access.read, d.df, &read_cmd(ef))?;
+                    expect(r.sw, &READ_OK, "READ after re-activation")?;
+                }
+                Ok("9000".into())
+            },
+        );
+    }
+}
+
+/// The DF's life-cycle byte from its FCP (selected from its parent).
+fn lcs(l: &mut Lab<'_, '_>, d: &DfAt<'_>) -> R<Option<u8>> {
+    l.fresh()?;
+    let parent = &d.chain[..d.chain.len().saturating_sub(1)];
+    l.goto(parent)?;
+    let (p1, data) = match (&d.df.aid, d.df.fid) {
+        (Some(a), _) => (0x04, a.clone()),
+        (None, Some(f)) => (0x00, f.to_be_bytes().to_vec()),
+        (None, None) => return Ok(None),
+    };
+    let r = l.send(
+        &Command::new(0x00, 0xA4, p1, 0x04)
+            .with_data(data)
+            .with_le(256),
+    )?;
+    Ok(Fcp::parse(&r.data).ok().and_then(|f| f.lcs))
+}
+
+/// The maintenance-key MAC condition of the DF, when it has such a key.
+fn maintenance(d: &DfAt<'_>) -> Option<Access> {
+    d.df.keys
+        .iter()
+        .find(|k| k.role == KeyRole::Maintenance)
+        .map(|k| Access::Mac {
+            key: k.name.clone(),
+            id: k.id,
+        })
+}

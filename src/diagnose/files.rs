@@ -1,0 +1,537 @@
+//! The profile's files and elements on the card: selectable, readable, well-formed, valid by
+//! the codec; the applications' state and PINs.
+
+use super::verdict::{Findings, Verdict};
+use crate::apdu::Sw;
+use crate::card::{Card, CardError, Ef, PinState, RecordRef, SelectBy, SelectReturn};
+use crate::codec::Format;
+use crate::profile::{Df, Element, Profile};
+use crate::tlv::{Fcp, SimpleTlv};
+use crate::transport::{ResetKind, Transport};
+use serde::Serialize;
+
+/// One data element.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElementCheck {
+    /// Field name in the profile.
+    pub name: String,
+    /// Label (Chinese name).
+    pub label: String,
+    /// SIMPLE-TLV tag, hex.
+    pub tag: String,
+    /// `ok`, or what is wrong / why it was not checked.
+    pub status: String,
+    /// The decoded value, for dates only (personal data is not shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+}
+
+/// One EF.
+#[derive(Debug, Clone, Serialize)]
+pub struct EfCheck {
+    /// Path from the MF, e.g. `3F00/DDF1/EF06`.
+    pub path: String,
+    /// Label.
+    pub label: String,
+    /// `ok`, or what is wrong.
+    pub status: String,
+    /// Its elements.
+    pub elements: Vec<ElementCheck>,
+}
+
+/// A PIN's state (VERIFY without data: no try spent).
+#[derive(Debug, Clone, Serialize)]
+pub struct PinCheck {
+    /// PIN name in the profile.
+    pub name: String,
+    /// Reference (VERIFY P2).
+    pub reference: u8,
+    /// `3 tries left`, `blocked`, or why unknown.
+    pub state: String,
+    /// Tries left, when known.
+    pub tries_left: Option<u8>,
+}
+
+/// One DF (the MF or an application).
+#[derive(Debug, Clone, Serialize)]
+pub struct DfCheck {
+    /// Path from the MF.
+    pub path: String,
+    /// Label.
+    pub label: String,
+    /// `ok`, or what is wrong.
+    pub status: String,
+    /// Life cycle status from the FCP, in words.
+    pub lcs: Option<String>,
+    /// Whether the application is enabled (activated); `None` for the MF or when unknown.
+    pub enabled: Option<bool>,
+    /// PIN states.
+    pub pins: Vec<PinCheck>,
+    /// The EFs.
+    pub efs: Vec<EfCheck>,
+}
+
+/// The expiry date found on the card.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpiryCheck {
+    /// The date on the card, YYYYMMDD.
+    pub date: String,
+    /// The date it was compared with.
+    pub today: String,
+    /// Whether the card is past it.
+    pub expired: bool,
+}
+
+/// Walks the profile over one card link.
+pub(super) struct Walker<'t> {
+    t: &'t mut dyn Transport,
+    /// The card stopped answering and a reset did not bring it back.
+    pub lost: bool,
+    /// Operations that failed and then worked on a retry.
+    pub flaky: Vec<String>,
+    /// Decoded values by field name, for the cross checks (kept in memory only).
+    pub values: Vec<(String, String)>,
+    /// Elements of the current EF that failed with a memory failure.
+    mem_failed: usize,
+}
+
+fn memory_sw(sw: Sw) -> bool {
+    sw == Sw::MEMORY_FAILURE || sw.sw1() == 0x64 || sw.0 == 0x6F00
+}
+
+/// How a DF is reached from its parent.
+#[derive(Debug, Clone)]
+pub(super) enum Step {
+    Mf,
+    Name(Vec<u8>),
+    Fid(u16),
+}
+
+fn retryable(e: &CardError) -> bool {
+    match e {
+        CardError::Transport(_) => true,
+        CardError::Status { sw, .. } => {
+            *sw == Sw::MEMORY_FAILURE || sw.sw1() == 0x64 || sw.0 == 0x6F00
+        }
+        _ => false,
+    }
+}
+
+const TRIES: usize = 3;
+
+impl<'t> Walker<'t> {
+    pub fn new(t: &'t mut dyn Transport) -> Self {
+        Walker {
+            t,
+            lost: false,
+            flaky: Vec::new(),
+            values: Vec::new(),
+            mem_failed: 0,
+        }
+    }
+
+    /// Runs `op` after selecting `chain` (and the EF `ef` with `ret`, if any), up to 3 times
+    /// when it fails in a way a healthy chip would not (no answer, 6581, 64xx, 6F00).
+    fn attempt<T>(
+        &mut self,
+        what: &str,
+        chain: &[Step],
+        ef: Option<(u16, SelectReturn)>,
+        mut op: impl FnMut(&mut Card<'_>, Option<crate::card::Selected>) -> Result<T, CardError>,
+    ) -> Result<T, CardError> {
+        let mut first_error = None;
+        for i in 0..TRIES {
+            let mut card = Card::new(&mut *self.t);
+            let r = select_chain(&mut card, chain).and_then(|sel| match ef {
+                Some((fid, ret)) => {
+                    let s = card.select(SelectBy::Fid(fid), ret)?;
+                    op(&mut card, Some(s))
+                }
+                None => op(&mut card, sel),
+            });
+            match r {
+                Ok(v) => {
+                    if let Some(e) = first_error {
+                        self.flaky.push(format!(
+                            "{what}: failed ({e}), then worked on try {}",
+                            i + 1
+                        ));
+                    }
+                    return Ok(v);
+                }
+                Err(e) if retryable(&e) && i + 1 < TRIES => {
+                    if matches!(e, CardError::Transport(_))
+                        && self.t.reset(ResetKind::Cold).is_err()
+                    {
+                        self.lost = true;
+                        return Err(e);
+                    }
+                    first_error.get_or_insert_with(|| e.to_string());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(CardError::BadArgument {
+            command: "diagnose",
+            problem: format!("{what}: no try left"),
+        })
+    }
+
+    /// Checks the DF, its PINs, EFs and elements, then the DFs below it.
+    fn df(
+        &mut self,
+        df: &Df,
+        chain: &mut Vec<Step>,
+        path: &str,
+        out: &mut Vec<DfCheck>,
+        f: &mut Findings,
+    ) {
+        if self.lost {
+            return;
+        }
+        let is_mf = chain.is_empty();
+        chain.push(if is_mf {
+            Step::Mf
+        } else if let Some(aid) = &df.aid {
+            Step::Name(aid.clone())
+        } else {
+            Step::Fid(df.fid.unwrap_or(0))
+        });
+        let mut dc = DfCheck {
+            path: path.to_string(),
+            label: df.label.clone(),
+            status: "ok".into(),
+            lcs: None,
+            enabled: None,
+            pins: Vec::new(),
+            efs: Vec::new(),
+        };
+        let sel = self.attempt(
+            &format!("SELECT {path}"),
+            &chain[..chain.len() - 1],
+            None,
+            |c, _| {
+                let by = match chain.last() {
+                    Some(Step::Name(n)) => SelectBy::Name(n),
+                    Some(Step::Fid(x)) => SelectBy::Fid(*x),
+                    _ => SelectBy::Mf,
+                };
+                c.select(by, SelectReturn::Fcp)
+            },
+        );
+        let disabled;
+        match sel {
+            Ok(s) => {
+                let fcp = Fcp::parse(&s.data).ok();
+                let lcs = fcp.as_ref().and_then(|x| x.lcs);
+                dc.lcs = lcs.map(lcs_words);
+                disabled = s.deactivated() || lcs == Some(0x04);
+                if !is_mf {
+                    let enabled = !disabled && matches!(lcs, None | Some(0x05));
+                    dc.enabled = Some(enabled);
+                    if !enabled {
+                        let how = match lcs {
+                            Some(0x0C) => {
+                                "terminated: it can never be used again; replace the card"
+                            }
+                            Some(0x01) | Some(0x03) => {
+                                "not enabled yet (initialisation state): enable it after personalization"
+                            }
+                            _ => "disabled (deactivated): enable it again if the holder may use it",
+                        };
+                        f.add(
+                            Verdict::NotEnabled,
+                            format!("application {} ({path}) is {how}", df.label),
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                dc.status = format!("cannot be selected: {e}");
+                self.classify(&e, &format!("{} ({path})", df.label), f, false);
+                out.push(dc);
+                chain.pop();
+                return;
+            }
+        }
+        for pin in &df.pins {
+            let st = self.attempt(&format!("PIN {}", pin.name), chain, None, |c, _| {
+                c.pin_state(pin.reference)
+            });
+            let (state, left) = match st {
+                Ok(PinState::Blocked) => {
+                    f.add(
+                        Verdict::PinBlocked,
+                        format!("PIN '{}' ({}) is blocked", pin.label, pin.name),
+                    );
+                    ("blocked".to_string(), Some(0))
+                }
+                Ok(PinState::TriesLeft(n)) => {
+                    (format!("{n} of {} tries left", pin.max_tries), Some(n))
+                }
+                Ok(PinState::Verified) => ("verified".to_string(), None),
+                Err(e) => {
+                    self.classify(&e, &format!("PIN {}", pin.name), f, disabled);
+                    (format!("unknown: {e}"), None)
+                }
+            };
+            dc.pins.push(PinCheck {
+                name: pin.name.clone(),
+                reference: pin.reference,
+                state,
+                tries_left: left,
+            });
+        }
+        for ef in &df.efs {
+            if self.lost {
+                break;
+            }
+            let ef_path = format!("{path}/{:04X}", ef.fid);
+            let mut ec = EfCheck {
+                path: ef_path.clone(),
+                label: ef.label.clone(),
+                status: "ok".into(),
+                elements: Vec::new(),
+            };
+            if disabled {
+                ec.status = "not read: the application is disabled".into();
+                dc.efs.push(ec);
+                continue;
+            }
+            let sel = self.attempt(&format!("SELECT {ef_path}"), chain, None, |c, _| {
+                c.select(SelectBy::Fid(ef.fid), SelectReturn::Fcp)
+            });
+            match sel {
+                Ok(s) => {
+                    if let Ok(fcp) = Fcp::parse(&s.data)
+                        && let Some(kind) = fcp.kind()
+                        && kind.fdb() != Some(ef.structure.fdb())
+                    {
+                        ec.status = format!(
+                            "structure on the card is {}, the profile says {}",
+                            kind.name(),
+                            ef.structure.as_str()
+                        );
+                        f.add(
+                            Verdict::DataDamaged,
+                            format!("{} ({ef_path}): {}", ef.label, ec.status),
+                        );
+                    }
+                }
+                Err(e) => {
+                    ec.status = format!("cannot be selected: {e}");
+                    self.classify(&e, &format!("{} ({ef_path})", ef.label), f, false);
+                    dc.efs.push(ec);
+                    continue;
+                }
+            }
+            self.mem_failed = 0;
+            for el in &ef.elements {
+                if self.lost {
+                    break;
+                }
+                let status = self.element(
+                    el,
+                    ef.fid,
+                    chain,
+                    &ef_path,
+                    &ef.label,
+                    &mut ec,
+                    f,
+                    dc.enabled == Some(false),
+                );
+                if status != "ok" && ec.status == "ok" {
+                    ec.status = "see elements".into();
+                }
+            }
+            if self.mem_failed > 0 {
+                f.add(
+                    Verdict::ChipFailing,
+                    format!(
+                        "{} ({ef_path}): memory failure, {} of {} elements unreadable ({TRIES} tries each)",
+                        ef.label,
+                        self.mem_failed,
+                        ef.elements.len()
+                    ),
+                );
+            }
+            dc.efs.push(ec);
+        }
+        out.push(dc);
+        for sub in &df.dfs {
+            let label = sub
+                .fid
+                .map(|x| format!("{x:04X}"))
+                .unwrap_or_else(|| sub.name.to_uppercase());
+            self.df(sub, chain, &format!("{path}/{label}"), out, f);
+        }
+        chain.pop();
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn element(
+        &mut self,
+        el: &Element,
+        fid: u16,
+        chain: &[Step],
+        ef_path: &str,
+        ef_label: &str,
+        ec: &mut EfCheck,
+        f: &mut Findings,
+        not_enabled: bool,
+    ) -> String {
+        let what = format!(
+            "{ef_label} ({ef_path}) {} '{}' (tag {:02X})",
+            el.name, el.label, el.tag
+        );
+        let read = self.attempt(
+            &what,
+            chain,
+            Some((fid, SelectReturn::Nothing)),
+            |c, _| match c.read_record(Ef::Current, RecordRef::Tag(el.tag), el.length + 2) {
+                Err(e) if e.sw() == Some(Sw::RECORD_NOT_FOUND) => Ok(None),
+                other => other.map(Some),
+            },
+        );
+        let mut date = None;
+        let status = match read {
+            Ok(None) if el.required => {
+                let s = "missing (no record with this tag)".to_string();
+                self.damaged(&what, &s, f, not_enabled);
+                s
+            }
+            Ok(None) => "absent (optional)".to_string(),
+            Ok(Some(bytes)) => match self.check_value(el, &bytes) {
+                Ok(text) => {
+                    if el.format == Format::Date {
+                        date = Some(text.clone());
+                    }
+                    self.values.push((el.name.clone(), text));
+                    "ok".to_string()
+                }
+                Err(problem) => {
+                    self.damaged(&what, &problem, f, not_enabled);
+                    problem
+                }
+            },
+            Err(CardError::Status { sw, .. }) if memory_sw(sw) => {
+                self.mem_failed += 1;
+                format!("memory failure ({:04X} on {TRIES} tries)", sw.0)
+            }
+            Err(e) => {
+                let s = match e.sw() {
+                    Some(Sw::SECURITY_NOT_SATISFIED) => {
+                        "not checked: reading it needs a security state (diagnose does not authenticate)".to_string()
+                    }
+                    Some(sw) => format!("unreadable: {sw}"),
+                    None => format!("unreadable: {e}"),
+                };
+                self.classify(&e, &what, f, false);
+                s
+            }
+        };
+        ec.elements.push(ElementCheck {
+            name: el.name.clone(),
+            label: el.label.clone(),
+            tag: format!("{:02X}", el.tag),
+            status: status.clone(),
+            date,
+        });
+        status
+    }
+
+    fn damaged(&self, what: &str, problem: &str, f: &mut Findings, not_enabled: bool) {
+        // An application never enabled may simply not be personalized yet.
+        let class = if not_enabled && problem.contains("empty") {
+            Verdict::NotEnabled
+        } else {
+            Verdict::DataDamaged
+        };
+        f.add(class, format!("{what}: {problem}"));
+    }
+
+    /// Parses the record and decodes and validates its value; `Err` says what is wrong.
+    fn check_value(&self, el: &Element, record: &[u8]) -> Result<String, String> {
+        let tlv = SimpleTlv::parse_record(record)
+            .map_err(|e| format!("not a well-formed SIMPLE-TLV record ({e})"))?;
+        if tlv.tag != el.tag {
+            return Err(format!("the record holds tag {:02X}", tlv.tag));
+        }
+        if tlv.value.len() > el.length {
+            return Err(format!(
+                "{} bytes, the profile allows {}",
+                tlv.value.len(),
+                el.length
+            ));
+        }
+        if tlv.value.iter().all(|b| *b == 0) || tlv.value.iter().all(|b| *b == 0xFF) {
+            return if el.required {
+                Err("empty (never personalized)".into())
+            } else {
+                Ok(String::new())
+            };
+        }
+        let text = el
+            .decode(&tlv.value)
+            .map_err(|e| format!("cannot be decoded: {e}"))?;
+        el.validate(&text).map_err(|e| format!("invalid: {e}"))?;
+        Ok(text)
+    }
+
+    /// Turns a failed operation into a finding.
+    fn classify(&self, e: &CardError, what: &str, f: &mut Findings, disabled: bool) {
+        match e {
+            CardError::Transport(_) if self.lost => f.add(
+                Verdict::NoResponse,
+                format!("{what}: the card stopped answering ({e})"),
+            ),
+            CardError::Transport(_) => f.add(
+                Verdict::ChipFailing,
+                format!("{what}: no answer on {TRIES} tries ({e})"),
+            ),
+            CardError::Status { sw, .. }
+                if *sw == Sw::MEMORY_FAILURE || sw.sw1() == 0x64 || sw.0 == 0x6F00 =>
+            {
+                f.add(
+                    Verdict::ChipFailing,
+                    format!("{what}: memory failure ({:04X} on {TRIES} tries)", sw.0),
+                )
+            }
+            CardError::Status { sw, .. } if *sw == Sw::SECURITY_NOT_SATISFIED => {}
+            CardError::Status { sw, .. } if disabled || *sw == Sw::CONDITIONS_NOT_SATISFIED => {}
+            _ => f.add(Verdict::DataDamaged, format!("{what}: {e}")),
+        }
+    }
+}
+
+fn select_chain(
+    card: &mut Card<'_>,
+    chain: &[Step],
+) -> Result<Option<crate::card::Selected>, CardError> {
+    let mut last = None;
+    for s in chain {
+        let by = match s {
+            Step::Mf => SelectBy::Mf,
+            Step::Name(n) => SelectBy::Name(n),
+            Step::Fid(x) => SelectBy::Fid(*x),
+        };
+        last = Some(card.select(by, SelectReturn::Nothing)?);
+    }
+    Ok(last)
+}
+
+/// Checks the whole profile.
+pub(super) fn check_profile(w: &mut Walker<'_>, p: &Profile, f: &mut Findings) -> Vec<DfCheck> {
+    let mut out = Vec::new();
+    let mut chain = Vec::new();
+    w.df(&p.mf, &mut chain, "3F00", &mut out, f);
+    out
+}
+
+/// A life cycle status byte in words (`activated`, `deactivated`, ... or the hex byte).
+pub fn lcs_words(byte: u8) -> String {
+    crate::profile::Lcs::ALL
+        .into_iter()
+        .find(|l| l.byte() == byte)
+        .map_or_else(|| format!("{byte:02X}"), |l| l.as_str().to_string())
+}

@@ -1,0 +1,117 @@
+//! The read-only guard: a [`Transport`] wrapper that refuses, before it reaches the card, every
+//! command that could write or move a counter. Diagnosis runs only through it, so being
+//! read-only is a property of the structure, not of care taken in the checks.
+
+use crate::transport::{ResetKind, Transport, TransportError};
+
+/// Why a command is allowed through the guard, or `None` when it is refused.
+///
+/// Allowed, with CLA `00` (inter-industry, no secure messaging, channel 0): SELECT (`A4`),
+/// READ BINARY (`B0`), READ RECORD (`B2`), GET RESPONSE (`C0`), GET DATA (`CA`), and VERIFY
+/// (`20`) *without data* (4 or 5 bytes: asks for the tries left, spends none). Everything else
+/// (UPDATE, APPEND, VERIFY with a PIN, authentication, life-cycle changes, proprietary CLA) is
+/// refused.
+pub fn allowed(apdu: &[u8]) -> Option<&'static str> {
+    let (&cla, rest) = apdu.split_first()?;
+    let &ins = rest.first()?;
+    if apdu.len() < 4 || cla != 0x00 {
+        return None;
+    }
+    match ins {
+        0xA4 => Some("SELECT"),
+        0xB0 => Some("READ BINARY"),
+        0xB2 => Some("READ RECORD"),
+        0xC0 => Some("GET RESPONSE"),
+        0xCA => Some("GET DATA"),
+        0x20 if apdu.len() <= 5 => Some("VERIFY without data"),
+        _ => None,
+    }
+}
+
+/// A transport that lets only [`allowed`] commands through and counts what it refused.
+pub struct ReadOnly<'t> {
+    inner: &'t mut dyn Transport,
+    /// The header (CLA INS P1 P2) of every command sent to the card, in order.
+    pub sent: Vec<[u8; 4]>,
+    /// How many commands were refused (a bug in a check if ever above zero).
+    pub refused: usize,
+}
+
+impl<'t> ReadOnly<'t> {
+    /// Wraps `inner`.
+    pub fn new(inner: &'t mut dyn Transport) -> Self {
+        ReadOnly {
+            inner,
+            sent: Vec::new(),
+            refused: 0,
+        }
+    }
+}
+
+impl Transport for ReadOnly<'_> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if allowed(apdu).is_none() {
+            self.refused += 1;
+            let head: Vec<u8> = apdu.iter().copied().take(4).collect();
+            return Err(TransportError::Other(format!(
+                "diagnose is read-only: the command {} was refused before reaching the card \
+                 on '{}' (a bug in sscard: please report it)",
+                crate::apdu::spaced(&head),
+                self.inner.name()
+            )));
+        }
+        let mut h = [0u8; 4];
+        for (d, s) in h.iter_mut().zip(apdu) {
+            *d = *s;
+        }
+        self.sent.push(h);
+        self.inner.transmit(apdu)
+    }
+    fn atr(&self) -> Vec<u8> {
+        self.inner.atr()
+    }
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
+        self.inner.reset(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed;
+
+    #[test]
+    fn reads_pass_and_writes_do_not() {
+        for ok in [
+            "00A4040C0F7378312E73682EC9E7BBE1B1A3D5CF",
+            "00B2083014",
+            "00B0000010",
+            "00C0000010",
+            "00200000",
+            "0020000000",
+        ] {
+            let b = crate::apdu::parse_hex(ok).unwrap();
+            assert!(allowed(&b).is_some(), "{ok} should pass");
+        }
+        for refused in [
+            "002000000312345F",       // VERIFY with a PIN
+            "00DC0830140812",         // UPDATE RECORD
+            "00D6000001AA",           // UPDATE BINARY
+            "00E2002C0101",           // APPEND RECORD
+            "0044000000",             // ACTIVATE
+            "0004000000",             // DEACTIVATE
+            "0084000008",             // GET CHALLENGE
+            "0082000D10AABB",         // EXTERNAL AUTHENTICATE
+            "042C000104AABBCCDD",     // RESET RETRY COUNTER (SM)
+            "80D4000006100100123456", // WRITE KEY
+            "84A4000C023F00",         // SM CLA
+            "00A4",                   // too short
+            "",
+        ] {
+            let b = crate::apdu::parse_hex(refused).unwrap();
+            assert!(allowed(&b).is_none(), "{refused} should be refused");
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! `sscard conformance` on the virtual card: 100% on a good card, each deliberately broken
+//! card caught with its evidence, the fault modes reported, the test-card flag required.
+
+mod diag_util;
+
+use diag_util::*;
+use sscard::sim::{Defect, FaultConfig};
+use std::path::Path;
+
+const CARD_ID: &str = sscard::perso::demo::DEMO_CARD_ID;
+
+fn run(card: &Path, profile: &str, extra: &[&str]) -> (i32, String) {
+    let p = repo(profile);
+    let k = repo("card-profiles/test-keys.toml");
+    let mut args = vec!["conformance", "--profile", &p, "--keys", &k, "--test-card"];
+    args.extend_from_slice(extra);
+    let o = sscard(card, &args);
+    (o.status.code().unwrap_or(-1), out(&o))
+}
+
+fn ssc300_card(dir: &Path) -> std::path::PathBuf {
+    personalized(dir, SSC_300, "ssc-3.00.toml")
+}
+
+fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with '{needle}' in\n{text}"))
+}
+
+#[test]
+fn a_good_card_passes_every_check_and_is_left_as_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = ssc300_card(dir.path());
+    let junit = dir.path().join("junit.xml");
+    let (code, text) = run(
+        &card,
+        "card-profiles/ssc-3.00.toml",
+        &["--card-id", CARD_ID, "--junit", junit.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(" passed, 0 failed, 0 skipped, 0 not run"),
+        "{text}"
+    );
+    for group in [
+        "select",
+        "iso-errors",
+        "access",
+        "pin",
+        "life-cycle",
+        "t0",
+        "fcp",
+    ] {
+        assert!(
+            text.contains(&format!("PASS     {group}")),
+            "{group}: {text}"
+        );
+    }
+    assert!(text.contains("Card state: restored"), "{text}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(r#"failures="0" skipped="0""#), "{xml}");
+    assert!(xml.contains("<testcase classname=\"pin\""), "{xml}");
+    // Afterwards: enabled, PIN counter full.
+    let (code, text) = run_diag(&card);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("PIN holder: 3 of 3 tries left"), "{text}");
+}
+
+fn run_diag(card: &Path) -> (i32, String) {
+    let p = repo("card-profiles/ssc-3.00.toml");
+    let o = sscard(card, &["diagnose", "--profile", &p, "--today", "20260101"]);
+    (o.status.code().unwrap_or(-1), out(&o))
+}
+
+#[test]
+fn the_2nd_generation_profile_passes_too_and_finds_the_card_id_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (code, text) = run(&card, "card-profiles/ssc-2.00.toml", &["--json"]);
+    assert_eq!(code, 0, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let checks = v["checks"].as_array().unwrap();
+    assert!(checks.len() > 20);
+    assert!(checks.iter().all(|c| c["outcome"] == "PASS"), "{text}");
+}
+
+#[test]
+fn refuses_without_the_test_card_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = ssc300_card(dir.path());
+    let before = std::fs::read(&card).unwrap();
+    let p = repo("card-profiles/ssc-3.00.toml");
+    let o = sscard(&card, &["conformance", "--profile", &p]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--test-card"), "{err}");
+    assert_eq!(std::fs::read(&card).unwrap(), before, "nothing sent");
+}
+
+fn broken(defect: Defect) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let card = ssc300_card(dir.path());
+    faults(
+        &card,
+        FaultConfig {
+            defects: vec![defect],
+            ..FaultConfig::default()
+        },
+    );
+    (dir, card)
+}
+
+#[test]
+fn catches_an_access_condition_not_enforced() {
+    let (_d, card) = broken(Defect::AccessNotEnforced);
+    let (code, text) = run(
+        &card,
+        "card-profiles/ssc-3.00.toml",
+        &["--card-id", CARD_ID],
+    );
+    assert_eq!(code, 40, "{text}");
+    let l = line_of(&text, "READ of EF 3F00/DDF1/EF05 refused without auth:read");
+    assert!(l.contains("FAIL"), "{l}");
+    assert!(line_of(&text, "UPDATE of EF 3F00/DDF1/EF06 refused without").contains("FAIL"));
+    // The evidence shows the READ that should have been refused, and its 9000.
+    let ev = text.split("Evidence of the failures:").nth(1).unwrap();
+    assert!(ev.contains("expected 6982, got 9000"), "{ev}");
+    assert!(ev.contains("> 00 B2 01 04 00"), "{ev}");
+    // The rest of the card conforms.
+    assert!(line_of(&text, "a wrong PIN counts down").contains("PASS"));
+}
+
+#[test]
+fn catches_a_pin_counter_that_does_not_count() {
+    let (_d, card) = broken(Defect::PinCounterStuck);
+    let (code, text) = run(
+        &card,
+        "card-profiles/ssc-3.00.toml",
+        &["--card-id", CARD_ID],
+    );
+    assert_eq!(code, 40, "{text}");
+    assert!(
+        line_of(&text, "a wrong PIN counts down to 63C2").contains("FAIL"),
+        "{text}"
+    );
+    assert!(
+        line_of(&text, "blocked after 3 wrong PINs").contains("FAIL"),
+        "{text}"
+    );
+    let ev = text.split("Evidence of the failures:").nth(1).unwrap();
+    assert!(ev.contains("expected 63C2, got 63C3"), "{ev}");
+    assert!(ev.contains("> 00 20 00 00 03 ******"), "PIN masked: {ev}");
+    assert!(!ev.contains("12 34 56"), "PIN leaked: {ev}");
+}
+
+#[test]
+fn catches_a_deactivated_application_still_readable() {
+    let (_d, card) = broken(Defect::DeactivatedReadable);
+    let (code, text) = run(
+        &card,
+        "card-profiles/ssc-3.00.toml",
+        &["--card-id", CARD_ID],
+    );
+    assert_eq!(code, 40, "{text}");
+    assert!(
+        line_of(&text, "deactivated, its files refuse READ (6985)").contains("FAIL"),
+        "{text}"
+    );
+    assert!(
+        line_of(&text, "ACTIVATE FILE brings it back").contains("PASS"),
+        "{text}"
+    );
+    assert!(text.contains("Card state: restored"), "{text}");
+}
+
+#[test]
+fn fault_modes_fail_with_the_reason() {
+    // Dead chip: one failed check, nothing else.
+    let dir = tempfile::tempdir().unwrap();
+    let card = ssc300_card(dir.path());
+    faults(
+        &card,
+        FaultConfig {
+            dead: true,
+            ..FaultConfig::default()
+        },
+    );
+    let (code, text) = run(
+        &card,
+        "card-profiles/ssc-3.00.toml",
+        &["--card-id", CARD_ID],
+    );
+    assert_eq!(code, 40, "{text}");
+    assert!(
+        line_of(&text, "the card answers to reset").contains("FAIL"),
+        "{text}"
+    );
+
+    // Memory failure on EF06: the checks that read EF06 fail with 6581.
+    let dir = tempfile::tempdir().unwrap();
+    let card = ssc300_card(dir.path());
+    faults(
+        &card,
+        FaultConfig {
+            memory_failure: vec!["DDF1/EF06".into()],
+            ..FaultConfig::default()
+        },
+    );
+    let (code, text) = run(
+        &card,
+        "card-profiles/ssc-3.00.toml",
+        &["--card-id", CARD_ID],
+    );
+    assert_eq!(code, 40, "{text}");
+    assert!(
+        line_of(&text, "READ of EF 3F00/DDF1/EF06 allowed with").contains("FAIL"),
+        "{text}"
+    );
+    assert!(
+        line_of(&text, "READ of EF 3F00/DDF1/EF05 allowed with").contains("PASS"),
+        "{text}"
+    );
+    assert!(text.contains("6581"), "{text}");
+
+    // A card that stops answering for good: the run ends, the rest is NOT RUN.
+    let dir = tempfile::tempdir().unwrap();
+    let card = ssc300_card(dir.path());
+    faults(
+        &card,
+        FaultConfig {
+            power_loss_at: Some(5),
+            power_loss_repeat: true,
+            ..FaultConfig::default()
+        },
+    );
+    let (code, text) = run(
+        &card,
+        "card-profiles/ssc-3.00.toml",
+        &["--card-id", CARD_ID],
+    );
+    assert_eq!(code, 40, "{text}");
+    assert!(text.contains("the card stopped answering"), "{text}");
+}

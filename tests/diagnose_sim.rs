@@ -1,0 +1,302 @@
+//! `sscard diagnose` on the virtual card in each fault mode: the verdict, the exit code and
+//! the reasons a station reads; and the proof that diagnose is read-only.
+
+mod diag_util;
+
+use diag_util::*;
+use sscard::card::{Card, SSSE_NAME};
+use sscard::diagnose::{Options, Verdict, diagnose};
+use sscard::sim::{FaultConfig, Intermittent};
+use sscard::transport::{ResetKind, Transport, TransportError};
+
+const P200: &str = "card-profiles/ssc-2.00.toml";
+
+fn run(path: &std::path::Path, extra: &[&str]) -> (i32, String) {
+    let mut args = vec!["diagnose", "--profile"];
+    let p = repo(P200);
+    args.push(&p);
+    args.extend_from_slice(extra);
+    let o = sscard(path, &args);
+    let text = out(&o);
+    (o.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn healthy_card_is_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (code, text) = run(&card, &["--today", "20260101"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("VERDICT: OK\n"), "{text}");
+    assert!(text.contains("3F00/DDF1/EF06"), "{text}");
+    assert!(text.contains("7 of 7 elements ok"), "{text}");
+    assert!(text.contains("PIN holder: 3 of 3 tries left"), "{text}");
+    assert!(text.contains("the same ATR every time"), "{text}");
+    assert!(
+        text.contains("Expiry    20350101 (today 20260101): valid"),
+        "{text}"
+    );
+}
+
+#[test]
+fn expired_but_healthy_card_is_ok_expired() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (code, text) = run(&card, &["--today", "20400101"]);
+    assert_eq!(code, 10, "{text}");
+    assert!(text.contains("VERDICT: OK, EXPIRED"), "{text}");
+    assert!(text.contains("expired on 20350101 (still usable"), "{text}");
+    assert!(!text.contains("replace the card"), "{text}");
+}
+
+#[test]
+fn memory_failure_on_ef06_is_chip_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    faults(
+        &card,
+        FaultConfig {
+            memory_failure: vec!["DDF1/EF06".into()],
+            ..FaultConfig::default()
+        },
+    );
+    let (code, text) = run(&card, &["--today", "20260101"]);
+    assert_eq!(code, 30, "{text}");
+    assert!(
+        text.contains("VERDICT: CHIP FAILING (replace the card)"),
+        "{text}"
+    );
+    assert!(text.contains("3F00/DDF1/EF06"), "{text}");
+    assert!(text.contains("memory failure (6581 on 3 tries)"), "{text}");
+    // EF05 is fine and the link is clean: the report says so.
+    assert!(text.contains("7 of 7 elements ok"), "{text}");
+    assert!(text.contains("32 x SELECT MF: 0 failed"), "{text}");
+}
+
+#[test]
+fn flaky_link_is_chip_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    faults(
+        &card,
+        FaultConfig {
+            intermittent: Some(Intermittent {
+                rate: 0.2,
+                seed: 7,
+                sw: 0x6581,
+            }),
+            ..FaultConfig::default()
+        },
+    );
+    let (code, text) = run(&card, &["--today", "20260101"]);
+    assert_eq!(code, 30, "{text}");
+    assert!(text.contains("the link is unreliable"), "{text}");
+    assert!(text.contains("6581 ×"), "{text}");
+}
+
+#[test]
+fn dead_chip_is_no_response_not_a_tool_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    faults(
+        &card,
+        FaultConfig {
+            dead: true,
+            ..FaultConfig::default()
+        },
+    );
+    let (code, text) = run(&card, &[]);
+    assert_eq!(code, 31, "{text}");
+    assert!(
+        text.contains("VERDICT: NO RESPONSE (replace the card)"),
+        "{text}"
+    );
+    let o = sscard(&card, &["diagnose", "--profile", &repo(P200), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"], "NO_RESPONSE");
+    assert_eq!(v["exit_code"], 31);
+}
+
+#[test]
+fn card_that_dies_after_a_few_commands_is_no_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    // Power is lost at the first APDU after every power-on: the ATR comes, no answer does.
+    faults(
+        &card,
+        FaultConfig {
+            power_loss_at: Some(1),
+            power_loss_repeat: true,
+            ..FaultConfig::default()
+        },
+    );
+    let (code, text) = run(&card, &[]);
+    // Every command is lost: the chip gives its ATR but never answers a command.
+    assert!(code == 31 || code == 30, "{code} {text}");
+    assert!(
+        text.contains("stopped answering") || text.contains("no answer"),
+        "{text}"
+    );
+}
+
+#[test]
+fn blocked_pin_is_pin_blocked() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let mut t = open(&card);
+    {
+        let mut c = Card::new(t.as_mut());
+        c.select_name(SSSE_NAME).unwrap();
+        let wrong = sscard::crypto::encode_pin("999999").unwrap();
+        for _ in 0..3 {
+            assert!(c.verify(0, &wrong).is_err());
+        }
+    }
+    t.close().unwrap();
+    let (code, text) = run(&card, &["--today", "20260101"]);
+    assert_eq!(code, 12, "{text}");
+    assert!(
+        text.contains("VERDICT: PIN BLOCKED (unblock at the counter)"),
+        "{text}"
+    );
+    assert!(text.contains("PIN holder: blocked"), "{text}");
+}
+
+#[test]
+fn disabled_and_never_enabled_cards_are_not_enabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    disable(&card, SSC_200);
+    let (code, text) = run(&card, &["--today", "20260101"]);
+    assert_eq!(code, 11, "{text}");
+    assert!(text.contains("VERDICT: NOT ENABLED"), "{text}");
+    assert!(text.contains("disabled (deactivated)"), "{text}");
+
+    let dir2 = tempfile::tempdir().unwrap();
+    let blank = initialised_only(dir2.path());
+    let (code, text) = run(&blank, &["--today", "20260101"]);
+    assert_eq!(code, 11, "{text}");
+    assert!(
+        text.contains("not enabled yet (initialisation state)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn damaged_ssn_is_data_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    // Change the SSN's check character in the image: 4407821990122926 17 -> ...18.
+    let text = std::fs::read_to_string(&card).unwrap();
+    let ssn = hex::encode_upper(b"440782199012292617");
+    let bad = hex::encode_upper(b"440782199012292618");
+    assert!(text.contains(&ssn), "the SSN is in the image");
+    std::fs::write(&card, text.replace(&ssn, &bad)).unwrap();
+    let (code, text) = run(&card, &["--today", "20260101"]);
+    assert_eq!(code, 20, "{text}");
+    assert!(
+        text.contains("VERDICT: DATA DAMAGED (re-personalize or replace)"),
+        "{text}"
+    );
+    assert!(text.contains("ssn"), "{text}");
+    // The damaged value itself is not printed (personal data).
+    assert!(!text.contains("440782199012292618"), "{text}");
+}
+
+/// Records every command header on the way to the card.
+struct Spy<'a> {
+    inner: &'a mut dyn Transport,
+    sent: Vec<Vec<u8>>,
+}
+
+impl Transport for Spy<'_> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.sent.push(apdu.to_vec());
+        self.inner.transmit(apdu)
+    }
+    fn atr(&self) -> Vec<u8> {
+        self.inner.atr()
+    }
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    fn reset(&mut self, k: ResetKind) -> Result<Vec<u8>, TransportError> {
+        self.inner.reset(k)
+    }
+}
+
+#[test]
+fn diagnose_sends_only_read_only_commands_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let profile = sscard::profile::load(repo(P200).as_ref()).unwrap();
+    // One wrong PIN first, so a counter that moved would show.
+    let mut t = open(&card);
+    {
+        let mut c = Card::new(t.as_mut());
+        c.select_name(SSSE_NAME).unwrap();
+        assert!(
+            c.verify(0, &sscard::crypto::encode_pin("999999").unwrap())
+                .is_err()
+        );
+    }
+    t.close().unwrap();
+    let before = std::fs::read(&card).unwrap();
+    let mut t = open(&card);
+    let mut spy = Spy {
+        inner: t.as_mut(),
+        sent: Vec::new(),
+    };
+    let report = diagnose(&mut spy, &profile, &Options::default());
+    assert!(report.verdict <= Verdict::OkExpired, "{}", report.render());
+    assert!(
+        spy.sent.len() > 40,
+        "diagnose did its job: {}",
+        spy.sent.len()
+    );
+    for apdu in &spy.sent {
+        let ins = apdu[1];
+        assert_eq!(apdu[0], 0x00, "CLA of {apdu:02X?}");
+        assert!(
+            matches!(ins, 0xA4 | 0xB0 | 0xB2 | 0xC0 | 0xCA) || (ins == 0x20 && apdu.len() <= 5),
+            "diagnose sent a non-read command {apdu:02X?}"
+        );
+    }
+    assert!(spy.sent.iter().any(|a| a[1] == 0x20), "PIN state was asked");
+    let pin = &report.dfs[1].pins[0];
+    assert_eq!(
+        pin.tries_left,
+        Some(2),
+        "the wrong PIN is seen, not spent again"
+    );
+    t.close().unwrap();
+    assert_eq!(
+        std::fs::read(&card).unwrap(),
+        before,
+        "the card image is unchanged"
+    );
+}
+
+#[test]
+fn the_guard_refuses_a_write_before_it_reaches_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let mut t = open(&card);
+    let mut spy = Spy {
+        inner: t.as_mut(),
+        sent: Vec::new(),
+    };
+    let mut guard = sscard::diagnose::guard::ReadOnly::new(&mut spy);
+    let e = guard
+        .transmit(&[0x00, 0xDC, 0x01, 0x04, 0x01, 0x00])
+        .unwrap_err();
+    assert!(e.to_string().contains("read-only"), "{e}");
+    assert_eq!(guard.refused, 1);
+    assert!(
+        guard
+            .transmit(&[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00])
+            .is_ok()
+    );
+    drop(guard);
+    assert_eq!(spy.sent.len(), 1, "only the SELECT reached the card");
+}
