@@ -40,7 +40,10 @@ fn vicc_runs_through_conformance_and_the_report_names_its_failures() {
     };
     assert!(line("INS 02 answers 6D00").contains("PASS"), "{text}");
     // What it fails, named: the profile's application is not on a bare vicc.
-    assert!(line("DF 3F00/1000 selectable by AID").contains("FAIL"), "{text}");
+    assert!(
+        line("DF 3F00/1000 selectable by AID").contains("FAIL"),
+        "{text}"
+    );
     let xml = std::fs::read_to_string(&junit).unwrap_or_default();
     assert!(xml.contains("<failure message="), "{xml}");
     println!("{text}");
