@@ -1,110 +1,76 @@
-//! File control parameters as docs/cos.md defines them: the FCP template (`62`) the card
-//! returns on SELECT and reads in CREATE FILE, the FCI (`6F`) and FMD (`64`) templates.
+//! The virtual card's side of docs/cos.md's FCP contract: its files as [`tlv::Fcp`] (SELECT
+//! responses) and CREATE FILE data read with [`tlv::Fcp::parse`], so that the card, `sscard
+//! init` and every reader of a SELECT response share one encoder and one parser.
+//!
+//! [`tlv::Fcp`]: crate::tlv::Fcp
+//! [`tlv::Fcp::parse`]: crate::tlv::Fcp::parse
 
 use super::fs::{Fid, Hex, Kind, Lcs, MF_FID, Node};
 use crate::apdu::Sw;
+use crate::tlv::{Fcp, FileDescriptor, RawElement, SecurityAttributes};
 
-/// Appends a BER-TLV with a one-byte tag.
-fn put(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
-    out.push(tag);
-    put_len(out, value.len());
-    out.extend_from_slice(value);
-}
+/// Template tags of a SELECT response (ISO/IEC 7816-4 §7.4.1).
+const FCP: u8 = 0x62;
+const FCI: u8 = 0x6F;
+const FMD: u8 = 0x64;
 
-fn put_len(out: &mut Vec<u8>, n: usize) {
-    if n < 0x80 {
-        out.push(n as u8);
-    } else if n < 0x100 {
-        out.extend_from_slice(&[0x81, n as u8]);
-    } else {
-        out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
-    }
-}
+/// The tags [`Fcp`] reads into typed fields: one of these left in [`Fcp::other`] had a
+/// form docs/cos.md does not allow (or came twice).
+const TYPED_TAGS: [u8; 8] = [0x80, 0x81, 0x82, 0x83, 0x84, 0x86, 0x88, 0x8A];
 
-/// The FCP data objects of a file (without the `62` wrapper), in the order
-/// `82 83 84 80 88 8A 86`.
-pub fn fcp_content(n: &Node) -> Vec<u8> {
-    let mut v = Vec::with_capacity(40);
-    match n.kind {
-        Kind::Df | Kind::Transparent => put(&mut v, 0x82, &[n.kind.fdb()]),
-        _ => {
-            let rl = n.record_len.unwrap_or(0).min(0xFFFF) as u16;
-            let nr = n.max_records.unwrap_or(0).min(0xFF) as u8;
-            let [hi, lo] = rl.to_be_bytes();
-            put(&mut v, 0x82, &[n.kind.fdb(), 0x21, hi, lo, nr]);
-        }
-    }
-    if let Some(f) = n.fid {
-        put(&mut v, 0x83, &f.0.to_be_bytes());
-    }
-    if let Some(name) = &n.name {
-        put(&mut v, 0x84, &name.0);
-    }
-    let size = match n.kind {
+/// A file's FCP data objects in a template: `82 83 84 80 88 8A 86`, as docs/cos.md fixes.
+fn node_fcp(n: &Node, template: u8) -> Fcp {
+    let mut f = Fcp::new(template);
+    f.descriptor = Some(match n.kind {
+        Kind::Df | Kind::Transparent => FileDescriptor {
+            fdb: n.kind.fdb(),
+            dcb: None,
+            max_record_len: None,
+            record_count: None,
+        },
+        _ => FileDescriptor {
+            fdb: n.kind.fdb(),
+            dcb: Some(0x21),
+            max_record_len: Some(n.record_len.unwrap_or(0).min(0xFFFF) as u16),
+            record_count: Some(n.max_records.unwrap_or(0).min(0xFF) as u16),
+        },
+    });
+    f.fid = n.fid.map(|f| f.0);
+    f.df_name = n.name.as_ref().map(|h| h.0.clone());
+    f.size = match n.kind {
         Kind::Df => None,
         Kind::Transparent => n.size,
         _ => Some(n.record_len.unwrap_or(0) * n.max_records.unwrap_or(0)),
-    };
-    if let Some(s) = size {
-        put(&mut v, 0x80, &(s.min(0xFFFF) as u16).to_be_bytes());
     }
-    if let Some(sfi) = n.sfi {
-        put(&mut v, 0x88, &[sfi << 3]);
+    .map(|s| s.min(0xFFFF) as u32);
+    f.sfi = n.sfi;
+    f.lcs = Some(n.lcs.byte());
+    match <[u8; 6]>::try_from(n.access.0.as_slice()) {
+        Ok(b) => f.security = Some(SecurityAttributes::from_bytes(b)),
+        // Not reachable from a validated image; kept as it is rather than dropped.
+        Err(_) => f.other.push(RawElement {
+            tag: vec![0x86],
+            value: n.access.0.clone(),
+        }),
     }
-    put(&mut v, 0x8A, &[n.lcs.byte()]);
-    put(&mut v, 0x86, &n.access.0);
-    v
+    f
 }
 
 /// The FCP template: `62 L ...`.
 pub fn fcp(n: &Node) -> Vec<u8> {
-    let mut out = Vec::with_capacity(44);
-    put(&mut out, 0x62, &fcp_content(n));
-    out
+    node_fcp(n, FCP).to_bytes()
 }
 
 /// The FCI template: `6F L ...` with the same data objects as the FCP.
 pub fn fci(n: &Node) -> Vec<u8> {
-    let mut out = Vec::with_capacity(44);
-    put(&mut out, 0x6F, &fcp_content(n));
-    out
+    node_fcp(n, FCI).to_bytes()
 }
 
 /// The FMD template: `64 L [84 DF-name]`.
 pub fn fmd(n: &Node) -> Vec<u8> {
-    let mut inner = Vec::new();
-    if let Some(name) = &n.name {
-        put(&mut inner, 0x84, &name.0);
-    }
-    let mut out = Vec::new();
-    put(&mut out, 0x64, &inner);
-    out
-}
-
-/// Reads one BER-TLV (tag of one or two bytes) from `b`; returns tag, value and the rest.
-pub fn next_tlv(b: &[u8]) -> Option<(u16, &[u8], &[u8])> {
-    let (&t0, rest) = b.split_first()?;
-    let (tag, rest) = if t0 & 0x1F == 0x1F {
-        let (&t1, rest) = rest.split_first()?;
-        (u16::from_be_bytes([t0, t1]), rest)
-    } else {
-        (t0 as u16, rest)
-    };
-    let (&l0, rest) = rest.split_first()?;
-    let (len, rest) = match l0 {
-        0..=0x7F => (l0 as usize, rest),
-        0x81 => {
-            let (&l, rest) = rest.split_first()?;
-            (l as usize, rest)
-        }
-        0x82 => {
-            let (l, rest) = rest.split_at_checked(2)?;
-            (u16::from_be_bytes([*l.first()?, *l.get(1)?]) as usize, rest)
-        }
-        _ => return None,
-    };
-    let (value, rest) = rest.split_at_checked(len)?;
-    Some((tag, value, rest))
+    let mut f = Fcp::new(FMD);
+    f.df_name = n.name.as_ref().map(|h| h.0.clone());
+    f.to_bytes()
 }
 
 /// A file described by CREATE FILE data, before it is placed in the tree.
@@ -119,68 +85,40 @@ pub struct NewFile {
 
 /// Parses CREATE FILE data: `62 L { 82 83 84 80/81 88 8A 86 }` (docs/cos.md). Unknown data
 /// objects are ignored. Missing `8A`: activated. Missing `86`: every access "always".
-/// Missing `88` on an EF: SFI = the low 5 bits of the FID when 1..=30 (ISO/IEC 7816-4).
+/// Missing `88` on an EF: SFI = the low 5 bits of the FID when 1..=30 (ISO/IEC 7816-4);
+/// `88` empty or `00`: no SFI. Anything else malformed: 6A80.
 pub fn parse_create(data: &[u8]) -> Result<NewFile, Sw> {
-    let (tag, body, rest) = next_tlv(data).ok_or(Sw::WRONG_DATA)?;
-    if tag != 0x62 || !rest.is_empty() {
+    let f = Fcp::parse(data).map_err(|_| Sw::WRONG_DATA)?;
+    if f.template != FCP {
         return Err(Sw::WRONG_DATA);
     }
-    let mut fdb: Option<&[u8]> = None;
-    let mut fid = None;
-    let mut name = None;
-    let mut size = None;
-    let mut sfi: Option<Option<u8>> = None;
-    let mut lcs = Lcs::Activated;
-    let mut access = vec![0u8; 6];
-    let mut cur = body;
-    while !cur.is_empty() {
-        let (t, v, rest) = next_tlv(cur).ok_or(Sw::WRONG_DATA)?;
-        cur = rest;
-        match t {
-            0x82 => fdb = Some(v),
-            0x83 => match v {
-                [hi, lo] => fid = Some(Fid(u16::from_be_bytes([*hi, *lo]))),
-                _ => return Err(Sw::WRONG_DATA),
-            },
-            0x84 => {
-                if v.is_empty() || v.len() > 16 {
-                    return Err(Sw::WRONG_DATA);
-                }
-                name = Some(v.to_vec());
-            }
-            0x80 | 0x81 => match v {
-                [hi, lo] => {
-                    if t == 0x80 {
-                        size = Some(u16::from_be_bytes([*hi, *lo]) as usize);
-                    }
-                }
-                [b] => {
-                    if t == 0x80 {
-                        size = Some(*b as usize);
-                    }
-                }
-                _ => return Err(Sw::WRONG_DATA),
-            },
-            0x88 => match v {
-                [] | [0] => sfi = Some(None),
-                [b] if (1..=30).contains(&(b >> 3)) && b & 0x07 == 0 => sfi = Some(Some(b >> 3)),
-                _ => return Err(Sw::WRONG_DATA),
-            },
-            0x8A => match v {
-                [b] => lcs = Lcs::from_byte(*b).ok_or(Sw::WRONG_DATA)?,
-                _ => return Err(Sw::WRONG_DATA),
-            },
-            0x86 => {
-                if v.len() != 6 {
-                    return Err(Sw::WRONG_DATA);
-                }
-                access = v.to_vec();
-            }
+    // `88` empty or `00` (kept in `other` by the parser) says "no SFI"; any other typed tag
+    // left there was malformed.
+    let mut no_sfi = false;
+    for e in &f.other {
+        match (e.tag.as_slice(), e.value.as_slice()) {
+            ([0x88], [] | [0]) => no_sfi = true,
+            ([t], _) if TYPED_TAGS.contains(t) => return Err(Sw::WRONG_DATA),
             _ => {}
         }
     }
-    let fdb = fdb.ok_or(Sw::WRONG_DATA)?;
-    let kind = Kind::from_fdb(*fdb.first().ok_or(Sw::WRONG_DATA)?).ok_or(Sw::WRONG_DATA)?;
+    let small = |v: Option<u32>| v.map_or(Ok(None), |s| u16::try_from(s).map(Some));
+    let size = small(f.size).map_err(|_| Sw::WRONG_DATA)?.map(usize::from);
+    small(f.total_size).map_err(|_| Sw::WRONG_DATA)?;
+    let sfi = match f.sfi {
+        Some(s) if (1..=30).contains(&s) => Some(s),
+        Some(_) => return Err(Sw::WRONG_DATA),
+        None => None,
+    };
+    let lcs = match f.lcs {
+        Some(b) => Lcs::from_byte(b).ok_or(Sw::WRONG_DATA)?,
+        None => Lcs::Activated,
+    };
+    let access = f.security.map_or(vec![0u8; 6], |s| s.to_bytes().to_vec());
+    let fdb = f.descriptor.ok_or(Sw::WRONG_DATA)?;
+    let kind = Kind::from_fdb(fdb.fdb).ok_or(Sw::WRONG_DATA)?;
+    let fid = f.fid.map(Fid);
+    let name = f.df_name;
     if let Some(f) = fid
         && (f == MF_FID || f.0 == 0xFFFF || f.0 == 0x3FFF)
     {
@@ -205,14 +143,10 @@ pub fn parse_create(data: &[u8]) -> Result<NewFile, Sw> {
                 return Err(Sw::WRONG_DATA);
             }
             let f = fid.ok_or(Sw::WRONG_DATA)?;
-            let (rl, nr) = match fdb {
-                [_, _, hi, lo, n] => (u16::from_be_bytes([*hi, *lo]) as usize, *n as usize),
-                [_, _, hi, lo, n1, n2] => (
-                    u16::from_be_bytes([*hi, *lo]) as usize,
-                    u16::from_be_bytes([*n1, *n2]) as usize,
-                ),
-                _ => return Err(Sw::WRONG_DATA),
+            let (Some(rl), Some(nr)) = (fdb.max_record_len, fdb.record_count) else {
+                return Err(Sw::WRONG_DATA);
             };
+            let (rl, nr) = (usize::from(rl), usize::from(nr));
             if rl == 0 || rl > 255 || nr == 0 || nr > 254 {
                 return Err(Sw::WRONG_DATA);
             }
@@ -221,11 +155,12 @@ pub fn parse_create(data: &[u8]) -> Result<NewFile, Sw> {
     };
     node.lcs = lcs;
     node.access = Hex(access);
-    let explicit_sfi = matches!(sfi, Some(Some(_)));
+    let explicit_sfi = sfi.is_some();
     if !node.is_df() {
-        node.sfi = match sfi {
-            Some(s) => s,
-            None => fid
+        node.sfi = match (sfi, no_sfi) {
+            (Some(s), _) => Some(s),
+            (None, true) => None,
+            (None, false) => fid
                 .map(|f| (f.0 & 0x1F) as u8)
                 .filter(|s| (1..=30).contains(s)),
         };
@@ -234,7 +169,6 @@ pub fn parse_create(data: &[u8]) -> Result<NewFile, Sw> {
     }
     Ok(NewFile { node, explicit_sfi })
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,5 +220,42 @@ mod tests {
         ] {
             assert_eq!(parse_create(bad), Err(Sw::WRONG_DATA), "{bad:02X?}");
         }
+    }
+    #[test]
+    fn select_responses_are_byte_exact() {
+        let h = |s: &str| crate::apdu::parse_hex(s).unwrap();
+        let mut ef = Node::ef(Kind::LinearVariable, Fid(0xEF05), 0x20, 10);
+        ef.sfi = Some(5);
+        ef.access = Hex(h("00 20 20 FF 20 20"));
+        assert_eq!(
+            fcp(&ef),
+            h(
+                "62 1D 82 05 04 21 00 20 0A 83 02 EF 05 80 02 01 40 88 01 28 8A 01 05 \
+               86 06 00 20 20 FF 20 20"
+            )
+        );
+        let mut df = Node::df(Some(Fid(0xDDF1)), Some(b"sx1".to_vec()));
+        df.lcs = Lcs::Initialisation;
+        assert_eq!(
+            fci(&df),
+            h("6F 17 82 01 38 83 02 DD F1 84 03 73 78 31 8A 01 03 86 06 00 00 00 00 00 00")
+        );
+        assert_eq!(fmd(&df), h("64 05 84 03 73 78 31"));
+        assert_eq!(fmd(&Node::blank_mf()), h("64 00"));
+    }
+
+    #[test]
+    fn malformed_unknown_objects_are_6a80() {
+        // An unknown constructed object whose content is not BER-TLV.
+        let data = [
+            0x62, 0x0D, 0x82, 0x01, 0x01, 0x83, 0x02, 0x00, 0x15, 0x80, 0x01, 0x10, 0x20, 0x01,
+            0x28,
+        ];
+        assert_eq!(parse_create(&data), Err(Sw::WRONG_DATA));
+        // The same with a well-formed unknown object is accepted.
+        let fine = [
+            0x62, 0x0C, 0x82, 0x01, 0x01, 0x83, 0x02, 0x00, 0x15, 0x80, 0x01, 0x10, 0xA5, 0x00,
+        ];
+        assert_eq!(parse_create(&fine).map(|n| n.node.size), Ok(Some(16)));
     }
 }
