@@ -300,3 +300,22 @@ fn the_guard_refuses_a_write_before_it_reaches_the_card() {
     drop(guard);
     assert_eq!(spy.sent.len(), 1, "only the SELECT reached the card");
 }
+
+#[test]
+fn slow_but_correct_card_is_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    faults(
+        &card,
+        FaultConfig {
+            delay_ms: 2,
+            ..FaultConfig::default()
+        },
+    );
+    let (code, text) = run(&card, &["--today", "20260101", "--rounds", "8"]);
+    assert_eq!(code, 0, "slowness alone condemns nothing: {text}");
+    assert!(
+        text.contains("8 x SELECT MF: 0 failed; latency min"),
+        "{text}"
+    );
+}

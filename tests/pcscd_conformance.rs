@@ -40,7 +40,25 @@ fn vicc_runs_through_conformance_and_the_report_names_its_failures() {
     };
     assert!(line("INS 02 answers 6D00").contains("PASS"), "{text}");
     // What it fails, named: the profile's application is not on a bare vicc.
-    assert!(line("DF 3F00/1000 selectable by AID").contains("FAIL"), "{text}");
+    assert!(
+        line("DF 3F00/1000 selectable by AID").contains("FAIL"),
+        "{text}"
+    );
+    // vicc's own deviations, with the status words it gave.
+    assert!(
+        line("SELECT with P1 7F answers 6A86").contains("FAIL"),
+        "{text}"
+    );
+    assert!(text.contains("expected 6A86, got 9000"), "{text}");
+    assert!(
+        line("SELECT by FID with 1 byte answers 6700").contains("FAIL"),
+        "{text}"
+    );
+    assert!(text.contains("expected 6700, got 6A80"), "{text}");
+    // SELECT returning FCP kills vicc: reported, and what follows is NOT RUN, not a hang.
+    assert!(text.contains("the card stopped answering"), "{text}");
+    assert!(text.contains("NOT RUN"), "{text}");
+    assert!(text.contains("Card state: unknown"), "{text}");
     let xml = std::fs::read_to_string(&junit).unwrap_or_default();
     assert!(xml.contains("<failure message="), "{xml}");
     println!("{text}");

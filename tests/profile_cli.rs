@@ -114,5 +114,9 @@ fn fingerprint_prints_both_hashes() {
 fn check_recognises_a_key_file() {
     let out = sscard(&["check"], &[dir().join("test-keys.toml")]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("looks like a key file"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("looks like a key file"),
+        "{}",
+        text(&out.stderr)
+    );
 }

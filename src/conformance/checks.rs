@@ -196,23 +196,19 @@ fn access_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
                         None => Err(Halt::Skip("the file has no record to rewrite".into())),
                     }
                 };
-                lab.check(
-                    "access",
-                    format!("{op} of EF {path} refused without {access} (6982)"),
-                    |l| {
-                        let cmd = build(l)?;
-                        l.fresh()?;
-                        l.goto(&d.chain)?;
-                        l.select_ef(ef.fid)?;
-                        let r = l.send(&cmd)?;
-                        expect(
-                            r.sw,
-                            &[Sw::SECURITY_NOT_SATISFIED],
-                            &format!("{op} without {access}"),
-                        )?;
-                        Ok(format!("{}", r.sw))
-                    },
-                );
+                lab.check("access", refused_name(op, &path, access), |l| {
+                    let cmd = build(l)?;
+                    l.fresh()?;
+                    l.goto(&d.chain)?;
+                    l.select_ef(ef.fid)?;
+                    let r = l.send(&cmd)?;
+                    expect(
+                        r.sw,
+                        &[Sw::SECURITY_NOT_SATISFIED],
+                        &format!("{op} without {access}"),
+                    )?;
+                    Ok(format!("{}", r.sw))
+                });
                 if *access == Access::Never {
                     continue;
                 }
@@ -458,4 +454,12 @@ pub(super) fn compare_ef(ef: &Ef, fcp: &Fcp) -> Vec<String> {
     }
     check_security(fcp, ef.access.bytes(), &mut bad);
     bad
+}
+
+fn refused_name(op: &str, path: &str, access: &Access) -> String {
+    if *access == Access::Never {
+        format!("{op} of EF {path} refused, condition 'never' (6982)")
+    } else {
+        format!("{op} of EF {path} refused without {access} (6982)")
+    }
 }

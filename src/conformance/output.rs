@@ -60,7 +60,12 @@ impl SuiteReport {
             }
         }
         let _ = writeln!(o);
-        if self.changed.is_empty() {
+        if self.card_lost {
+            let _ = writeln!(o, "Card state: unknown (the card stopped answering).");
+            for c in &self.changed {
+                let _ = writeln!(o, "  - changed before that: {c}");
+            }
+        } else if self.changed.is_empty() {
             let _ = writeln!(
                 o,
                 "Card state: restored (PIN counters full, life cycle as found or activated)."

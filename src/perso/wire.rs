@@ -1,6 +1,7 @@
-//! The command APDUs personalization sends, built in one place.
-//!
-//! These delegate to the card-command builders of [`crate::card`] where they exist.
+//! The command APDUs of a plan as data: for the printed plan (`--dry-run`, APDU and byte
+//! counts) and for the secure-messaging commands whose MAC'd form `crypto` builds. Plain
+//! commands are sent through [`crate::card`]; a test checks that the headers of the printed
+//! plan are exactly those the run sends.
 
 use crate::apdu::Command;
 

@@ -88,7 +88,7 @@ impl TryFrom<KeyEntryText> for KeyEntry {
         }
         let key = Key::from_slice(t.alg, t.value.expose())
             .map_err(|e| format!("key {:02X}: {e}", t.id))?;
-        check_counter(t.id, t.max_tries, t.tries_left)?;
+        check_counter(t.id, t.max_tries, t.tries_left).map_err(|e| format!("key {e}"))?;
         Ok(KeyEntry {
             id: t.id,
             usage: t.usage,
