@@ -319,3 +319,187 @@ fn slow_but_correct_card_is_ok() {
         "{text}"
     );
 }
+
+const P300: &str = "card-profiles/ssc-3.00.toml";
+use sscard::perso::demo::DEMO_CARD_ID;
+const WRONG_ID: &str = "440700D156000005008A3F21C4E5B608";
+
+fn run300(path: &std::path::Path, extra: &[&str]) -> (i32, String) {
+    let p = repo(P300);
+    let mut args = vec!["diagnose", "--profile", &p, "--today", "20260101"];
+    args.extend_from_slice(extra);
+    let o = sscard(path, &args);
+    (o.status.code().unwrap_or(-1), out(&o))
+}
+
+/// Diagnoses with the read key from the test keys, diversified with `card_id`, through a spy.
+fn diagnose300(path: &std::path::Path, card_id: &str) -> (sscard::diagnose::Report, Vec<Vec<u8>>) {
+    let profile = sscard::profile::load(repo(P300).as_ref()).unwrap();
+    let station = sscard::perso::Station::new(&profile).unwrap();
+    let mut holder = sscard::perso::demo::demo_holder();
+    holder.fields.insert("card_id".into(), card_id.into());
+    let values = station.encode(&holder).unwrap();
+    let kf = sscard::perso::demo::shipped_keys().unwrap();
+    let mut t = open(path);
+    let keys = station.card_keys(Some(&kf), &values, &t.atr());
+    let mut spy = Spy {
+        inner: t.as_mut(),
+        sent: Vec::new(),
+    };
+    let opts = Options {
+        today: Some("20260101".into()),
+        ..Options::default()
+    };
+    let report = sscard::diagnose::diagnose_with_keys(&mut spy, &profile, &opts, Some(&keys));
+    let sent = spy.sent;
+    t.close().unwrap();
+    (report, sent)
+}
+
+#[test]
+fn third_generation_without_keys_says_the_data_was_not_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_300, "ssc-3.00.toml");
+    let (code, text) = run300(&card, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(
+            "VERDICT: OK (data not checked: give --keys and --card-id to read 3rd-generation data)"
+        ),
+        "{text}"
+    );
+    // One line for the whole EF, not one per element.
+    let ef06: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("3F00/DDF1/EF06"))
+        .collect();
+    assert_eq!(ef06.len(), 1, "{text}");
+    assert!(
+        ef06[0].contains("not checked: reading it needs the read key"),
+        "{text}"
+    );
+    assert!(!text.contains("  08 ssn"), "no per-element lines: {text}");
+}
+
+#[test]
+fn third_generation_with_keys_reads_everything_through_the_read_key_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_300, "ssc-3.00.toml");
+    let before = std::fs::read(&card).unwrap();
+    let (report, sent) = diagnose300(&card, DEMO_CARD_ID);
+    let text = report.render();
+    assert_eq!(report.verdict, Verdict::Ok, "{text}");
+    assert_eq!(report.verdict_text, "OK", "{text}");
+    assert_eq!(report.unchecked, 0, "{text}");
+    for df in &report.dfs {
+        for ef in &df.efs {
+            assert!(!ef.elements.is_empty() || ef.status == "ok", "{text}");
+            for el in &ef.elements {
+                assert!(
+                    el.status == "ok" || el.status == "absent (optional)",
+                    "{} {}: {} in\n{text}",
+                    ef.path,
+                    el.name,
+                    el.status
+                );
+            }
+        }
+    }
+    assert!(sent.iter().any(|a| a[1] == 0x84), "GET CHALLENGE sent");
+    assert!(
+        sent.iter().any(|a| a[1] == 0x82),
+        "EXTERNAL AUTHENTICATE sent"
+    );
+    for apdu in &sent {
+        assert_eq!(apdu[0], 0x00, "CLA of {apdu:02X?}");
+        let ins = apdu[1];
+        assert!(
+            matches!(ins, 0xA4 | 0xB0 | 0xB2 | 0xC0 | 0xCA | 0x84 | 0x82)
+                || (ins == 0x20 && apdu.len() <= 5),
+            "diagnose sent {apdu:02X?}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(&card).unwrap(),
+        before,
+        "the card image is unchanged"
+    );
+    // The same through the CLI.
+    let (code, text) = run300(
+        &card,
+        &[
+            "--keys",
+            &repo("card-profiles/test-keys.toml"),
+            "--card-id",
+            DEMO_CARD_ID,
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("VERDICT: OK\n"), "{text}");
+    assert!(!text.contains("not checked"), "{text}");
+}
+
+#[test]
+fn third_generation_damaged_ssn_is_data_damaged_with_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_300, "ssc-3.00.toml");
+    let text = std::fs::read_to_string(&card).unwrap();
+    let ssn = hex::encode_upper(b"440782199012292617");
+    let bad = hex::encode_upper(b"440782199012292618");
+    assert!(text.contains(&ssn), "the SSN is in the image");
+    std::fs::write(&card, text.replace(&ssn, &bad)).unwrap();
+    let (code, text) = run300(
+        &card,
+        &[
+            "--keys",
+            &repo("card-profiles/test-keys.toml"),
+            "--card-id",
+            DEMO_CARD_ID,
+        ],
+    );
+    assert_eq!(code, 20, "{text}");
+    assert!(
+        text.contains("VERDICT: DATA DAMAGED (re-personalize or replace)"),
+        "{text}"
+    );
+    assert!(text.contains("ssn"), "{text}");
+    assert!(!text.contains("440782199012292618"), "{text}");
+}
+
+#[test]
+fn third_generation_wrong_card_id_is_a_finding_tried_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_300, "ssc-3.00.toml");
+    let (report, sent) = diagnose300(&card, WRONG_ID);
+    let text = report.render();
+    assert_eq!(
+        sent.iter().filter(|a| a[1] == 0x82).count(),
+        1,
+        "one authentication attempt, never a second: {text}"
+    );
+    assert_eq!(
+        report.verdict,
+        Verdict::Ok,
+        "a wrong key is not a chip fault: {text}"
+    );
+    assert!(report.unchecked > 0, "{text}");
+    assert!(text.contains("check the key file / card id"), "{text}");
+    let (code, text) = run300(
+        &card,
+        &[
+            "--keys",
+            &repo("card-profiles/test-keys.toml"),
+            "--card-id",
+            WRONG_ID,
+        ],
+    );
+    assert_eq!(code, 0, "documented: the verdict keeps its code: {text}");
+    assert!(
+        text.contains("VERDICT: OK (data not checked: the read key was refused or missing: check the key file / card id)"),
+        "{text}"
+    );
+    assert!(text.contains("refused by the card"), "{text}");
+    // The key counter moved by one at most: a correct key still works afterwards.
+    let (report, _) = diagnose300(&card, DEMO_CARD_ID);
+    assert_eq!(report.unchecked, 0, "{}", report.render());
+}

@@ -1,8 +1,9 @@
 //! `sscard diagnose`: is this aged card still good? Strictly read-only.
 
 use super::Globals;
+use super::perso::{factor_values, load_keys};
 use anyhow::Result;
-use sscard::diagnose::{Options, Report, diagnose, no_response};
+use sscard::diagnose::{Options, Report, diagnose_with_keys, no_response};
 use sscard::transport::TransportError;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,8 +19,14 @@ Verdicts and exit codes:
   31  NO RESPONSE           (replace the card)
    1  sscard itself could not run (bad profile, no reader, ...); 2 bad arguments
 
+Without --keys, data that needs the read key (3rd generation: EF05, EF06) is not checked and
+the verdict says so (exit code unchanged). A read key the card refuses (wrong key file or card
+id) is a note, not a fault: the verdict keeps its code and says 'check the key file / card id'.
+
 Nothing is written and no counter moves: only SELECT, READ, GET RESPONSE, GET DATA and
-VERIFY without data reach the card. See docs/diagnose.md.";
+VERIFY without data reach the card; with --keys also GET CHALLENGE and EXTERNAL
+AUTHENTICATE with the read key (at most one refused attempt per application). See
+docs/diagnose.md.";
 
 /// Arguments of `sscard diagnose`.
 #[derive(clap::Args, Debug)]
@@ -40,6 +47,16 @@ pub struct Args {
     /// Compare the expiry date with this date (YYYYMMDD) instead of today.
     #[arg(long, value_name = "YYYYMMDD")]
     pub today: Option<String>,
+    /// The key file, to read data protected by the read key (3rd generation). Only the read
+    /// key is used, only for external authentication.
+    #[arg(long, value_name = "KEYS.toml")]
+    pub keys: Option<PathBuf>,
+    /// A record giving the card identification code, when the read key is diversified by it.
+    #[arg(long, value_name = "FILE", requires = "keys")]
+    pub record: Option<PathBuf>,
+    /// The card identification code (32 hex digits), when the read key is diversified by it.
+    #[arg(long, value_name = "HEX", conflicts_with = "record", requires = "keys")]
+    pub card_id: Option<String>,
 }
 
 /// Runs `sscard diagnose`.
@@ -55,9 +72,20 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         link_rounds: args.rounds,
         today: args.today.clone(),
     };
+    let prepared = match &args.keys {
+        Some(path) => {
+            let station = sscard::perso::Station::new(&profile)?;
+            let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
+            Some((station, values, load_keys(Some(path))?))
+        }
+        None => None,
+    };
     let report: Report = match super::common::open_card(g) {
         Ok(mut card) => {
-            let r = diagnose(card.as_mut(), &profile, &opts);
+            let keys = prepared
+                .as_ref()
+                .map(|(st, values, kf)| st.card_keys(kf.as_ref(), values, &card.atr()));
+            let r = diagnose_with_keys(card.as_mut(), &profile, &opts, keys.as_ref());
             let _ = card.close();
             r
         }

@@ -5,7 +5,9 @@ use super::verdict::{Findings, Verdict};
 use crate::apdu::Sw;
 use crate::card::{Card, CardError, Ef, PinState, RecordRef, SelectBy, SelectReturn};
 use crate::codec::Format;
-use crate::profile::{Df, Element, Profile};
+use crate::perso::CardKeys;
+use crate::profile::{Access, Df, Element, Profile};
+use crate::session::{Session, SessionError};
 use crate::tlv::{Fcp, SimpleTlv};
 use crate::transport::{ResetKind, Transport};
 use serde::Serialize;
@@ -93,6 +95,18 @@ pub(super) struct Walker<'t> {
     pub values: Vec<(String, String)>,
     /// Elements of the current EF that failed with a memory failure.
     mem_failed: usize,
+    /// The card's keys, when the operator gave `--keys` (only the read key is ever used).
+    keys: Option<&'t CardKeys>,
+    /// The read key to authenticate with after selecting the DF, for the current EF.
+    auth: Option<(u8, String)>,
+    /// Why the read key of the current DF was refused or unavailable: never tried again there.
+    auth_refused: Option<String>,
+    /// Elements not checked because reading them needs a security state.
+    pub unchecked: usize,
+    /// Whether the card refused a read key (wrong key file or card id).
+    pub key_refused: bool,
+    /// Notes for the verdict that do not condemn the card (a read key refused or missing).
+    pub notes: Vec<String>,
 }
 
 fn memory_sw(sw: Sw) -> bool {
@@ -127,7 +141,49 @@ impl<'t> Walker<'t> {
             flaky: Vec::new(),
             values: Vec::new(),
             mem_failed: 0,
+            keys: None,
+            auth: None,
+            auth_refused: None,
+            unchecked: 0,
+            key_refused: false,
+            notes: Vec::new(),
         }
+    }
+
+    /// Lets the walker authenticate with the read key from `keys` where an EF needs it.
+    pub fn with_keys(mut self, keys: Option<&'t CardKeys>) -> Self {
+        self.keys = keys;
+        self
+    }
+
+    /// Authenticates with the current read key (the DF is selected). At most one attempt per
+    /// DF fails: a refusal is remembered and never retried (no try counter is burnt twice).
+    fn authenticate(&mut self) -> Result<(), CardError> {
+        let Some((id, label)) = self.auth.clone() else {
+            return Ok(());
+        };
+        let Some(key) = self.keys.and_then(|k| k.get(id)) else {
+            return Ok(());
+        };
+        let r = Session::new(&mut *self.t).authenticate(id, &label, key);
+        let problem = match r {
+            Ok(_) => return Ok(()),
+            Err(SessionError::AuthFailed { sw, .. }) => {
+                self.key_refused = true;
+                format!(
+                    "read key {id:02X} ({label}) refused by the card ({:04X}): check the key file / card id",
+                    sw.0
+                )
+            }
+            Err(e) => format!("authentication with read key {id:02X} ({label}) failed: {e}"),
+        };
+        self.auth = None;
+        self.notes.push(problem.clone());
+        self.auth_refused = Some(problem.clone());
+        Err(CardError::BadArgument {
+            command: "EXTERNAL AUTHENTICATE",
+            problem,
+        })
     }
 
     /// Runs `op` after selecting `chain` (and the EF `ef` with `ret`, if any), up to 3 times
@@ -141,8 +197,13 @@ impl<'t> Walker<'t> {
     ) -> Result<T, CardError> {
         let mut first_error = None;
         for i in 0..TRIES {
+            let sel = select_chain(&mut Card::new(&mut *self.t), chain);
+            let sel = match (sel, ef) {
+                (Ok(s), Some(_)) => self.authenticate().map(|()| s),
+                (other, _) => other,
+            };
             let mut card = Card::new(&mut *self.t);
-            let r = select_chain(&mut card, chain).and_then(|sel| match ef {
+            let r = sel.and_then(|sel| match ef {
                 Some((fid, ret)) => {
                     let s = card.select(SelectBy::Fid(fid), ret)?;
                     op(&mut card, Some(s))
@@ -197,6 +258,8 @@ impl<'t> Walker<'t> {
         } else {
             Step::Fid(df.fid.unwrap_or(0))
         });
+        self.auth_refused = None;
+        self.auth = None;
         let mut dc = DfCheck {
             path: path.to_string(),
             label: df.label.clone(),
@@ -326,6 +389,30 @@ impl<'t> Walker<'t> {
                 }
             }
             self.mem_failed = 0;
+            self.auth = match &ef.access.read {
+                Access::Auth { id, .. } if self.keys.is_some() && self.auth_refused.is_none() => {
+                    match self.keys.and_then(|k| k.get(*id).map(|_| k)) {
+                        Some(_) => Some((*id, read_key_label(df, *id))),
+                        None => {
+                            let why = self
+                                .keys
+                                .and_then(|k| k.why_missing(*id))
+                                .unwrap_or("it is not in the key file");
+                            self.auth_refused = Some(format!(
+                                "read key {id:02X} ({}) not available: {why}",
+                                read_key_label(df, *id)
+                            ));
+                            self.notes.push(format!(
+                                "{path}: {}",
+                                self.auth_refused.clone().unwrap_or_default()
+                            ));
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let refused_before = self.auth_refused.is_some();
             for el in &ef.elements {
                 if self.lost {
                     break;
@@ -343,6 +430,15 @@ impl<'t> Walker<'t> {
                 if status != "ok" && ec.status == "ok" {
                     ec.status = "see elements".into();
                 }
+            }
+            self.auth = None;
+            if !refused_before && let Some(why) = &self.auth_refused {
+                ec.status = format!("not checked: {why}");
+            } else if let Some(first) = ec.elements.first()
+                && ec.elements.iter().all(|e| e.status == first.status)
+                && first.status.starts_with("not checked")
+            {
+                ec.status = first.status.clone();
             }
             if self.mem_failed > 0 {
                 f.add(
@@ -418,10 +514,21 @@ impl<'t> Walker<'t> {
                 self.mem_failed += 1;
                 format!("memory failure ({:04X} on {TRIES} tries)", sw.0)
             }
+            Err(CardError::BadArgument {
+                command: "EXTERNAL AUTHENTICATE",
+                problem,
+            }) => {
+                self.unchecked += 1;
+                format!("not checked: {problem}")
+            }
             Err(e) => {
                 let s = match e.sw() {
                     Some(Sw::SECURITY_NOT_SATISFIED) => {
-                        "not checked: reading it needs a security state (diagnose does not authenticate)".to_string()
+                        self.unchecked += 1;
+                        match &self.auth_refused {
+                            Some(why) => format!("not checked: {why}"),
+                            None => "not checked: reading it needs the read key (give --keys and --card-id)".to_string(),
+                        }
                     }
                     Some(sw) => format!("unreadable: {sw}"),
                     None => format!("unreadable: {e}"),
@@ -526,6 +633,14 @@ pub(super) fn check_profile(w: &mut Walker<'_>, p: &Profile, f: &mut Findings) -
     let mut chain = Vec::new();
     w.df(&p.mf, &mut chain, "3F00", &mut out, f);
     out
+}
+
+/// The label of key `id` of `df` (its profile label, or `key NN`).
+fn read_key_label(df: &Df, id: u8) -> String {
+    df.keys
+        .iter()
+        .find(|k| k.id == id)
+        .map_or_else(|| format!("key {id:02X}"), |k| k.label.clone())
 }
 
 /// A life cycle status byte in words (`activated`, `deactivated`, ... or the hex byte).

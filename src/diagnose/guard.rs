@@ -12,6 +12,13 @@ use crate::transport::{ResetKind, Transport, TransportError};
 /// (UPDATE, APPEND, VERIFY with a PIN, authentication, life-cycle changes, proprietary CLA) is
 /// refused.
 pub fn allowed(apdu: &[u8]) -> Option<&'static str> {
+    allowed_with(apdu, false)
+}
+
+/// Like [`allowed`], and when `auth` is set (the operator gave the read key with `--keys`) also
+/// GET CHALLENGE (`84`) and EXTERNAL AUTHENTICATE (`82`): the only security commands diagnose
+/// may send, to read data protected by the read key. Nothing else ever passes.
+pub fn allowed_with(apdu: &[u8], auth: bool) -> Option<&'static str> {
     let (&cla, rest) = apdu.split_first()?;
     let &ins = rest.first()?;
     if apdu.len() < 4 || cla != 0x00 {
@@ -24,6 +31,8 @@ pub fn allowed(apdu: &[u8]) -> Option<&'static str> {
         0xC0 => Some("GET RESPONSE"),
         0xCA => Some("GET DATA"),
         0x20 if apdu.len() <= 5 => Some("VERIFY without data"),
+        0x84 if auth && apdu.len() == 5 => Some("GET CHALLENGE"),
+        0x82 if auth => Some("EXTERNAL AUTHENTICATE"),
         _ => None,
     }
 }
@@ -35,6 +44,8 @@ pub struct ReadOnly<'t> {
     pub sent: Vec<[u8; 4]>,
     /// How many commands were refused (a bug in a check if ever above zero).
     pub refused: usize,
+    /// Whether GET CHALLENGE and EXTERNAL AUTHENTICATE may pass (keys given).
+    pub auth: bool,
 }
 
 impl<'t> ReadOnly<'t> {
@@ -44,13 +55,14 @@ impl<'t> ReadOnly<'t> {
             inner,
             sent: Vec::new(),
             refused: 0,
+            auth: false,
         }
     }
 }
 
 impl Transport for ReadOnly<'_> {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        if allowed(apdu).is_none() {
+        if allowed_with(apdu, self.auth).is_none() {
             self.refused += 1;
             let head: Vec<u8> = apdu.iter().copied().take(4).collect();
             return Err(TransportError::Other(format!(
@@ -80,7 +92,24 @@ impl Transport for ReadOnly<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::allowed;
+    use super::{allowed, allowed_with};
+
+    #[test]
+    fn authentication_passes_only_when_opted_in() {
+        let gc = crate::apdu::parse_hex("0084000008").unwrap();
+        let ea = crate::apdu::parse_hex("0082000A081122334455667788").unwrap();
+        assert!(allowed(&gc).is_none() && allowed(&ea).is_none());
+        assert_eq!(allowed_with(&gc, true), Some("GET CHALLENGE"));
+        assert_eq!(allowed_with(&ea, true), Some("EXTERNAL AUTHENTICATE"));
+        for still_refused in [
+            "002000000312345F",
+            "00DC0830140812",
+            "80D4000006100100123456",
+        ] {
+            let b = crate::apdu::parse_hex(still_refused).unwrap();
+            assert!(allowed_with(&b, true).is_none(), "{still_refused}");
+        }
+    }
 
     #[test]
     fn reads_pass_and_writes_do_not() {

@@ -25,6 +25,7 @@ pub use files::{DfCheck, EfCheck, ElementCheck, ExpiryCheck, PinCheck};
 pub use power::{LinkCheck, PowerCheck};
 pub use verdict::{Finding, Findings, Verdict};
 
+use crate::perso::CardKeys;
 use crate::profile::Profile;
 use crate::transport::Transport;
 use serde::Serialize;
@@ -61,6 +62,10 @@ pub struct Report {
     pub verdict: Verdict,
     /// The verdict as the operator reads it.
     pub verdict_text: String,
+    /// Notes that do not change the verdict (a read key refused or not available).
+    pub notes: Vec<String>,
+    /// How many elements were not checked because reading them needs the read key.
+    pub unchecked: usize,
     /// The exit code of `sscard diagnose` for this verdict.
     pub exit_code: u8,
     /// Why, worst first.
@@ -82,7 +87,23 @@ pub struct Report {
 /// Diagnoses the card on `t` against `profile`. Never fails: a card that does not answer is
 /// the verdict [`Verdict::NoResponse`], not an error.
 pub fn diagnose(t: &mut dyn Transport, profile: &Profile, opts: &Options) -> Report {
+    diagnose_with_keys(t, profile, opts, None)
+}
+
+/// Like [`diagnose`]; with `keys` (the operator's `--keys`/`--card-id`), EFs whose read access
+/// condition is an external authentication are read after authenticating with that read key:
+/// GET CHALLENGE and EXTERNAL AUTHENTICATE then pass the guard, nothing else more. A refused
+/// key is a note in the verdict (check the key file / card id), tried at most once per DF.
+pub fn diagnose_with_keys(
+    t: &mut dyn Transport,
+    profile: &Profile,
+    opts: &Options,
+    keys: Option<&CardKeys>,
+) -> Report {
     let mut guard = guard::ReadOnly::new(t);
+    guard.auth = keys.is_some();
+    let mut notes = Vec::new();
+    let mut unchecked = 0;
     let mut f = Findings::default();
     let power = power::check_power(&mut guard, opts.resets, &mut f);
     let mut link = LinkCheck::default();
@@ -93,9 +114,11 @@ pub fn diagnose(t: &mut dyn Transport, profile: &Profile, opts: &Options) -> Rep
         link = power::check_link(&mut guard, opts.link_rounds, &mut f);
     }
     if f.verdict() != Verdict::NoResponse {
-        let mut w = files::Walker::new(&mut guard);
+        let mut w = files::Walker::new(&mut guard).with_keys(keys);
         dfs = files::check_profile(&mut w, profile, &mut f);
         retried = w.flaky.clone();
+        notes = w.notes.clone();
+        unchecked = w.unchecked;
         if !retried.is_empty() {
             f.add(
                 Verdict::ChipFailing,
@@ -138,11 +161,22 @@ pub fn diagnose(t: &mut dyn Transport, profile: &Profile, opts: &Options) -> Rep
         );
     }
     let verdict = f.verdict();
+    let mut verdict_text = verdict.text().to_string();
+    if unchecked > 0 {
+        let why = if !notes.is_empty() {
+            "the read key was refused or missing: check the key file / card id"
+        } else {
+            "give --keys and --card-id to read 3rd-generation data"
+        };
+        verdict_text = format!("{verdict_text} (data not checked: {why})");
+    }
     Report {
         reader: guard.name(),
         profile: profile.meta.name.clone(),
         verdict,
-        verdict_text: verdict.text().to_string(),
+        verdict_text,
+        notes,
+        unchecked,
         exit_code: verdict.exit_code(),
         reasons: f.reasons(),
         power,
@@ -164,6 +198,8 @@ pub fn no_response(reader: &str, profile: &Profile, why: &str) -> Report {
         profile: profile.meta.name.clone(),
         verdict,
         verdict_text: verdict.text().to_string(),
+        notes: Vec::new(),
+        unchecked: 0,
         exit_code: verdict.exit_code(),
         reasons: f.reasons(),
         power: PowerCheck::default(),

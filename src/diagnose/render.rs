@@ -21,6 +21,9 @@ impl Report {
         for r in &self.reasons {
             let _ = writeln!(o, "  - {}", r.text);
         }
+        for n in &self.notes {
+            let _ = writeln!(o, "  - {n}");
+        }
         let _ = writeln!(o);
         let p = &self.power;
         if p.atr.is_empty() && p.answered == 0 {
@@ -109,6 +112,9 @@ impl Report {
                         ef.status.clone()
                     }
                 );
+                if ef.status.starts_with("not checked") {
+                    continue; // the whole EF: one line says it
+                }
                 for e in bad {
                     let _ = writeln!(
                         o,
