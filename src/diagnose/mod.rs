@@ -66,6 +66,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// How many elements were not checked because reading them needs the read key.
     pub unchecked: usize,
+    /// How many EXTERNAL AUTHENTICATE commands were sent (read key, `--keys` only).
+    pub authentications: usize,
     /// The exit code of `sscard diagnose` for this verdict.
     pub exit_code: u8,
     /// Why, worst first.
@@ -177,6 +179,7 @@ pub fn diagnose_with_keys(
         verdict_text,
         notes,
         unchecked,
+        authentications: guard.sent.iter().filter(|h| h[1] == 0x82).count(),
         exit_code: verdict.exit_code(),
         reasons: f.reasons(),
         power,
@@ -200,6 +203,7 @@ pub fn no_response(reader: &str, profile: &Profile, why: &str) -> Report {
         verdict_text: verdict.text().to_string(),
         notes: Vec::new(),
         unchecked: 0,
+        authentications: 0,
         exit_code: verdict.exit_code(),
         reasons: f.reasons(),
         power: PowerCheck::default(),

@@ -137,11 +137,19 @@ impl Report {
                 }
             );
         }
-        let _ = writeln!(
-            o,
-            "Read-only: {} commands sent, none writes or spends a try.",
-            self.apdus
-        );
+        if self.authentications == 0 {
+            let _ = writeln!(
+                o,
+                "Read-only: {} commands sent, none writes or spends a try.",
+                self.apdus
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "Read-only: {} commands sent, none writes; {} external authentication(s) with the read key.",
+                self.apdus, self.authentications
+            );
+        }
         o
     }
 }
