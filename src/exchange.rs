@@ -94,50 +94,13 @@ pub fn exchange_auto(t: &mut dyn Transport, cmd: &Command) -> Result<Response, T
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apdu::{Sw, parse_hex};
-    use crate::transport::ResetKind;
-    use std::collections::VecDeque;
-
-    /// A card that expects exact commands and gives scripted answers.
-    struct Scripted {
-        steps: VecDeque<(Vec<u8>, Vec<u8>)>,
-    }
-
-    impl Scripted {
-        fn new(steps: &[(&str, &str)]) -> Self {
-            Scripted {
-                steps: steps
-                    .iter()
-                    .map(|(c, r)| (parse_hex(c).unwrap(), parse_hex(r).unwrap()))
-                    .collect(),
-            }
-        }
-    }
-
-    impl Transport for Scripted {
-        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-            let (want, answer) = self
-                .steps
-                .pop_front()
-                .ok_or_else(|| TransportError::Other("script exhausted".into()))?;
-            assert_eq!(apdu, want.as_slice(), "unexpected command");
-            Ok(answer)
-        }
-        fn atr(&self) -> Vec<u8> {
-            vec![0x3B, 0x00]
-        }
-        fn name(&self) -> String {
-            "scripted".into()
-        }
-        fn reset(&mut self, _: ResetKind) -> Result<Vec<u8>, TransportError> {
-            Ok(self.atr())
-        }
-    }
+    use crate::apdu::Sw;
+    use crate::transport::fake::{Answering, Scripted};
 
     fn run(steps: &[(&str, &str)], cmd: &str, opts: ExchangeOptions) -> Response {
         let mut t = Scripted::new(steps);
         let r = exchange(&mut t, &Command::from_hex(cmd).unwrap(), &opts).unwrap();
-        assert!(t.steps.is_empty(), "script not fully used: {:?}", t.steps);
+        t.done();
         r
     }
 
@@ -235,22 +198,8 @@ mod tests {
 
     #[test]
     fn endless_61xx_is_an_error_not_a_hang() {
-        struct Endless;
-        impl Transport for Endless {
-            fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
-                Ok(vec![0x61, 0x01])
-            }
-            fn atr(&self) -> Vec<u8> {
-                Vec::new()
-            }
-            fn name(&self) -> String {
-                "endless".into()
-            }
-            fn reset(&mut self, _: ResetKind) -> Result<Vec<u8>, TransportError> {
-                Ok(Vec::new())
-            }
-        }
-        let err = exchange_auto(&mut Endless, &Command::new(0, 0xB0, 0, 0).with_le(1));
+        let mut endless = Answering(|_: &[u8]| vec![0x61, 0x01]);
+        let err = exchange_auto(&mut endless, &Command::new(0, 0xB0, 0, 0).with_le(1));
         assert!(err.unwrap_err().to_string().contains("kept answering 61xx"));
     }
 }

@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // One line for the operator: what happened, where, what to do.
-            let msg = format!("{e:#}").replace('\n', " ");
+            let msg = cli::common::operator_message(&e);
             eprintln!("sscard: error: {msg}");
             ExitCode::from(1)
         }

@@ -134,13 +134,16 @@ pub fn load_records(path: &Path) -> Result<Vec<HolderRecord>, RecordError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| RecordError::Shape {
-        path: path.to_path_buf(),
-        line: 1,
-        reason: format!(
-            "not UTF-8 text (byte {}): save the file as UTF-8",
-            e.utf8_error().valid_up_to()
-        ),
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = e.as_bytes().get(..at).unwrap_or_default();
+        RecordError::Shape {
+            path: path.to_path_buf(),
+            line: 1 + before.iter().filter(|b| **b == b'\n').count(),
+            reason: format!(
+                "not UTF-8 text (byte {at}; a file saved as GBK/ANSI looks like this): save the file as UTF-8"
+            ),
+        }
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let is_json = path
@@ -194,6 +197,16 @@ pub fn parse_json(path: &Path, text: &str) -> Result<Vec<HolderRecord>, RecordEr
         for (k, v) in map {
             let text = match v {
                 serde_json::Value::String(s) => s.trim().to_string(),
+                serde_json::Value::Number(n) if n.is_f64() => {
+                    return Err(RecordError::Shape {
+                        path: path.to_path_buf(),
+                        line,
+                        reason: format!(
+                            "record {}, field `{k}`: the number {n} is not exact (too long or with a fraction): write the value as text in quotes",
+                            i + 1
+                        ),
+                    });
+                }
                 serde_json::Value::Number(n) => n.to_string(),
                 serde_json::Value::Null => String::new(),
                 other => {

@@ -192,6 +192,7 @@ impl<T: Transport> Transport for Traced<T> {
 mod tests {
     use super::*;
     use crate::apdu::parse_hex;
+    use crate::transport::fake::Answering;
 
     fn m(hex: &str) -> String {
         mask_command(&parse_hex(hex).unwrap())
@@ -265,28 +266,17 @@ mod tests {
         assert!(format_response(&[], false).contains("short response"));
     }
 
-    struct Echo;
-    impl Transport for Echo {
-        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-            Ok(match apdu.get(1) {
-                Some(0x88) => vec![1, 2, 3, 4, 0x61, 0x04],
-                _ => vec![9, 9, 9, 9, 0x90, 0x00],
-            })
-        }
-        fn atr(&self) -> Vec<u8> {
-            vec![0x3B, 0]
-        }
-        fn name(&self) -> String {
-            "echo".into()
-        }
-        fn reset(&mut self, _: ResetKind) -> Result<Vec<u8>, TransportError> {
-            Ok(self.atr())
+    /// Answers a cryptogram (`88`) with 4 bytes and 6104, anything else with 4 bytes.
+    fn echo(apdu: &[u8]) -> Vec<u8> {
+        match apdu.get(1) {
+            Some(0x88) => vec![1, 2, 3, 4, 0x61, 0x04],
+            _ => vec![9, 9, 9, 9, 0x90, 0x00],
         }
     }
 
     #[test]
     fn get_response_after_a_cryptogram_stays_secret() {
-        let mut t = Traced::new(Echo);
+        let mut t = Traced::new(Answering(echo));
         t.transmit(&parse_hex("0088000008 0102030405060708 00").unwrap())
             .unwrap();
         assert!(t.secret_pending);

@@ -19,8 +19,10 @@ pub enum PinState {
     Blocked,
 }
 
-/// The usage byte of WRITE KEY (docs/cos.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The usage byte of WRITE KEY (docs/cos.md): what `sscard init` loads and the virtual card
+/// stores (its image names them in kebab-case: `external-auth`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum KeyUsage {
     /// `01`: external authentication key.
     ExternalAuth,
@@ -47,6 +49,20 @@ impl KeyUsage {
             KeyUsage::PinReload => 0x05,
             KeyUsage::Pin => 0x10,
         }
+    }
+
+    /// The usage a WRITE KEY usage byte names, if any.
+    pub fn from_byte(b: u8) -> Option<KeyUsage> {
+        [
+            KeyUsage::ExternalAuth,
+            KeyUsage::InternalAuth,
+            KeyUsage::Maintenance,
+            KeyUsage::PinUnblock,
+            KeyUsage::PinReload,
+            KeyUsage::Pin,
+        ]
+        .into_iter()
+        .find(|u| u.byte() == b)
     }
 }
 

@@ -2,61 +2,7 @@ use super::*;
 use crate::apdu::parse_hex;
 use crate::crypto::Secret;
 use crate::tlv::{Fcp, FileKind};
-use crate::transport::{ResetKind, TransportError};
-use std::collections::VecDeque;
-
-/// A card that expects exact commands and gives scripted answers.
-struct Scripted {
-    steps: VecDeque<(Vec<u8>, Vec<u8>)>,
-    events: Vec<&'static str>,
-}
-
-impl Scripted {
-    fn new(steps: &[(&str, &str)]) -> Self {
-        Scripted {
-            steps: steps
-                .iter()
-                .map(|(c, r)| (parse_hex(c).unwrap(), parse_hex(r).unwrap()))
-                .collect(),
-            events: Vec::new(),
-        }
-    }
-    fn done(&self) {
-        assert!(
-            self.steps.is_empty(),
-            "{} scripted steps not used",
-            self.steps.len()
-        );
-    }
-}
-
-impl Transport for Scripted {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let (want, answer) = self
-            .steps
-            .pop_front()
-            .ok_or_else(|| TransportError::Other("unexpected command".into()))?;
-        assert_eq!(crate::apdu::spaced(apdu), crate::apdu::spaced(&want));
-        Ok(answer)
-    }
-    fn atr(&self) -> Vec<u8> {
-        vec![0x3B, 0x00]
-    }
-    fn name(&self) -> String {
-        "scripted".into()
-    }
-    fn reset(&mut self, _: ResetKind) -> Result<Vec<u8>, TransportError> {
-        Ok(self.atr())
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.events.push("begin");
-        Ok(())
-    }
-    fn end_transaction(&mut self) -> Result<(), TransportError> {
-        self.events.push("end");
-        Ok(())
-    }
-}
+use crate::transport::fake::Scripted;
 
 #[test]
 fn transactions_end_on_success_and_on_failure() {

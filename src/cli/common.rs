@@ -70,17 +70,23 @@ pub fn open_card(g: &Globals) -> Result<Box<dyn Transport>> {
 /// With `--trace` the link is wrapped in [`sscard::trace::Traced`], the one place APDUs are
 /// shown (secrets masked), so every command and workflow is traced the same way.
 pub fn open_card_with(g: &Globals, exclusive: bool) -> Result<Box<dyn Transport>> {
-    let card: Box<dyn Transport> =
-        if let Some(path) = g.reader.as_deref().and_then(|r| r.strip_prefix("sim:")) {
-            sscard::sim::transport::open(std::path::Path::new(path))?
-        } else {
-            let opts = ConnectOptions {
-                reader: g.reader.clone(),
-                exclusive,
-                protocol: g.protocol,
-            };
-            sscard::transport::pcsc::connect(&opts)?
+    let card: Box<dyn Transport> = if let Some(path) =
+        g.reader.as_deref().and_then(|r| r.strip_prefix("sim:"))
+    {
+        if path.trim().is_empty() {
+            anyhow::bail!(
+                "--reader sim: needs the virtual card's image file after the colon, e.g. --reader sim:card.json"
+            );
+        }
+        sscard::sim::transport::open(std::path::Path::new(path))?
+    } else {
+        let opts = ConnectOptions {
+            reader: g.reader.clone(),
+            exclusive,
+            protocol: g.protocol,
         };
+        sscard::transport::pcsc::connect(&opts)?
+    };
     if g.trace {
         tracing::info!(
             target: "sscard::trace",
@@ -91,5 +97,70 @@ pub fn open_card_with(g: &Globals, exclusive: bool) -> Result<Box<dyn Transport>
         Ok(Box::new(sscard::trace::Traced::new(card)))
     } else {
         Ok(card)
+    }
+}
+
+/// The one-line error text for the operator: the error and its causes joined by `: `, with a
+/// cause left out when the text before it already says it (many library errors put their
+/// source into their own message, and anyhow's `{:#}` would print it twice).
+pub fn operator_message(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        let text = text.trim();
+        if text.is_empty() || msg.contains(text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(text);
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operator_message;
+
+    #[derive(Debug)]
+    struct Leaf;
+    impl std::fmt::Display for Leaf {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("6A82 (file or application not found)")
+        }
+    }
+    impl std::error::Error for Leaf {}
+
+    /// An error that prints its source in its own message and also returns it as source().
+    #[derive(Debug)]
+    struct Repeats(Leaf);
+    impl std::fmt::Display for Repeats {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "SELECT of DF SSSE refused: {}", self.0)
+        }
+    }
+    impl std::error::Error for Repeats {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_said_once() {
+        let e = anyhow::Error::new(Repeats(Leaf)).context("reading the card on sim:x.json");
+        assert_eq!(
+            operator_message(&e),
+            "reading the card on sim:x.json: SELECT of DF SSSE refused: 6A82 (file or application not found)"
+        );
+    }
+
+    #[test]
+    fn a_new_cause_is_kept_and_lines_are_joined() {
+        let e = anyhow::Error::new(Leaf).context("line one\nline two");
+        assert_eq!(
+            operator_message(&e),
+            "line one line two: 6A82 (file or application not found)"
+        );
     }
 }

@@ -314,6 +314,46 @@ impl Node {
         32 + own + self.children.iter().map(Node::footprint).sum::<usize>()
     }
 
+    /// A DF's children must be told apart as a chip tells them apart: no FID, SFI or DF name
+    /// twice, no child called 3F00; its key file holds each key id and PIN reference once.
+    fn validate_unique(&self, here: &str) -> Result<(), String> {
+        let mut fids = std::collections::BTreeSet::new();
+        let mut sfis = std::collections::BTreeSet::new();
+        let mut names = std::collections::BTreeSet::new();
+        for c in &self.children {
+            if let Some(f) = c.fid {
+                if f == MF_FID {
+                    return Err(format!("{here}: a child has the MF's fid {f}"));
+                }
+                if !fids.insert(f) {
+                    return Err(format!("{here}: two children have fid {f}"));
+                }
+            }
+            if let Some(s) = c.sfi
+                && !sfis.insert(s)
+            {
+                return Err(format!("{here}: two children have sfi {s}"));
+            }
+            if let Some(n) = &c.name
+                && !names.insert(n.0.clone())
+            {
+                return Err(format!(
+                    "{here}: two children have the DF name {}",
+                    hex::encode_upper(&n.0)
+                ));
+            }
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        if let Some(k) = self.keys.keys.iter().find(|k| !ids.insert(k.id)) {
+            return Err(format!("{here}: key {:02X} is there twice", k.id));
+        }
+        let mut refs = std::collections::BTreeSet::new();
+        if let Some(p) = self.keys.pins.iter().find(|p| !refs.insert(p.reference)) {
+            return Err(format!("{here}: PIN {:02X} is there twice", p.reference));
+        }
+        Ok(())
+    }
+
     /// Checks the invariants a loaded image must keep; returns what is wrong, naming the file.
     pub fn validate(&self, where_: &str) -> Result<(), String> {
         let here = match (self.fid, &self.name) {
@@ -337,6 +377,7 @@ impl Node {
         }
         match self.kind {
             Kind::Df => {
+                self.validate_unique(&here)?;
                 for c in &self.children {
                     c.validate(&here)?;
                 }

@@ -2,6 +2,8 @@
 //!
 //! Above this line nobody knows which one they talk to.
 
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod pcsc;
 pub mod select;
 

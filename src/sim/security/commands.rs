@@ -317,7 +317,9 @@ fn write_key(card: &mut VirtualCard, cmd: &Command) -> Answer {
         card.security.set_pin(id, false);
         return Ok(Vec::new());
     }
-    let usage = KeyUsage::from_code(usage).ok_or(Sw::WRONG_DATA)?;
+    let usage = KeyUsage::from_byte(usage)
+        .filter(|u| *u != KeyUsage::Pin)
+        .ok_or(Sw::WRONG_DATA)?;
     let alg = Algorithm::from_code(alg).map_err(|_| Sw::WRONG_DATA)?;
     let key = Key::from_slice(alg, value).map_err(|_| Sw::WRONG_LENGTH)?;
     let entry = KeyEntry {

@@ -11,47 +11,9 @@ pub const MAX_ID: u8 = 0x1F;
 /// Default try counter of a PIN loaded with max-tries `0`.
 pub const DEFAULT_PIN_TRIES: u8 = 3;
 
-/// The role of a key (WRITE KEY usage byte, docs/cos.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KeyUsage {
-    /// `01`: external authentication (EXTERNAL AUTHENTICATE, access condition `2N`).
-    ExternalAuth,
-    /// `02`: internal authentication (INTERNAL AUTHENTICATE).
-    InternalAuth,
-    /// `03`: application maintenance / MAC key (STK): `3N`, APPLICATION BLOCK/UNBLOCK,
-    /// CARD BLOCK.
-    Maintenance,
-    /// `04`: PIN unblock key (RESET RETRY COUNTER).
-    PinUnblock,
-    /// `05`: PIN reload key (RESET RETRY COUNTER with a new PIN).
-    PinReload,
-}
-
-impl KeyUsage {
-    /// The WRITE KEY usage byte.
-    pub fn code(self) -> u8 {
-        match self {
-            KeyUsage::ExternalAuth => 0x01,
-            KeyUsage::InternalAuth => 0x02,
-            KeyUsage::Maintenance => 0x03,
-            KeyUsage::PinUnblock => 0x04,
-            KeyUsage::PinReload => 0x05,
-        }
-    }
-
-    /// The usage for a WRITE KEY usage byte (`10`, a PIN, is not a key usage).
-    pub fn from_code(code: u8) -> Option<KeyUsage> {
-        match code {
-            0x01 => Some(KeyUsage::ExternalAuth),
-            0x02 => Some(KeyUsage::InternalAuth),
-            0x03 => Some(KeyUsage::Maintenance),
-            0x04 => Some(KeyUsage::PinUnblock),
-            0x05 => Some(KeyUsage::PinReload),
-            _ => None,
-        }
-    }
-}
+/// The role of a key: the WRITE KEY usage byte, shared with the host side. A key entry never
+/// has [`KeyUsage::Pin`] (PINs are [`PinEntry`]s).
+pub use crate::card::KeyUsage;
 
 /// A try counter: `max == 0` means unlimited (keys only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,9 +80,15 @@ impl TryFrom<KeyEntryText> for KeyEntry {
     type Error = String;
 
     fn try_from(t: KeyEntryText) -> Result<Self, String> {
+        if t.usage == KeyUsage::Pin {
+            return Err(format!(
+                "key {:02X}: usage \"pin\" is for PINs (put it under \"pins\")",
+                t.id
+            ));
+        }
         let key = Key::from_slice(t.alg, t.value.expose())
             .map_err(|e| format!("key {:02X}: {e}", t.id))?;
-        check_counter(t.id, t.max_tries, t.tries_left)?;
+        check_counter(t.id, t.max_tries, t.tries_left).map_err(|e| format!("key {e}"))?;
         Ok(KeyEntry {
             id: t.id,
             usage: t.usage,

@@ -487,6 +487,9 @@ fn key_store_image_round_trip_and_errors() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("16 bytes"), "{e}");
+    let pin_key = bad.replace("maintenance", "pin");
+    let e = serde_json::from_str::<KeyStore>(&pin_key).unwrap_err();
+    assert!(e.to_string().contains("is for PINs"), "{e}");
     let bad = bad.replace("0011", "0123456789ABCDEFFEDCBA98765432");
     let e = serde_json::from_str::<KeyStore>(&bad).unwrap_err();
     assert!(e.to_string().contains("15 bytes"), "{e}");
