@@ -13,9 +13,14 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
-            // One line for the operator: what happened, where, what to do.
+            // The first line is the reason (what happened, where, what to do); a list of
+            // problems (all errors of a record or a profile) follows on indented lines.
             let msg = cli::common::operator_message(&e);
-            eprintln!("sscard: error: {msg}");
+            let mut lines = msg.lines().filter(|l| !l.trim().is_empty());
+            eprintln!("sscard: error: {}", lines.next().unwrap_or("unknown error"));
+            for line in lines {
+                eprintln!("  {}", line.trim_end());
+            }
             ExitCode::from(1)
         }
     }

@@ -100,13 +100,14 @@ pub fn open_card_with(g: &Globals, exclusive: bool) -> Result<Box<dyn Transport>
     }
 }
 
-/// The one-line error text for the operator: the error and its causes joined by `: `, with a
-/// cause left out when the text before it already says it (many library errors put their
-/// source into their own message, and anyhow's `{:#}` would print it twice).
+/// The error text for the operator: the error and its causes joined by `: `, with a cause left
+/// out when the text before it already says it (many library errors put their source into
+/// their own message, and anyhow's `{:#}` would print it twice). Its first line is the reason;
+/// an error that lists several problems (a record, a profile) keeps them on lines of their own.
 pub fn operator_message(e: &anyhow::Error) -> String {
     let mut msg = String::new();
     for cause in e.chain() {
-        let text = cause.to_string().replace('\n', " ");
+        let text = cause.to_string();
         let text = text.trim();
         if text.is_empty() || msg.contains(text) {
             continue;
@@ -156,11 +157,11 @@ mod tests {
     }
 
     #[test]
-    fn a_new_cause_is_kept_and_lines_are_joined() {
+    fn a_new_cause_is_kept_and_lines_stay_lines() {
         let e = anyhow::Error::new(Leaf).context("line one\nline two");
         assert_eq!(
             operator_message(&e),
-            "line one line two: 6A82 (file or application not found)"
+            "line one\nline two: 6A82 (file or application not found)"
         );
     }
 }

@@ -145,7 +145,7 @@ fn one_pin(lab: &mut Lab<'_, '_>, d: &DfAt<'_>, pin: &PinSpec) {
             expect(
                 last,
                 &[Sw::AUTH_BLOCKED, tries(0)],
-                &format!("VERIFY with the {max}th wrong PIN"),
+                &format!("VERIFY with wrong PIN number {max}"),
             )?;
             expect(
                 status,
