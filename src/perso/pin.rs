@@ -30,7 +30,8 @@ fn select(s: &mut Session<'_>, app: &AppSpec) -> Result<(), PersoError> {
 }
 
 fn pin_bytes(digits: &str) -> Result<Secret, PersoError> {
-    encode_pin(digits).map_err(|e| PersoError::Unsupported(format!("the PIN {e}")))
+    encode_pin(digits)
+        .map_err(|e| PersoError::Unsupported(format!("the PIN given is not usable: {e}")))
 }
 
 /// A wrong or blocked PIN is an answer, not an error.

@@ -136,12 +136,7 @@ impl Fcp {
     /// A DF: FDB `38`, its FID and, if given, its DF name (AID).
     pub fn df(fid: u16, name: Option<&[u8]>) -> Fcp {
         let mut f = Fcp::new(0x62);
-        f.descriptor = Some(FileDescriptor {
-            fdb: 0x38,
-            dcb: None,
-            max_record_len: None,
-            record_count: None,
-        });
+        f.descriptor = Some(FileDescriptor::new(0x38));
         f.fid = Some(fid);
         f.df_name = name.map(<[u8]>::to_vec);
         f
@@ -150,12 +145,7 @@ impl Fcp {
     /// A transparent EF of `size` bytes.
     pub fn transparent(fid: u16, size: u16) -> Fcp {
         let mut f = Fcp::new(0x62);
-        f.descriptor = Some(FileDescriptor {
-            fdb: 0x01,
-            dcb: None,
-            max_record_len: None,
-            record_count: None,
-        });
+        f.descriptor = Some(FileDescriptor::new(0x01));
         f.fid = Some(fid);
         f.size = Some(u32::from(size));
         f
@@ -165,12 +155,11 @@ impl Fcp {
     /// `FDB 21 max-record-length(2) number-of-records(1)` as docs/cos.md says.
     pub fn record_file(fid: u16, kind: FileKind, max_record_len: u16, records: u8) -> Fcp {
         let mut f = Fcp::new(0x62);
-        f.descriptor = Some(FileDescriptor {
-            fdb: kind.fdb().unwrap_or(0x04),
-            dcb: Some(0x21),
-            max_record_len: Some(max_record_len),
-            record_count: Some(u16::from(records)),
-        });
+        f.descriptor = Some(FileDescriptor::records(
+            kind.fdb().unwrap_or(0x04),
+            max_record_len,
+            u16::from(records),
+        ));
         f.fid = Some(fid);
         f
     }
