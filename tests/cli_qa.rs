@@ -191,3 +191,25 @@ fn a_profile_problem_is_located_as_file_line_column() {
         );
     }
 }
+
+#[test]
+fn a_malformed_pin_is_described_without_its_digits() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = personalized_image(dir.path());
+    let out = sscard(&[
+        "--reader",
+        &reader(&image),
+        "pin",
+        "verify",
+        "--profile",
+        SSC3,
+        "--pin",
+        "98ab",
+    ]);
+    let err = failed_cleanly(&out);
+    assert!(
+        err.contains("the PIN given is not usable: a PIN is 4 to 16 decimal digits"),
+        "{err}"
+    );
+    assert!(!err.contains("98ab"), "the PIN in the error: {err}");
+}

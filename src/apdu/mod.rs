@@ -1,6 +1,7 @@
 //! APDU model: command APDUs, response APDUs, status words, hex text.
 
 mod command;
+pub(crate) mod hexser;
 mod hexstr;
 mod response;
 mod sw;

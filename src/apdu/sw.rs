@@ -84,26 +84,18 @@ impl Sw {
     }
     /// For `61xx`: how many bytes GET RESPONSE can fetch (`00` means 256).
     pub const fn bytes_available(self) -> Option<usize> {
-        if self.sw1() == 0x61 {
-            Some(if self.sw2() == 0 {
-                256
-            } else {
-                self.sw2() as usize
-            })
-        } else {
-            None
-        }
+        self.length_after(0x61)
     }
     /// For `6Cxx`: the exact Le the card wants (`00` means 256).
     pub const fn correct_le(self) -> Option<usize> {
-        if self.sw1() == 0x6C {
-            Some(if self.sw2() == 0 {
-                256
-            } else {
-                self.sw2() as usize
-            })
-        } else {
-            None
+        self.length_after(0x6C)
+    }
+    /// SW2 as a length (`00` means 256) when SW1 is `sw1`.
+    const fn length_after(self, sw1: u8) -> Option<usize> {
+        match (self.sw1() == sw1, self.sw2()) {
+            (false, _) => None,
+            (true, 0) => Some(256),
+            (true, n) => Some(n as usize),
         }
     }
     /// For `63Cx`: tries left of a PIN or key.

@@ -12,7 +12,7 @@ pub struct CompactObject {
     /// What the tag means (ISO/IEC 7816-4 Table 114).
     pub name: &'static str,
     /// The value.
-    #[serde(serialize_with = "super::ser_hex")]
+    #[serde(serialize_with = "crate::apdu::hexser::bytes")]
     pub value: Vec<u8>,
 }
 
@@ -37,10 +37,10 @@ fn ser_opt_sw<S: serde::Serializer>(v: &Option<Sw>, s: S) -> Result<S::Ok, S::Er
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Historical {
     /// The bytes.
-    #[serde(serialize_with = "super::ser_hex")]
+    #[serde(serialize_with = "crate::apdu::hexser::bytes")]
     pub bytes: Vec<u8>,
     /// The category indicator (first byte), if any.
-    #[serde(serialize_with = "super::ser_opt_byte")]
+    #[serde(serialize_with = "crate::apdu::hexser::opt_byte")]
     pub category: Option<u8>,
     /// The category in words.
     pub format: String,

@@ -18,7 +18,7 @@ mod params;
 pub use historical::{CompactObject, Historical, StatusIndicator};
 pub use params::{Clock, DEFAULT_CLOCK_HZ, ErrorDetection, Mode, T0Params, T1Params, T15Params};
 
-use crate::apdu::{HexError, compact, parse_hex};
+use crate::apdu::{HexError, parse_hex};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -110,16 +110,16 @@ pub struct InterfaceGroup {
     /// global groups 1 and 2.
     pub applies_to: Option<u8>,
     /// TAi.
-    #[serde(serialize_with = "ser_opt_byte")]
+    #[serde(serialize_with = "crate::apdu::hexser::opt_byte")]
     pub ta: Option<u8>,
     /// TBi.
-    #[serde(serialize_with = "ser_opt_byte")]
+    #[serde(serialize_with = "crate::apdu::hexser::opt_byte")]
     pub tb: Option<u8>,
     /// TCi.
-    #[serde(serialize_with = "ser_opt_byte")]
+    #[serde(serialize_with = "crate::apdu::hexser::opt_byte")]
     pub tc: Option<u8>,
     /// TDi.
-    #[serde(serialize_with = "ser_opt_byte")]
+    #[serde(serialize_with = "crate::apdu::hexser::opt_byte")]
     pub td: Option<u8>,
 }
 
@@ -134,7 +134,7 @@ impl InterfaceGroup {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Atr {
     /// The ATR as received.
-    #[serde(serialize_with = "ser_hex")]
+    #[serde(serialize_with = "crate::apdu::hexser::bytes")]
     pub raw: Vec<u8>,
     /// TS.
     pub convention: Convention,
@@ -162,23 +162,12 @@ pub struct Atr {
     /// The historical bytes and what they say.
     pub historical: Historical,
     /// TCK, when present (it has been checked).
-    #[serde(serialize_with = "ser_opt_byte")]
+    #[serde(serialize_with = "crate::apdu::hexser::opt_byte")]
     pub tck: Option<u8>,
     /// True when the protocols offered make TCK mandatory.
     pub tck_required: bool,
     /// Oddities that do not make the ATR unusable (RFU values, deprecated bytes, ...).
     pub notes: Vec<String>,
-}
-
-fn ser_hex<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&compact(v))
-}
-
-fn ser_opt_byte<S: serde::Serializer>(v: &Option<u8>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(b) => s.serialize_str(&format!("{b:02X}")),
-        None => s.serialize_none(),
-    }
 }
 
 impl Atr {

@@ -3,7 +3,8 @@
 
 use super::run::{CardKeys, PersoError};
 use super::spec::AppSpec;
-use crate::apdu::{Command, Sw};
+use super::wire;
+use crate::apdu::Sw;
 use crate::card::{CardError, PinState};
 use crate::crypto::{Secret, encode_pin};
 use crate::session::Session;
@@ -29,7 +30,8 @@ fn select(s: &mut Session<'_>, app: &AppSpec) -> Result<(), PersoError> {
 }
 
 fn pin_bytes(digits: &str) -> Result<Secret, PersoError> {
-    encode_pin(digits).map_err(|e| PersoError::Unsupported(format!("the PIN {e}")))
+    encode_pin(digits)
+        .map_err(|e| PersoError::Unsupported(format!("the PIN given is not usable: {e}")))
 }
 
 /// A wrong or blocked PIN is an answer, not an error.
@@ -94,7 +96,7 @@ pub fn unblock(
         None => (0x03, Secret::new(Vec::new())),
     };
     // RESET RETRY COUNTER under secure messaging: the MAC'd form is built by `crypto`.
-    let cmd = Command::new(0x00, 0x2C, p1, app.pin.reference).with_data(data.expose().to_vec());
+    let cmd = wire::reset_retry_counter(p1, app.pin.reference, data.expose());
     s.send_with_mac(&cmd, key, "unblocking the PIN (RESET RETRY COUNTER)")?;
     let reference = app.pin.reference;
     Ok(s.with_card("asking the PIN's tries left", |c| c.pin_state(reference))?)

@@ -22,18 +22,12 @@ const TYPED_TAGS: [u8; 8] = [0x80, 0x81, 0x82, 0x83, 0x84, 0x86, 0x88, 0x8A];
 fn node_fcp(n: &Node, template: u8) -> Fcp {
     let mut f = Fcp::new(template);
     f.descriptor = Some(match n.kind {
-        Kind::Df | Kind::Transparent => FileDescriptor {
-            fdb: n.kind.fdb(),
-            dcb: None,
-            max_record_len: None,
-            record_count: None,
-        },
-        _ => FileDescriptor {
-            fdb: n.kind.fdb(),
-            dcb: Some(0x21),
-            max_record_len: Some(n.record_len.unwrap_or(0).min(0xFFFF) as u16),
-            record_count: Some(n.max_records.unwrap_or(0).min(0xFF) as u16),
-        },
+        Kind::Df | Kind::Transparent => FileDescriptor::new(n.kind.fdb()),
+        _ => FileDescriptor::records(
+            n.kind.fdb(),
+            n.record_len.unwrap_or(0).min(0xFFFF) as u16,
+            n.max_records.unwrap_or(0).min(0xFF) as u16,
+        ),
     });
     f.fid = n.fid.map(|f| f.0);
     f.df_name = n.name.as_ref().map(|h| h.0.clone());

@@ -6,10 +6,10 @@
 //! the FCP, security-attribute and key-loading contract it shares with `sscard init` and
 //! `sscard perso` is docs/cos.md.
 //!
-//! Layout: `fs` (the file tree), `fcp` (FCP/FCI encoding and CREATE FILE parsing), `select`,
-//! `binary`, `record`, `admin` (CREATE/DELETE/ACTIVATE/DEACTIVATE/TERMINATE) are the file
-//! system; `security` is the plug-in point of the security commands and access-condition
-//! evaluation; `image` the saved state; `fault` the fault injection.
+//! Layout: `fs` (the file tree), `fcp` (its files as `tlv::Fcp`: SELECT responses, CREATE
+//! FILE data), `select`, `binary`, `record`, `admin` (CREATE/DELETE/ACTIVATE/DEACTIVATE/
+//! TERMINATE) are the file system; `security` is the plug-in point of the security commands
+//! and access-condition evaluation; `image` the saved state; `fault` the fault injection.
 
 mod admin;
 mod binary;

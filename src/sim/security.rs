@@ -14,7 +14,7 @@
 //!   MAC (CLA `x4` only; `x8`/`xC` answer 6882) and returns the plain command.
 //! - [`dispatch`]: the security commands (GET CHALLENGE, EXTERNAL/INTERNAL AUTHENTICATE,
 //!   VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, WRITE KEY, APPLICATION BLOCK/UNBLOCK,
-//!   CARD BLOCK) in [`commands`].
+//!   CARD BLOCK) in `commands`.
 //!
 //! Keys and PINs are looked up in the current DF first, then in its parents up to the MF; a
 //! nearer DF's id hides the same id further up.

@@ -112,6 +112,27 @@ pub struct FileDescriptor {
 }
 
 impl FileDescriptor {
+    /// Just the file descriptor byte (a DF, a transparent EF).
+    pub fn new(fdb: u8) -> FileDescriptor {
+        FileDescriptor {
+            fdb,
+            dcb: None,
+            max_record_len: None,
+            record_count: None,
+        }
+    }
+
+    /// A record EF's descriptor, `FDB 21 max-record-length(2) number-of-records` as
+    /// docs/cos.md says.
+    pub fn records(fdb: u8, max_record_len: u16, record_count: u16) -> FileDescriptor {
+        FileDescriptor {
+            fdb,
+            dcb: Some(0x21),
+            max_record_len: Some(max_record_len),
+            record_count: Some(record_count),
+        }
+    }
+
     /// Canonical encoding: `FDB [DCB [MRL(2) [NR(1 or 2)]]]`, DCB `21` when a record size
     /// forces it.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -133,12 +154,7 @@ impl FileDescriptor {
 
     pub(super) fn parse(v: &[u8]) -> Result<FileDescriptor, TlvError> {
         let be = |s: &[u8]| s.iter().fold(0u16, |a, &b| (a << 8) | u16::from(b));
-        let d = |fdb: u8| FileDescriptor {
-            fdb,
-            dcb: None,
-            max_record_len: None,
-            record_count: None,
-        };
+        let d = FileDescriptor::new;
         Ok(match v {
             [fdb] => d(*fdb),
             [fdb, dcb, rest @ ..] if rest.len() <= 4 => {

@@ -24,29 +24,11 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RawElement {
     /// Tag bytes.
-    #[serde(serialize_with = "ser_hex")]
+    #[serde(serialize_with = "crate::apdu::hexser::bytes")]
     pub tag: Vec<u8>,
     /// Value bytes (for a constructed element: its encoded content).
-    #[serde(serialize_with = "ser_hex")]
+    #[serde(serialize_with = "crate::apdu::hexser::bytes")]
     pub value: Vec<u8>,
-}
-
-fn ser_hex<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&compact(v))
-}
-
-fn ser_opt_hex16<S: serde::Serializer>(v: &Option<u16>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(x) => s.serialize_str(&format!("{x:04X}")),
-        None => s.serialize_none(),
-    }
-}
-
-fn ser_opt_hex<S: serde::Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(x) => s.serialize_str(&compact(x)),
-        None => s.serialize_none(),
-    }
 }
 
 /// An element as parsed: its tag, its value in canonical form at parse time, its raw bytes.
@@ -67,15 +49,15 @@ struct Original {
 #[derive(Debug, Clone, Serialize)]
 pub struct Fcp {
     /// Template tag: `62` FCP, `6F` FCI, `64` FMD.
-    #[serde(serialize_with = "ser_u8")]
+    #[serde(serialize_with = "crate::apdu::hexser::byte")]
     pub template: u8,
     /// `82`: file descriptor.
     pub descriptor: Option<FileDescriptor>,
     /// `83`: file identifier.
-    #[serde(serialize_with = "ser_opt_hex16")]
+    #[serde(serialize_with = "crate::apdu::hexser::opt_u16")]
     pub fid: Option<u16>,
     /// `84`: DF name (AID), 1 to 16 bytes.
-    #[serde(serialize_with = "ser_opt_hex")]
+    #[serde(serialize_with = "crate::apdu::hexser::opt_bytes")]
     pub df_name: Option<Vec<u8>>,
     /// `80`: number of data bytes in the file (transparent EF) or size.
     pub size: Option<u32>,
@@ -93,10 +75,6 @@ pub struct Fcp {
     original: Vec<Original>,
     #[serde(skip)]
     outer_len: Vec<u8>,
-}
-
-fn ser_u8<S: serde::Serializer>(v: &u8, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format!("{v:02X}"))
 }
 
 /// Equality compares the fields, not how the bytes were laid out.
@@ -158,12 +136,7 @@ impl Fcp {
     /// A DF: FDB `38`, its FID and, if given, its DF name (AID).
     pub fn df(fid: u16, name: Option<&[u8]>) -> Fcp {
         let mut f = Fcp::new(0x62);
-        f.descriptor = Some(FileDescriptor {
-            fdb: 0x38,
-            dcb: None,
-            max_record_len: None,
-            record_count: None,
-        });
+        f.descriptor = Some(FileDescriptor::new(0x38));
         f.fid = Some(fid);
         f.df_name = name.map(<[u8]>::to_vec);
         f
@@ -172,12 +145,7 @@ impl Fcp {
     /// A transparent EF of `size` bytes.
     pub fn transparent(fid: u16, size: u16) -> Fcp {
         let mut f = Fcp::new(0x62);
-        f.descriptor = Some(FileDescriptor {
-            fdb: 0x01,
-            dcb: None,
-            max_record_len: None,
-            record_count: None,
-        });
+        f.descriptor = Some(FileDescriptor::new(0x01));
         f.fid = Some(fid);
         f.size = Some(u32::from(size));
         f
@@ -187,12 +155,11 @@ impl Fcp {
     /// `FDB 21 max-record-length(2) number-of-records(1)` as docs/cos.md says.
     pub fn record_file(fid: u16, kind: FileKind, max_record_len: u16, records: u8) -> Fcp {
         let mut f = Fcp::new(0x62);
-        f.descriptor = Some(FileDescriptor {
-            fdb: kind.fdb().unwrap_or(0x04),
-            dcb: Some(0x21),
-            max_record_len: Some(max_record_len),
-            record_count: Some(u16::from(records)),
-        });
+        f.descriptor = Some(FileDescriptor::records(
+            kind.fdb().unwrap_or(0x04),
+            max_record_len,
+            u16::from(records),
+        ));
         f.fid = Some(fid);
         f
     }

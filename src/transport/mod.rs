@@ -95,7 +95,10 @@ pub enum TransportError {
     #[error(transparent)]
     ShortResponse(#[from] crate::apdu::ResponseError),
     /// Another PC/SC error, kept with its source.
-    #[error("PC/SC error on '{reader}' while {doing}: {source}")]
+    #[error(
+        "PC/SC error on '{reader}' while {doing}: {source}{}",
+        pcsc_advice(source)
+    )]
     Pcsc {
         /// Reader name (or `-` for context-level calls).
         reader: String,
@@ -120,6 +123,24 @@ pub enum TransportError {
     /// Anything else, described.
     #[error("{0}")]
     Other(String),
+}
+
+/// What an operator should do after a PC/SC error that has no variant of its own (starts with
+/// `; ` or is empty).
+fn pcsc_advice(e: &::pcsc::Error) -> &'static str {
+    use ::pcsc::Error as E;
+    match e {
+        E::CommError | E::InternalError | E::ReaderUnavailable | E::UnknownReader => {
+            "; the reader or the PC/SC service (pcscd) went away: check the reader's cable and that \
+             pcscd runs (`sscard readers`), then run the same command again (a personalization \
+             stopped half way is finished by the re-run)"
+        }
+        E::ResetCard => "; another program reset the card: run the same command again",
+        E::NotTransacted => {
+            "; the card's transaction was broken (another program or a reset): run the same command again"
+        }
+        _ => "",
+    }
 }
 
 /// A link to one card. Both the PC/SC reader and the virtual card implement it.

@@ -1,0 +1,160 @@
+//! QA through a real private pcscd: the link breaks in the middle of a personalization (the
+//! PC/SC service dies, the card side vanishes). The station must get exit 1, a message that says
+//! what happened and what to do, no panic, and the same command run again must finish the card.
+//! Run with `--features pcscd-tests`.
+#![cfg(feature = "pcscd-tests")]
+
+mod common;
+
+use common::{ChildGuard, PrivatePcscd, describe};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const CARD_ID: &str = "440700D156000005008A3F21C4E5B607";
+
+fn file(rel: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+/// An initialised, not yet personalized ssc-3.00 card image (built in-process).
+fn initialised_card(dir: &Path) -> PathBuf {
+    let image = dir.join("card.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_sscard"))
+        .env_remove("SSCARD_READER")
+        .args(["--reader", &format!("sim:{}", image.display())])
+        .args(["init", "--profile", &file("card-profiles/ssc-3.00.toml")])
+        .args(["--card-id", CARD_ID])
+        .output()
+        .expect("run sscard init");
+    assert!(out.status.success(), "init: {}", describe(&out));
+    image
+}
+
+fn holder(dir: &Path) -> PathBuf {
+    let p = dir.join("holder.csv");
+    std::fs::write(
+        &p,
+        format!(
+            "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
+             440782199012292617,测试一,1,01,440782,19901229,{CARD_ID},440700000000000000000001,A00000001,20250101\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+fn perso_args(record: &Path) -> Vec<String> {
+    vec![
+        "perso".into(),
+        "--profile".into(),
+        file("card-profiles/ssc-3.00.toml"),
+        "--keys".into(),
+        file("card-profiles/test-keys.toml"),
+        "--record".into(),
+        record.display().to_string(),
+    ]
+}
+
+/// Serves `image` behind `pcscd`, each answer delayed by `delay_ms` (so a run can be broken
+/// in the middle).
+fn serve(pcscd: &PrivatePcscd, image: &Path, delay_ms: u32) -> ChildGuard {
+    let card = pcscd.spawn_card(pcscd.sscard().args([
+        "sim",
+        "--vpcd",
+        &pcscd.port().to_string(),
+        "--image",
+        image.to_str().unwrap(),
+        "--fault-delay-ms",
+        &delay_ms.to_string(),
+    ]));
+    pcscd.wait_card();
+    card
+}
+
+/// Starts a perso, lets it run `after`, breaks the link with `cut`, returns the perso's output.
+fn perso_cut(pcscd: &PrivatePcscd, record: &Path, after: Duration, cut: impl FnOnce()) -> Output {
+    let child = pcscd
+        .sscard()
+        .env("RUST_BACKTRACE", "1")
+        .args(perso_args(record))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sscard perso");
+    std::thread::sleep(after);
+    cut();
+    child.wait_with_output().expect("wait for sscard perso")
+}
+
+fn assert_clean_failure(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(out));
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    assert!(err.contains("sscard: error: personalizing"), "{err}");
+    err
+}
+
+/// The re-run on a fresh pcscd finishes the card: personalized, verified, enabled.
+fn rerun_finishes(image: &Path, record: &Path) {
+    let pcscd = PrivatePcscd::start();
+    let _card = serve(&pcscd, image, 0);
+    let out = pcscd.run(
+        &perso_args(record)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "re-run: {}", describe(&out));
+    assert!(text.contains("ENABLED"), "{text}");
+    assert!(text.contains("14 verified byte for byte"), "{text}");
+}
+
+#[test]
+fn pcscd_dying_mid_perso_is_reported_and_the_rerun_finishes_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = initialised_card(dir.path());
+    let record = holder(dir.path());
+    {
+        let pcscd = PrivatePcscd::start();
+        let card = serve(&pcscd, &image, 50);
+        let pid = pcscd.pid().to_string();
+        let out = perso_cut(&pcscd, &record, Duration::from_millis(800), || {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        });
+        let err = assert_clean_failure(&out);
+        assert!(
+            err.contains("pcscd"),
+            "the message does not name pcscd: {err}"
+        );
+        assert!(err.contains("run the same command again"), "{err}");
+        drop(card); // SIGTERM: the sim saves what the card holds
+    }
+    rerun_finishes(&image, &record);
+}
+
+#[test]
+fn the_card_side_vanishing_mid_perso_is_reported_and_the_rerun_finishes_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = initialised_card(dir.path());
+    let record = holder(dir.path());
+    {
+        let pcscd = PrivatePcscd::start();
+        let mut card = serve(&pcscd, &image, 40);
+        // SIGKILL: no goodbye, no save of the last writes (like a card pulled out).
+        let out = perso_cut(&pcscd, &record, Duration::from_millis(700), || card.kill());
+        let err = assert_clean_failure(&out);
+        assert!(
+            err.contains("Virtual PCD 00 00"),
+            "the message does not name the reader: {err}"
+        );
+    }
+    rerun_finishes(&image, &record);
+}
