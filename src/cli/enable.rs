@@ -39,12 +39,7 @@ pub struct DisableArgs {
 /// Runs `sscard enable`: verify every element, then activate, then confirm.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.holder.profile)?;
-    let station = Station::new(&profile)?.with_profile_dir(
-        args.holder
-            .profile
-            .parent()
-            .unwrap_or(std::path::Path::new(".")),
-    );
+    let station = Station::new(&profile)?.with_profile_dir(args.holder.profile_dir());
     let record = load_record(&station, &args.holder.record, args.holder.index)?;
     let values = station.encode(&record)?;
     let plan = Plan::enable(&station.app, &values)?;

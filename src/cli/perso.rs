@@ -24,6 +24,13 @@ pub struct HolderArgs {
     pub index: Option<usize>,
 }
 
+impl HolderArgs {
+    /// The profile's folder, against which its relative paths (the enable command list) resolve.
+    pub fn profile_dir(&self) -> &Path {
+        self.profile.parent().unwrap_or(Path::new("."))
+    }
+}
+
 /// Arguments of `sscard perso`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -150,12 +157,7 @@ pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.holder.profile)?;
     let keys = load_keys(args.keys.as_deref())?;
-    let mut station = Station::new(&profile)?.with_profile_dir(
-        args.holder
-            .profile
-            .parent()
-            .unwrap_or(std::path::Path::new(".")),
-    );
+    let mut station = Station::new(&profile)?.with_profile_dir(args.holder.profile_dir());
     if let Some(kf) = &keys {
         station = station.with_key_file_pin(kf);
     }
