@@ -223,16 +223,7 @@ pub fn parse_json(path: &Path, text: &str) -> Result<Vec<HolderRecord>, RecordEr
             };
             fields.insert(k, text);
         }
-        let mut r = HolderRecord {
-            source: RecordSource {
-                file: path.to_path_buf(),
-                index: i + 1,
-                line,
-            },
-            fields,
-        };
-        r.apply_defaults();
-        out.push(r);
+        out.push(loaded(path, i, line, fields));
     }
     Ok(out)
 }
@@ -320,18 +311,23 @@ pub fn parse_csv(path: &Path, text: &str) -> Result<Vec<HolderRecord>, RecordErr
             .cloned()
             .zip(cells.into_iter().map(|c| c.trim().to_string()))
             .collect();
-        let mut r = HolderRecord {
-            source: RecordSource {
-                file: path.to_path_buf(),
-                index: i + 1,
-                line,
-            },
-            fields,
-        };
-        r.apply_defaults();
-        out.push(r);
+        out.push(loaded(path, i, line, fields));
     }
     Ok(out)
+}
+
+/// The `i`-th (0-based) record of a file, starting on `line`, with the defaults applied.
+fn loaded(path: &Path, i: usize, line: usize, fields: BTreeMap<String, String>) -> HolderRecord {
+    let mut r = HolderRecord {
+        source: RecordSource {
+            file: path.to_path_buf(),
+            index: i + 1,
+            line,
+        },
+        fields,
+    };
+    r.apply_defaults();
+    r
 }
 
 /// Splits CSV text into rows of cells, each with the line it starts on.

@@ -291,3 +291,19 @@ fn elements_are_read_and_written_by_tag() {
     let card = Card::new(&mut boxed);
     assert_eq!(card.name(), "scripted");
 }
+
+#[test]
+fn key_usage_bytes_round_trip() {
+    for u in [
+        KeyUsage::ExternalAuth,
+        KeyUsage::InternalAuth,
+        KeyUsage::Maintenance,
+        KeyUsage::PinUnblock,
+        KeyUsage::PinReload,
+        KeyUsage::Pin,
+    ] {
+        assert_eq!(KeyUsage::from_byte(u.byte()), Some(u));
+    }
+    assert_eq!(KeyUsage::from_byte(0x00), None);
+    assert_eq!(KeyUsage::from_byte(0x06), None);
+}

@@ -1,7 +1,7 @@
 //! `sscard enable` and `sscard disable`.
 
 use super::Globals;
-use super::perso::{factor_values, load_keys, load_profile, load_record, print_report};
+use super::perso::{HolderArgs, factor_values, load_keys, load_profile, load_record, print_report};
 use anyhow::{Context, Result};
 use sscard::perso::{Plan, RunOptions, Station};
 use sscard::session::Session;
@@ -11,15 +11,9 @@ use std::process::ExitCode;
 /// Arguments of `sscard enable`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The card profile (TOML).
-    #[arg(long, value_name = "PROFILE.toml")]
-    pub profile: PathBuf,
-    /// The holder's record: the card is verified against it before it is enabled.
-    #[arg(long, value_name = "FILE")]
-    pub record: PathBuf,
-    /// Which record of the file (1-based), when it holds several.
-    #[arg(long, value_name = "N")]
-    pub index: Option<usize>,
+    /// The card profile and the holder's record (the card must hold it).
+    #[command(flatten)]
+    pub holder: HolderArgs,
     /// The key file (master keys).
     #[arg(long, value_name = "KEYS.toml")]
     pub keys: PathBuf,
@@ -44,10 +38,9 @@ pub struct DisableArgs {
 
 /// Runs `sscard enable`: verify every element, then activate, then confirm.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
-    let profile = load_profile(&args.profile)?;
-    let station = Station::new(&profile)?
-        .with_profile_dir(args.profile.parent().unwrap_or(std::path::Path::new(".")));
-    let record = load_record(&station, &args.record, args.index)?;
+    let profile = load_profile(&args.holder.profile)?;
+    let station = Station::new(&profile)?.with_profile_dir(args.holder.profile_dir());
+    let record = load_record(&station, &args.holder.record, args.holder.index)?;
     let values = station.encode(&record)?;
     let plan = Plan::enable(&station.app, &values)?;
     let keys = load_keys(Some(&args.keys))?;

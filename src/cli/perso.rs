@@ -10,9 +10,9 @@ use sscard::record::{HolderRecord, load_records};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Arguments of `sscard perso`.
+/// The profile and holder's record options `perso`, `verify` and `enable` share.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub struct HolderArgs {
     /// The card profile (TOML) the card was initialised with.
     #[arg(long, value_name = "PROFILE.toml")]
     pub profile: PathBuf,
@@ -22,6 +22,21 @@ pub struct Args {
     /// Which record of the file (1-based), when it holds several.
     #[arg(long, value_name = "N")]
     pub index: Option<usize>,
+}
+
+impl HolderArgs {
+    /// The profile's folder, against which its relative paths (the enable command list) resolve.
+    pub fn profile_dir(&self) -> &Path {
+        self.profile.parent().unwrap_or(Path::new("."))
+    }
+}
+
+/// Arguments of `sscard perso`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The card profile and the holder's record.
+    #[command(flatten)]
+    pub holder: HolderArgs,
     /// The key file with the master keys (needed unless --dry-run).
     #[arg(long, value_name = "KEYS.toml")]
     pub keys: Option<PathBuf>,
@@ -140,14 +155,13 @@ pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
 
 /// Runs `sscard perso`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
-    let profile = load_profile(&args.profile)?;
+    let profile = load_profile(&args.holder.profile)?;
     let keys = load_keys(args.keys.as_deref())?;
-    let mut station = Station::new(&profile)?
-        .with_profile_dir(args.profile.parent().unwrap_or(std::path::Path::new(".")));
+    let mut station = Station::new(&profile)?.with_profile_dir(args.holder.profile_dir());
     if let Some(kf) = &keys {
         station = station.with_key_file_pin(kf);
     }
-    let record = load_record(&station, &args.record, args.index)?;
+    let record = load_record(&station, &args.holder.record, args.holder.index)?;
     let values = station.encode(&record)?;
     let plan = station.plan(&values, PlanOptions::default())?;
     if args.dry_run {

@@ -1,7 +1,7 @@
 //! `sscard verify`: read back every element and compare with a record, byte for byte.
 
 use super::Globals;
-use super::perso::{load_keys, load_profile, load_record, print_report};
+use super::perso::{HolderArgs, load_keys, load_profile, load_record, print_report};
 use anyhow::{Context, Result};
 use sscard::perso::Station;
 use std::path::PathBuf;
@@ -10,15 +10,9 @@ use std::process::ExitCode;
 /// Arguments of `sscard verify`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The card profile (TOML).
-    #[arg(long, value_name = "PROFILE.toml")]
-    pub profile: PathBuf,
-    /// The holder's record the card must hold (JSON or CSV).
-    #[arg(long, value_name = "FILE")]
-    pub record: PathBuf,
-    /// Which record of the file (1-based), when it holds several.
-    #[arg(long, value_name = "N")]
-    pub index: Option<usize>,
+    /// The card profile and the holder's record (the card must hold it).
+    #[command(flatten)]
+    pub holder: HolderArgs,
     /// The key file, when reading needs external authentication (3rd generation).
     #[arg(long, value_name = "KEYS.toml")]
     pub keys: Option<PathBuf>,
@@ -26,9 +20,9 @@ pub struct Args {
 
 /// Runs `sscard verify`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
-    let profile = load_profile(&args.profile)?;
+    let profile = load_profile(&args.holder.profile)?;
     let station = Station::new(&profile)?;
-    let record = load_record(&station, &args.record, args.index)?;
+    let record = load_record(&station, &args.holder.record, args.holder.index)?;
     let keys = load_keys(args.keys.as_deref())?;
     let mut card = super::common::open_card(g)?;
     let name = card.name();

@@ -3,7 +3,8 @@
 
 use super::run::{CardKeys, PersoError};
 use super::spec::AppSpec;
-use crate::apdu::{Command, Sw};
+use super::wire;
+use crate::apdu::Sw;
 use crate::card::{CardError, PinState};
 use crate::crypto::{Secret, encode_pin};
 use crate::session::Session;
@@ -95,7 +96,7 @@ pub fn unblock(
         None => (0x03, Secret::new(Vec::new())),
     };
     // RESET RETRY COUNTER under secure messaging: the MAC'd form is built by `crypto`.
-    let cmd = Command::new(0x00, 0x2C, p1, app.pin.reference).with_data(data.expose().to_vec());
+    let cmd = wire::reset_retry_counter(p1, app.pin.reference, data.expose());
     s.send_with_mac(&cmd, key, "unblocking the PIN (RESET RETRY COUNTER)")?;
     let reference = app.pin.reference;
     Ok(s.with_card("asking the PIN's tries left", |c| c.pin_state(reference))?)

@@ -259,7 +259,19 @@ struct Builder<'a> {
     held: BTreeSet<u8>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    /// A plan that starts by selecting the application DF, holding no key yet.
+    fn selecting(app: &'a AppSpec) -> Self {
+        Builder {
+            app,
+            steps: vec![Step::Select {
+                name: app.df_name.clone(),
+                label: app.df_label.clone(),
+            }],
+            held: BTreeSet::new(),
+        }
+    }
+
     /// Adds what `access` needs before an operation; returns the MAC key id if it asks for one.
     fn need(&mut self, access: Access, what: &str) -> Result<Option<u8>, PlanError> {
         match access {
@@ -290,14 +302,7 @@ impl Plan {
         elements: &[Encoded],
         opts: PlanOptions,
     ) -> Result<Plan, PlanError> {
-        let mut b = Builder {
-            app,
-            steps: vec![Step::Select {
-                name: app.df_name.clone(),
-                label: app.df_label.clone(),
-            }],
-            held: BTreeSet::new(),
-        };
+        let mut b = Builder::selecting(app);
         if let Some(id) = elements.iter().find(|e| e.el.field == app.identity_field) {
             b.need(id.el.read, &format!("reading {}", id.el))?;
             b.steps.push(Step::CheckHolder {
@@ -337,14 +342,7 @@ impl Plan {
 
     /// Verify only: select, authenticate to read if needed, read every element back.
     pub fn verify(app: &AppSpec, elements: &[Encoded]) -> Result<Plan, PlanError> {
-        let mut b = Builder {
-            app,
-            steps: vec![Step::Select {
-                name: app.df_name.clone(),
-                label: app.df_label.clone(),
-            }],
-            held: BTreeSet::new(),
-        };
+        let mut b = Builder::selecting(app);
         b.read_back(elements)?;
         Ok(Plan {
             steps: b.steps,

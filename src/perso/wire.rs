@@ -49,3 +49,9 @@ fn file_op(ins: u8, fid: Option<u16>) -> Command {
 pub fn append_record(sfi: u8, record: &[u8]) -> Command {
     Command::new(0x00, 0xE2, 0x00, sfi << 3).with_data(record.to_vec())
 }
+
+/// RESET RETRY COUNTER of PIN `pin_ref` (ISO 7816-4 §11.5.10): `p1` 02 with the new PIN as
+/// data, 03 with none. Sent under secure messaging; the data is the caller's secret.
+pub fn reset_retry_counter(p1: u8, pin_ref: u8, data: &[u8]) -> Command {
+    Command::new(0x00, 0x2C, p1, pin_ref).with_data(data.to_vec())
+}

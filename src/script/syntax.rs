@@ -131,6 +131,27 @@ pub(crate) fn perr(loc: Loc, expected: impl Into<String>, found: impl Into<Strin
     }
 }
 
+/// The variable name starting at `start` and the index just after it; `expected` says what
+/// was wanted when there is no valid name there.
+fn var_name(
+    l: &Line,
+    start: usize,
+    expected: impl Into<String>,
+) -> Result<(String, usize), ScriptError> {
+    let mut j = start;
+    while l
+        .at(j)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        j += 1;
+    }
+    let name = l.text(start, j);
+    if !super::vars::is_valid_name(&name) {
+        return Err(perr(l.loc(start), expected, found_at(l, start)));
+    }
+    Ok((name, j))
+}
+
 /// Describes the character at `i` for an error message.
 pub(crate) fn found_at(l: &Line, i: usize) -> String {
     match l.at(i) {
@@ -174,21 +195,11 @@ pub(crate) fn parse_var(
         ));
     }
     let start = i + 2;
-    let mut j = start;
-    while l
-        .at(j)
-        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
-        j += 1;
-    }
-    let name = l.text(start, j);
-    if !super::vars::is_valid_name(&name) {
-        return Err(perr(
-            l.loc(start),
-            "a variable name (a letter or _, then letters, digits or _)",
-            found_at(l, start),
-        ));
-    }
+    let (name, mut j) = var_name(
+        l,
+        start,
+        "a variable name (a letter or _, then letters, digits or _)",
+    )?;
     let mut suffix = Suffix::None;
     let mut pad = None;
     match l.at(j) {
@@ -444,21 +455,7 @@ pub(crate) fn parse_line(l: &Line) -> Result<LineKind, ScriptError> {
         }
         "set" | "default" => {
             let i = l.skip_ws(after);
-            let mut j = i;
-            while l
-                .at(j)
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                j += 1;
-            }
-            let name = l.text(i, j);
-            if !super::vars::is_valid_name(&name) {
-                return Err(perr(
-                    l.loc(i),
-                    format!("a variable name after `{kw}`"),
-                    found_at(l, i),
-                ));
-            }
+            let (name, j) = var_name(l, i, format!("a variable name after `{kw}`"))?;
             let mut k = l.skip_ws(j);
             if l.at(k) == Some('=') {
                 k = l.skip_ws(k + 1);
