@@ -213,3 +213,21 @@ fn a_malformed_pin_is_described_without_its_digits() {
     );
     assert!(!err.contains("98ab"), "the PIN in the error: {err}");
 }
+
+#[test]
+fn reading_a_3rd_generation_card_without_the_card_id_names_the_option_read_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = personalized_image(dir.path());
+    let out = sscard(&[
+        "--reader",
+        &reader(&image),
+        "read",
+        "--profile",
+        SSC3,
+        "--keys",
+        KEYS,
+    ]);
+    let err = failed_cleanly(&out);
+    assert!(err.contains("key 0A (read)"), "{err}");
+    assert!(err.contains("take it from `--record FILE`"), "{err}");
+}

@@ -84,7 +84,7 @@ pub enum KeyFileError {
     /// A key is diversified but the card value it needs is not known.
     #[error(
         "key '{key}' is diversified by {source_name}, which is not known yet: \
-         give the card identification code (--card-id) or read the card's ATR first"
+         give the card identification code (`init --card-id HEX`; `read`, `verify` and `enable` take it from `--record FILE`)"
     )]
     MissingFactor {
         /// Key name.
