@@ -38,6 +38,14 @@ fn secret_response(ins: u8) -> bool {
     matches!(ins, 0x82 | 0x88)
 }
 
+/// Traces one exchange seen from the card's side (the vpcd bridge): the command masked as
+/// [`mask_command`] does, the response with cryptograms masked. Same target as [`Traced`].
+pub fn card_side(apdu: &[u8], response: &[u8]) {
+    let secret = apdu.get(1).is_some_and(|ins| secret_response(*ins));
+    tracing::info!(target: "sscard::trace", "> {}", mask_command(apdu));
+    tracing::info!(target: "sscard::trace", "< {}", format_response(response, secret));
+}
+
 /// The command as spaced hex, with secret data replaced by [`MASK`].
 pub fn mask_command(apdu: &[u8]) -> String {
     let (cla, ins) = match apdu {

@@ -152,6 +152,20 @@ fn var_name(
     Ok((name, j))
 }
 
+/// The decimal count of 1 to 65536 bytes starting at `start` and the index just after it;
+/// `expected` says what was wanted when there is none.
+fn byte_count(l: &Line, start: usize, expected: &str) -> Result<(usize, usize), ScriptError> {
+    let mut k = start;
+    while l.at(k).is_some_and(|c| c.is_ascii_digit()) {
+        k += 1;
+    }
+    let n: usize = l.text(start, k).parse().unwrap_or(0);
+    if !(1..=65536).contains(&n) {
+        return Err(perr(l.loc(start), expected, found_at(l, start)));
+    }
+    Ok((n, k))
+}
+
 /// Describes the character at `i` for an error message.
 pub(crate) fn found_at(l: &Line, i: usize) -> String {
     match l.at(i) {
@@ -225,19 +239,11 @@ pub(crate) fn parse_var(
             suffix = Suffix::Filter(f);
             j = k;
             if l.at(j) == Some(':') {
-                let ns = j + 1;
-                let mut k = ns;
-                while l.at(k).is_some_and(|c| c.is_ascii_digit()) {
-                    k += 1;
-                }
-                let n: usize = l.text(ns, k).parse().unwrap_or(0);
-                if !(1..=65536).contains(&n) {
-                    return Err(perr(
-                        l.loc(ns),
-                        "a width in bytes (1 to 65536) after `:` to pad the value to",
-                        found_at(l, ns),
-                    ));
-                }
+                let (n, k) = byte_count(
+                    l,
+                    j + 1,
+                    "a width in bytes (1 to 65536) after `:` to pad the value to",
+                )?;
                 pad = Some(n);
                 j = k;
             }
@@ -248,18 +254,11 @@ pub(crate) fn parse_var(
                 suffix = Suffix::Capture(None);
                 j = ns + 1;
             } else {
-                let mut k = ns;
-                while l.at(k).is_some_and(|c| c.is_ascii_digit()) {
-                    k += 1;
-                }
-                let n: usize = l.text(ns, k).parse().unwrap_or(0);
-                if !(1..=65536).contains(&n) {
-                    return Err(perr(
-                        l.loc(ns),
-                        "a byte count (1 to 65536) or `*` after `:` in a capture",
-                        found_at(l, ns),
-                    ));
-                }
+                let (n, k) = byte_count(
+                    l,
+                    ns,
+                    "a byte count (1 to 65536) or `*` after `:` in a capture",
+                )?;
                 suffix = Suffix::Capture(Some(n));
                 j = k;
             }

@@ -55,7 +55,27 @@ fn lock_image(path: &Path) -> Result<std::fs::File, TransportError> {
             ),
             source,
         })?;
-    match file.try_lock() {
+    // Another sscard that is closing the same image releases it within moments: wait a
+    // little (up to 2 s) before saying it is in use.
+    let mut waited = 0u32;
+    loop {
+        match file.try_lock() {
+            Err(std::fs::TryLockError::WouldBlock) if waited < 40 => {
+                waited += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => break lock_result(other, file, path, &lock_path),
+        }
+    }
+}
+
+fn lock_result(
+    result: Result<(), std::fs::TryLockError>,
+    file: std::fs::File,
+    path: &Path,
+    lock_path: &Path,
+) -> Result<std::fs::File, TransportError> {
+    match result {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(TransportError::Other(format!(
             "the card image {} is in use by another sscard process (for example `sscard sim \
@@ -85,7 +105,13 @@ impl ImageCard {
 
     /// Releases the image lock (after the last save), so the image can be opened again.
     pub fn unlock(&mut self) {
-        self.lock = None;
+        if let Some(file) = self.lock.take() {
+            // Release explicitly: a child process forked by another thread of this program
+            // may still share the descriptor until it execs, and dropping our copy alone
+            // would leave the lock held for that moment. An error here only means there was
+            // nothing left to release.
+            let _ = file.unlock();
+        }
     }
 
     /// Takes the image lock again after `unlock` (an error if someone else holds it now).

@@ -425,8 +425,11 @@ impl Bridge<'_> {
                     [_] | [] => None, // unknown control byte: vpcd expects no answer
                     apdu => {
                         let Some(resp) = self.chip.process(apdu) else {
+                            tracing::info!(target: "sscard::trace", "> {}", crate::trace::mask_command(apdu));
+                            tracing::info!(target: "sscard::trace", "< (power lost: no answer)");
                             return Ok(Ended::PowerLost);
                         };
+                        crate::trace::card_side(apdu, &resp);
                         self.stats.apdus += 1;
                         if may_change_state(apdu) {
                             self.unsaved = self.unsaved.saturating_add(1);
