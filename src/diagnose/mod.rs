@@ -4,7 +4,9 @@
 //!
 //! Every command goes through the [`guard::ReadOnly`] transport, which refuses anything but
 //! SELECT, READ BINARY/RECORD, GET RESPONSE, GET DATA and VERIFY without data: nothing is
-//! written and no counter moves, whatever the checks do.
+//! written and no counter moves, whatever the checks do. Only with the operator's keys
+//! ([`diagnose_with_keys`]) does it also pass GET CHALLENGE and EXTERNAL AUTHENTICATE, to read
+//! data protected by the read key; a refused key is never tried twice in an application.
 //!
 //! ```no_run
 //! # fn demo(t: &mut dyn sscard::transport::Transport) -> Result<(), Box<dyn std::error::Error>> {
@@ -15,6 +17,7 @@
 //! # }
 //! ```
 
+mod checks;
 pub mod files;
 pub mod guard;
 pub mod power;
