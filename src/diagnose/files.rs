@@ -30,6 +30,10 @@ pub(super) struct Walker<'t> {
     auth: Option<(u8, String)>,
     /// Why the read key of the current DF was refused or unavailable: never tried again there.
     auth_refused: Option<String>,
+    /// The EF that is selected right now, with the DF chain and any read-key authentication
+    /// still in force: the next element of that EF is read without selecting or
+    /// authenticating again (no redundant APDU). Cleared by anything else that selects.
+    here: Option<u16>,
     /// Elements not checked because reading them needs a security state.
     pub unchecked: usize,
     /// Whether the card refused a read key (wrong key file or card id).
@@ -73,6 +77,7 @@ impl<'t> Walker<'t> {
             keys: None,
             auth: None,
             auth_refused: None,
+            here: None,
             unchecked: 0,
             key_refused: false,
             notes: Vec::new(),
@@ -126,21 +131,30 @@ impl<'t> Walker<'t> {
     ) -> Result<T, CardError> {
         let mut first_error = None;
         for i in 0..TRIES {
-            let sel = select_chain(&mut Card::new(&mut *self.t), chain);
-            let sel = match (sel, ef) {
-                (Ok(s), Some(_)) => self.authenticate().map(|()| s),
-                (other, _) => other,
+            // Still on this EF (same chain, same security state): go straight to the work.
+            // A retry always starts again from the MF.
+            let stay = i == 0 && ef.is_some_and(|(fid, _)| self.here == Some(fid));
+            self.here = None;
+            let r = if stay {
+                op(&mut Card::new(&mut *self.t), None)
+            } else {
+                let sel = select_chain(&mut Card::new(&mut *self.t), chain);
+                let sel = match (sel, ef) {
+                    (Ok(s), Some(_)) => self.authenticate().map(|()| s),
+                    (other, _) => other,
+                };
+                let mut card = Card::new(&mut *self.t);
+                sel.and_then(|sel| match ef {
+                    Some((fid, ret)) => {
+                        let s = card.select(SelectBy::Fid(fid), ret)?;
+                        op(&mut card, Some(s))
+                    }
+                    None => op(&mut card, sel),
+                })
             };
-            let mut card = Card::new(&mut *self.t);
-            let r = sel.and_then(|sel| match ef {
-                Some((fid, ret)) => {
-                    let s = card.select(SelectBy::Fid(fid), ret)?;
-                    op(&mut card, Some(s))
-                }
-                None => op(&mut card, sel),
-            });
             match r {
                 Ok(v) => {
+                    self.here = ef.map(|(fid, _)| fid);
                     if let Some(e) = first_error {
                         self.flaky.push(format!(
                             "{what}: failed ({e}), then worked on try {}",
@@ -361,6 +375,7 @@ impl<'t> Walker<'t> {
                 }
             }
             self.auth = None;
+            self.here = None;
             if !refused_before && let Some(why) = &self.auth_refused {
                 ec.status = format!("not checked: {why}");
             } else if let Some(first) = ec.elements.first()
