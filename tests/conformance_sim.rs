@@ -22,6 +22,16 @@ fn ssc300_card(dir: &Path) -> std::path::PathBuf {
     personalized(dir, SSC_300, "ssc-3.00.toml")
 }
 
+/// `run` with the 3rd-generation profile and the demo card id.
+fn run300(card: &Path) -> (i32, String) {
+    run(card, "card-profiles/ssc-3.00.toml", &["--card-id", CARD_ID])
+}
+
+/// The evidence section of a conformance report.
+fn evidence(text: &str) -> &str {
+    text.split("Evidence of the failures:").nth(1).unwrap()
+}
+
 fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {
     text.lines()
         .find(|l| l.contains(needle))
@@ -98,33 +108,31 @@ fn refuses_without_the_test_card_flag() {
     assert_eq!(std::fs::read(&card).unwrap(), before, "nothing sent");
 }
 
-fn broken(defect: Defect) -> (tempfile::TempDir, std::path::PathBuf) {
+/// A personalized 3rd-generation card with `fc` written into its image (keep the folder).
+fn faulty(fc: FaultConfig) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let card = ssc300_card(dir.path());
-    faults(
-        &card,
-        FaultConfig {
-            defects: vec![defect],
-            ..FaultConfig::default()
-        },
-    );
+    faults(&card, fc);
     (dir, card)
+}
+
+fn broken(defect: Defect) -> (tempfile::TempDir, std::path::PathBuf) {
+    faulty(FaultConfig {
+        defects: vec![defect],
+        ..FaultConfig::default()
+    })
 }
 
 #[test]
 fn catches_an_access_condition_not_enforced() {
     let (_d, card) = broken(Defect::AccessNotEnforced);
-    let (code, text) = run(
-        &card,
-        "card-profiles/ssc-3.00.toml",
-        &["--card-id", CARD_ID],
-    );
+    let (code, text) = run300(&card);
     assert_eq!(code, 40, "{text}");
     let l = line_of(&text, "READ of EF 3F00/DDF1/EF05 refused without auth:read");
     assert!(l.contains("FAIL"), "{l}");
     assert!(line_of(&text, "UPDATE of EF 3F00/DDF1/EF06 refused without").contains("FAIL"));
     // The evidence shows the READ that should have been refused, and its 9000.
-    let ev = text.split("Evidence of the failures:").nth(1).unwrap();
+    let ev = evidence(&text);
     assert!(ev.contains("expected 6982, got 9000"), "{ev}");
     assert!(ev.contains("> 00 B2 01 04 00"), "{ev}");
     // The rest of the card conforms.
@@ -134,11 +142,7 @@ fn catches_an_access_condition_not_enforced() {
 #[test]
 fn catches_a_pin_counter_that_does_not_count() {
     let (_d, card) = broken(Defect::PinCounterStuck);
-    let (code, text) = run(
-        &card,
-        "card-profiles/ssc-3.00.toml",
-        &["--card-id", CARD_ID],
-    );
+    let (code, text) = run300(&card);
     assert_eq!(code, 40, "{text}");
     assert!(
         line_of(&text, "a wrong PIN counts down to 63C2").contains("FAIL"),
@@ -148,7 +152,7 @@ fn catches_a_pin_counter_that_does_not_count() {
         line_of(&text, "blocked after 3 wrong PINs").contains("FAIL"),
         "{text}"
     );
-    let ev = text.split("Evidence of the failures:").nth(1).unwrap();
+    let ev = evidence(&text);
     assert!(ev.contains("expected 63C2, got 63C3"), "{ev}");
     assert!(ev.contains("> 00 20 00 00 03 ******"), "PIN masked: {ev}");
     assert!(!ev.contains("12 34 56"), "PIN leaked: {ev}");
@@ -157,11 +161,7 @@ fn catches_a_pin_counter_that_does_not_count() {
 #[test]
 fn catches_a_deactivated_application_still_readable() {
     let (_d, card) = broken(Defect::DeactivatedReadable);
-    let (code, text) = run(
-        &card,
-        "card-profiles/ssc-3.00.toml",
-        &["--card-id", CARD_ID],
-    );
+    let (code, text) = run300(&card);
     assert_eq!(code, 40, "{text}");
     assert!(
         line_of(&text, "deactivated, its files refuse READ (6985)").contains("FAIL"),
@@ -177,20 +177,11 @@ fn catches_a_deactivated_application_still_readable() {
 #[test]
 fn fault_modes_fail_with_the_reason() {
     // Dead chip: one failed check, nothing else.
-    let dir = tempfile::tempdir().unwrap();
-    let card = ssc300_card(dir.path());
-    faults(
-        &card,
-        FaultConfig {
-            dead: true,
-            ..FaultConfig::default()
-        },
-    );
-    let (code, text) = run(
-        &card,
-        "card-profiles/ssc-3.00.toml",
-        &["--card-id", CARD_ID],
-    );
+    let (_dir, card) = faulty(FaultConfig {
+        dead: true,
+        ..FaultConfig::default()
+    });
+    let (code, text) = run300(&card);
     assert_eq!(code, 40, "{text}");
     assert!(
         line_of(&text, "the card answers to reset").contains("FAIL"),
@@ -198,20 +189,11 @@ fn fault_modes_fail_with_the_reason() {
     );
 
     // Memory failure on EF06: the checks that read EF06 fail with 6581.
-    let dir = tempfile::tempdir().unwrap();
-    let card = ssc300_card(dir.path());
-    faults(
-        &card,
-        FaultConfig {
-            memory_failure: vec!["DDF1/EF06".into()],
-            ..FaultConfig::default()
-        },
-    );
-    let (code, text) = run(
-        &card,
-        "card-profiles/ssc-3.00.toml",
-        &["--card-id", CARD_ID],
-    );
+    let (_dir, card) = faulty(FaultConfig {
+        memory_failure: vec!["DDF1/EF06".into()],
+        ..FaultConfig::default()
+    });
+    let (code, text) = run300(&card);
     assert_eq!(code, 40, "{text}");
     assert!(
         line_of(&text, "READ of EF 3F00/DDF1/EF06 allowed with").contains("FAIL"),
@@ -224,21 +206,12 @@ fn fault_modes_fail_with_the_reason() {
     assert!(text.contains("6581"), "{text}");
 
     // A card that stops answering for good: the run ends, the rest is NOT RUN.
-    let dir = tempfile::tempdir().unwrap();
-    let card = ssc300_card(dir.path());
-    faults(
-        &card,
-        FaultConfig {
-            power_loss_at: Some(5),
-            power_loss_repeat: true,
-            ..FaultConfig::default()
-        },
-    );
-    let (code, text) = run(
-        &card,
-        "card-profiles/ssc-3.00.toml",
-        &["--card-id", CARD_ID],
-    );
+    let (_dir, card) = faulty(FaultConfig {
+        power_loss_at: Some(5),
+        power_loss_repeat: true,
+        ..FaultConfig::default()
+    });
+    let (code, text) = run300(&card);
     assert_eq!(code, 40, "{text}");
     assert!(text.contains("the card stopped answering"), "{text}");
 }

@@ -21,10 +21,46 @@ fn run(path: &std::path::Path, extra: &[&str]) -> (i32, String) {
     (o.status.code().unwrap_or(-1), text)
 }
 
-#[test]
-fn healthy_card_is_ok() {
+/// A personalized 2nd-generation card image in a fresh temporary folder (keep the folder).
+fn card200() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    (dir, card)
+}
+
+/// A personalized 3rd-generation card image in a fresh temporary folder (keep the folder).
+fn card300() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let card = personalized(dir.path(), SSC_300, "ssc-3.00.toml");
+    (dir, card)
+}
+
+/// Presents a wrong holder PIN `n` times; each must be refused.
+fn wrong_pins(card: &std::path::Path, n: usize) {
+    let mut t = open(card);
+    {
+        let mut c = Card::new(t.as_mut());
+        c.select_name(SSSE_NAME).unwrap();
+        let wrong = sscard::crypto::encode_pin("999999").unwrap();
+        for _ in 0..n {
+            assert!(c.verify(0, &wrong).is_err());
+        }
+    }
+    t.close().unwrap();
+}
+
+/// Changes the SSN's check character in the image: 4407821990122926 17 -> ...18.
+fn damage_ssn(card: &std::path::Path) {
+    let text = std::fs::read_to_string(card).unwrap();
+    let ssn = hex::encode_upper(b"440782199012292617");
+    let bad = hex::encode_upper(b"440782199012292618");
+    assert!(text.contains(&ssn), "the SSN is in the image");
+    std::fs::write(card, text.replace(&ssn, &bad)).unwrap();
+}
+
+#[test]
+fn healthy_card_is_ok() {
+    let (_dir, card) = card200();
     let (code, text) = run(&card, &["--today", "20260101"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("VERDICT: OK\n"), "{text}");
@@ -40,8 +76,7 @@ fn healthy_card_is_ok() {
 
 #[test]
 fn expired_but_healthy_card_is_ok_expired() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (_dir, card) = card200();
     let (code, text) = run(&card, &["--today", "20400101"]);
     assert_eq!(code, 10, "{text}");
     assert!(text.contains("VERDICT: OK, EXPIRED"), "{text}");
@@ -51,8 +86,7 @@ fn expired_but_healthy_card_is_ok_expired() {
 
 #[test]
 fn memory_failure_on_ef06_is_chip_failing() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (_dir, card) = card200();
     faults(
         &card,
         FaultConfig {
@@ -75,8 +109,7 @@ fn memory_failure_on_ef06_is_chip_failing() {
 
 #[test]
 fn flaky_link_is_chip_failing() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (_dir, card) = card200();
     faults(
         &card,
         FaultConfig {
@@ -96,8 +129,7 @@ fn flaky_link_is_chip_failing() {
 
 #[test]
 fn dead_chip_is_no_response_not_a_tool_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (_dir, card) = card200();
     faults(
         &card,
         FaultConfig {
@@ -119,8 +151,7 @@ fn dead_chip_is_no_response_not_a_tool_error() {
 
 #[test]
 fn card_that_dies_after_a_few_commands_is_no_response() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (_dir, card) = card200();
     // Power is lost at the first APDU after every power-on: the ATR comes, no answer does.
     faults(
         &card,
@@ -141,18 +172,8 @@ fn card_that_dies_after_a_few_commands_is_no_response() {
 
 #[test]
 fn blocked_pin_is_pin_blocked() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
-    let mut t = open(&card);
-    {
-        let mut c = Card::new(t.as_mut());
-        c.select_name(SSSE_NAME).unwrap();
-        let wrong = sscard::crypto::encode_pin("999999").unwrap();
-        for _ in 0..3 {
-            assert!(c.verify(0, &wrong).is_err());
-        }
-    }
-    t.close().unwrap();
+    let (_dir, card) = card200();
+    wrong_pins(&card, 3);
     let (code, text) = run(&card, &["--today", "20260101"]);
     assert_eq!(code, 12, "{text}");
     assert!(
@@ -164,8 +185,7 @@ fn blocked_pin_is_pin_blocked() {
 
 #[test]
 fn disabled_and_never_enabled_cards_are_not_enabled() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (_dir, card) = card200();
     disable(&card, SSC_200);
     let (code, text) = run(&card, &["--today", "20260101"]);
     assert_eq!(code, 11, "{text}");
@@ -184,14 +204,8 @@ fn disabled_and_never_enabled_cards_are_not_enabled() {
 
 #[test]
 fn damaged_ssn_is_data_damaged() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
-    // Change the SSN's check character in the image: 4407821990122926 17 -> ...18.
-    let text = std::fs::read_to_string(&card).unwrap();
-    let ssn = hex::encode_upper(b"440782199012292617");
-    let bad = hex::encode_upper(b"440782199012292618");
-    assert!(text.contains(&ssn), "the SSN is in the image");
-    std::fs::write(&card, text.replace(&ssn, &bad)).unwrap();
+    let (_dir, card) = card200();
+    damage_ssn(&card);
     let (code, text) = run(&card, &["--today", "20260101"]);
     assert_eq!(code, 20, "{text}");
     assert!(
@@ -207,6 +221,15 @@ fn damaged_ssn_is_data_damaged() {
 struct Spy<'a> {
     inner: &'a mut dyn Transport,
     sent: Vec<Vec<u8>>,
+}
+
+impl<'a> Spy<'a> {
+    fn new(inner: &'a mut dyn Transport) -> Self {
+        Spy {
+            inner,
+            sent: Vec::new(),
+        }
+    }
 }
 
 impl Transport for Spy<'_> {
@@ -227,26 +250,13 @@ impl Transport for Spy<'_> {
 
 #[test]
 fn diagnose_sends_only_read_only_commands_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (_dir, card) = card200();
     let profile = sscard::profile::load(repo(P200).as_ref()).unwrap();
     // One wrong PIN first, so a counter that moved would show.
-    let mut t = open(&card);
-    {
-        let mut c = Card::new(t.as_mut());
-        c.select_name(SSSE_NAME).unwrap();
-        assert!(
-            c.verify(0, &sscard::crypto::encode_pin("999999").unwrap())
-                .is_err()
-        );
-    }
-    t.close().unwrap();
+    wrong_pins(&card, 1);
     let before = std::fs::read(&card).unwrap();
     let mut t = open(&card);
-    let mut spy = Spy {
-        inner: t.as_mut(),
-        sent: Vec::new(),
-    };
+    let mut spy = Spy::new(t.as_mut());
     let report = diagnose(&mut spy, &profile, &Options::default());
     assert!(report.verdict <= Verdict::OkExpired, "{}", report.render());
     assert!(
@@ -279,13 +289,9 @@ fn diagnose_sends_only_read_only_commands_and_changes_nothing() {
 
 #[test]
 fn the_guard_refuses_a_write_before_it_reaches_the_card() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (_dir, card) = card200();
     let mut t = open(&card);
-    let mut spy = Spy {
-        inner: t.as_mut(),
-        sent: Vec::new(),
-    };
+    let mut spy = Spy::new(t.as_mut());
     let mut guard = sscard::diagnose::guard::ReadOnly::new(&mut spy);
     let e = guard
         .transmit(&[0x00, 0xDC, 0x01, 0x04, 0x01, 0x00])
@@ -303,8 +309,7 @@ fn the_guard_refuses_a_write_before_it_reaches_the_card() {
 
 #[test]
 fn slow_but_correct_card_is_ok() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_200, "ssc-2.00.toml");
+    let (_dir, card) = card200();
     faults(
         &card,
         FaultConfig {
@@ -342,10 +347,7 @@ fn diagnose300(path: &std::path::Path, card_id: &str) -> (sscard::diagnose::Repo
     let kf = sscard::perso::demo::shipped_keys().unwrap();
     let mut t = open(path);
     let keys = station.card_keys(Some(&kf), &values, &t.atr());
-    let mut spy = Spy {
-        inner: t.as_mut(),
-        sent: Vec::new(),
-    };
+    let mut spy = Spy::new(t.as_mut());
     let opts = Options {
         today: Some("20260101".into()),
         ..Options::default()
@@ -356,10 +358,15 @@ fn diagnose300(path: &std::path::Path, card_id: &str) -> (sscard::diagnose::Repo
     (report, sent)
 }
 
+/// `run300` with the test key file and `card_id`.
+fn run300_keys(path: &std::path::Path, card_id: &str) -> (i32, String) {
+    let keys = repo("card-profiles/test-keys.toml");
+    run300(path, &["--keys", &keys, "--card-id", card_id])
+}
+
 #[test]
 fn third_generation_without_keys_says_the_data_was_not_checked() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_300, "ssc-3.00.toml");
+    let (_dir, card) = card300();
     let (code, text) = run300(&card, &[]);
     assert_eq!(code, 0, "{text}");
     assert!(
@@ -383,8 +390,7 @@ fn third_generation_without_keys_says_the_data_was_not_checked() {
 
 #[test]
 fn third_generation_with_keys_reads_everything_through_the_read_key_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_300, "ssc-3.00.toml");
+    let (_dir, card) = card300();
     let before = std::fs::read(&card).unwrap();
     let (report, sent) = diagnose300(&card, DEMO_CARD_ID);
     let text = report.render();
@@ -428,15 +434,7 @@ fn third_generation_with_keys_reads_everything_through_the_read_key_only() {
         "the card image is unchanged"
     );
     // The same through the CLI.
-    let (code, text) = run300(
-        &card,
-        &[
-            "--keys",
-            &repo("card-profiles/test-keys.toml"),
-            "--card-id",
-            DEMO_CARD_ID,
-        ],
-    );
+    let (code, text) = run300_keys(&card, DEMO_CARD_ID);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("VERDICT: OK\n"), "{text}");
     assert!(!text.contains("not checked"), "{text}");
@@ -444,22 +442,9 @@ fn third_generation_with_keys_reads_everything_through_the_read_key_only() {
 
 #[test]
 fn third_generation_damaged_ssn_is_data_damaged_with_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_300, "ssc-3.00.toml");
-    let text = std::fs::read_to_string(&card).unwrap();
-    let ssn = hex::encode_upper(b"440782199012292617");
-    let bad = hex::encode_upper(b"440782199012292618");
-    assert!(text.contains(&ssn), "the SSN is in the image");
-    std::fs::write(&card, text.replace(&ssn, &bad)).unwrap();
-    let (code, text) = run300(
-        &card,
-        &[
-            "--keys",
-            &repo("card-profiles/test-keys.toml"),
-            "--card-id",
-            DEMO_CARD_ID,
-        ],
-    );
+    let (_dir, card) = card300();
+    damage_ssn(&card);
+    let (code, text) = run300_keys(&card, DEMO_CARD_ID);
     assert_eq!(code, 20, "{text}");
     assert!(
         text.contains("VERDICT: DATA DAMAGED (re-personalize or replace)"),
@@ -471,8 +456,7 @@ fn third_generation_damaged_ssn_is_data_damaged_with_keys() {
 
 #[test]
 fn third_generation_wrong_card_id_is_a_finding_tried_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let card = personalized(dir.path(), SSC_300, "ssc-3.00.toml");
+    let (_dir, card) = card300();
     let (report, sent) = diagnose300(&card, WRONG_ID);
     let text = report.render();
     assert_eq!(
@@ -487,15 +471,7 @@ fn third_generation_wrong_card_id_is_a_finding_tried_once() {
     );
     assert!(report.unchecked > 0, "{text}");
     assert!(text.contains("check the key file / card id"), "{text}");
-    let (code, text) = run300(
-        &card,
-        &[
-            "--keys",
-            &repo("card-profiles/test-keys.toml"),
-            "--card-id",
-            WRONG_ID,
-        ],
-    );
+    let (code, text) = run300_keys(&card, WRONG_ID);
     assert_eq!(code, 0, "documented: the verdict keeps its code: {text}");
     assert!(
         text.contains("VERDICT: OK (data not checked: the read key was refused or missing: check the key file / card id)"),

@@ -45,6 +45,29 @@ fn keys() -> String {
         .to_string()
 }
 
+/// The header line of a holder CSV file.
+macro_rules! csv_header {
+    () => {
+        "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n"
+    };
+}
+
+/// `sscard VERB --profile P --record RECORD --keys K EXTRA...` (shipped profile, test keys).
+fn with_record(image: &Path, verb: &str, record: &str, extra: &[&str]) -> Output {
+    let (p, k) = (profile(), keys());
+    let mut a = vec![verb, "--profile", &p, "--record", record, "--keys", &k];
+    a.extend_from_slice(extra);
+    sscard(image, &a)
+}
+
+/// `sscard read --profile P --keys K --card-id CARD_ID EXTRA...`.
+fn read_keyed(image: &Path, extra: &[&str]) -> Output {
+    let (p, k) = (profile(), keys());
+    let mut a = vec!["read", "--profile", &p, "--keys", &k, "--card-id", CARD_ID];
+    a.extend_from_slice(extra);
+    sscard(image, &a)
+}
+
 fn demo_card(dir: &Path) -> PathBuf {
     let image = dir.join("card.json");
     let out = sscard(&image, &["demo", "--image", image.to_str().unwrap()]);
@@ -61,38 +84,13 @@ fn demo_card(dir: &Path) -> PathBuf {
 fn read_of_the_demo_card_matches_the_snapshots() {
     let dir = tempfile::tempdir().unwrap();
     let image = demo_card(dir.path());
-    let (p, k) = (profile(), keys());
-    let out = sscard(
-        &image,
-        &[
-            "read",
-            "--profile",
-            &p,
-            "--keys",
-            &k,
-            "--card-id",
-            CARD_ID,
-            "--format",
-            "ireadcardbas",
-        ],
-    );
+    let p = profile();
+    let out = read_keyed(&image, &["--format", "ireadcardbas"]);
     assert!(out.status.success(), "{}", text(&out));
     let want =
         std::fs::read_to_string(root().join("tests/snapshots/ireadcardbas-ssc-3.00.txt")).unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
-    let out = sscard(
-        &image,
-        &[
-            "read",
-            "--profile",
-            &p,
-            "--keys",
-            &k,
-            "--card-id",
-            CARD_ID,
-            "--json",
-        ],
-    );
+    let out = read_keyed(&image, &["--json"]);
     let want = std::fs::read_to_string(root().join("tests/snapshots/read-ssc-3.00.json")).unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
     // Without keys, 3rd-generation reading says what is missing.
@@ -161,8 +159,10 @@ fn dry_run_masks_the_pin_and_bad_records_list_every_problem() {
     let rec = dir.path().join("h.csv");
     std::fs::write(
         &rec,
-        "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
-         440782199012292617,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n",
+        concat!(
+            csv_header!(),
+            "440782199012292617,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n"
+        ),
     )
     .unwrap();
     let out = sscard(
@@ -184,8 +184,10 @@ fn dry_run_masks_the_pin_and_bad_records_list_every_problem() {
     assert!(!image.exists(), "a dry run touches no card");
     std::fs::write(
         &rec,
-        "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
-         440782199012292618,测试一,3,01,440782,19901329,440700D156000005008A3F21C4E5B607,440700000000000000000001,A000000012,20250101\n",
+        concat!(
+            csv_header!(),
+            "440782199012292618,测试一,3,01,440782,19901329,440700D156000005008A3F21C4E5B607,440700000000000000000001,A000000012,20250101\n"
+        ),
     )
     .unwrap();
     let out = sscard(
@@ -225,16 +227,10 @@ fn verify_and_disable_on_the_command_line() {
     )
     .unwrap();
     let r = rec.to_str().unwrap();
-    let out = sscard(
-        &image,
-        &["verify", "--profile", &p, "--record", r, "--keys", &k],
-    );
+    let out = with_record(&image, "verify", r, &[]);
     assert!(out.status.success(), "{}", text(&out));
     // Same holder again: nothing written.
-    let out = sscard(
-        &image,
-        &["perso", "--profile", &p, "--record", r, "--keys", &k],
-    );
+    let out = with_record(&image, "perso", r, &[]);
     assert!(text(&out).contains("nothing written"), "{}", text(&out));
     let out = sscard(
         &image,
@@ -245,10 +241,7 @@ fn verify_and_disable_on_the_command_line() {
         "{}",
         text(&out)
     );
-    let out = sscard(
-        &image,
-        &["verify", "--profile", &p, "--record", r, "--keys", &k],
-    );
+    let out = with_record(&image, "verify", r, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("replacement card"), "{}", text(&out));
 }
@@ -266,52 +259,25 @@ fn a_file_of_several_records_needs_an_index() {
     let rec = dir.path().join("batch.csv");
     std::fs::write(
         &rec,
-        "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
-         110101199003070011,测试二,1,01,110101,19900307,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000002,20250101\n\
-         440782199012292617,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n",
+        concat!(
+            csv_header!(),
+            "110101199003070011,测试二,1,01,110101,19900307,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000002,20250101\n\
+         440782199012292617,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n"
+        ),
     )
     .unwrap();
     let r = rec.to_str().unwrap();
-    let out = sscard(
-        &image,
-        &["perso", "--profile", &p, "--record", r, "--keys", &k],
-    );
+    let out = with_record(&image, "perso", r, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("--index N (1 to 2)"), "{}", text(&out));
-    let out = sscard(
-        &image,
-        &[
-            "perso",
-            "--profile",
-            &p,
-            "--record",
-            r,
-            "--keys",
-            &k,
-            "--index",
-            "2",
-        ],
-    );
+    let out = with_record(&image, "perso", r, &["--index", "2"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("测试一 440782199012292617"),
         "{}",
         text(&out)
     );
-    let out = sscard(
-        &image,
-        &[
-            "verify",
-            "--profile",
-            &p,
-            "--record",
-            r,
-            "--keys",
-            &k,
-            "--index",
-            "1",
-        ],
-    );
+    let out = with_record(&image, "verify", r, &["--index", "1"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("verification failed"), "{}", text(&out));
 }

@@ -67,6 +67,27 @@ fn run(
     (r, out)
 }
 
+/// `run` with no variables and the default options.
+fn run_plain(text: &str, card: &mut FakeCard) -> (Result<RunReport, ScriptError>, String) {
+    run(text, card, &Vars::new(), RunOptions::default())
+}
+
+/// Options for a raw run: 61xx / 6Cxx are the script's own business.
+fn raw() -> RunOptions {
+    RunOptions {
+        raw: true,
+        ..Default::default()
+    }
+}
+
+/// Options that run on after an unmet expectation.
+fn keep_going() -> RunOptions {
+    RunOptions {
+        keep_going: true,
+        ..Default::default()
+    }
+}
+
 #[test]
 fn a_scriptor_script_runs_unchanged_and_prints_like_scriptor() {
     // Written for scriptor: comments at column 1, reset, GSM-style T=0 walk, compact and
@@ -90,15 +111,7 @@ A0 A4 00 00 02 7F 10
         ("A0C0000017", resp17),
         ("00B0000004", "01020304 9000"),
     ]);
-    let (r, out) = run(
-        text,
-        &mut card,
-        &Vars::new(),
-        RunOptions {
-            raw: true,
-            ..Default::default()
-        },
-    );
+    let (r, out) = run(text, &mut card, &Vars::new(), raw());
     let r = r.unwrap();
     assert_eq!(card.resets, 1);
     assert_eq!(card.sent.len(), 3, "exit stops before the last line");
@@ -126,14 +139,14 @@ fn expectations_pass_and_fail_with_a_precise_message() {
         ("00A4040007A0000000031010", "6F 03 84 01 AA 9000"),
         ("00B2012C00", "6110"),
     ]);
-    let (r, _) = run(text, &mut card, &Vars::new(), RunOptions::default());
+    let (r, _) = run_plain(text, &mut card);
     let r = r.unwrap();
     assert_eq!((r.exchanges, r.expectations_met, r.passed()), (2, 2, true));
 
     // One byte differs: stops there, names file:line, expected, actual and the byte.
     let text = "00A4040007A0000000031010 -> 6F 03 84 01 AA 9000\n00B2012C00\n";
     let mut card = FakeCard::new(&[("00A4040007A0000000031010", "6F 03 84 01 AB 9000")]);
-    let (r, out) = run(text, &mut card, &Vars::new(), RunOptions::default());
+    let (r, out) = run_plain(text, &mut card);
     let e = r.unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -144,12 +157,7 @@ fn expectations_pass_and_fail_with_a_precise_message() {
 
     // Status word only: data not checked; a wrong SW names SW1/SW2.
     let mut card = FakeCard::new(&[("00B2012C00", "01 02 6A 83")]);
-    let (r, _) = run(
-        "00B2012C00 -> 9000\n",
-        &mut card,
-        &Vars::new(),
-        RunOptions::default(),
-    );
+    let (r, _) = run_plain("00B2012C00 -> 9000\n", &mut card);
     let ScriptError::Expectation(m) = r.unwrap_err() else {
         panic!("not an expectation error")
     };
@@ -158,24 +166,14 @@ fn expectations_pass_and_fail_with_a_precise_message() {
 
     // Length: a full pattern must cover the whole response.
     let mut card = FakeCard::new(&[("00B2012C00", "01 02 9000")]);
-    let (r, _) = run(
-        "00B2012C00 -> 01 9000\n",
-        &mut card,
-        &Vars::new(),
-        RunOptions::default(),
-    );
+    let (r, _) = run_plain("00B2012C00 -> 01 9000\n", &mut card);
     assert!(
         r.unwrap_err()
             .to_string()
             .ends_with("expected 1 data byte(s), got 2")
     );
     let mut card = FakeCard::new(&[("00B2012C00", "01 9000")]);
-    let (r, _) = run(
-        "00B2012C00 -> 01 02 * 9000\n",
-        &mut card,
-        &Vars::new(),
-        RunOptions::default(),
-    );
+    let (r, _) = run_plain("00B2012C00 -> 01 02 * 9000\n", &mut card);
     assert!(
         r.unwrap_err()
             .to_string()
@@ -191,10 +189,7 @@ fn keep_going_runs_on_and_counts() {
         ("00B2022C00", "01 9000"),
         ("00B2032C00", "6A82"),
     ]);
-    let opts = RunOptions {
-        keep_going: true,
-        ..Default::default()
-    };
+    let opts = keep_going();
     let (r, _) = run(text, &mut card, &Vars::new(), opts);
     let r = r.unwrap();
     assert_eq!(r.exchanges, 3);
@@ -242,12 +237,7 @@ echo challenge ${CHALLENGE} for ${CARD_NUMBER}
 #[test]
 fn unknown_variables_stop_the_run_before_anything_is_sent() {
     let mut card = FakeCard::new(&[("00A4000C023F00", "9000")]);
-    let (r, out) = run(
-        "00A4000C023F00\n00A4000C02${FID}\n",
-        &mut card,
-        &Vars::new(),
-        RunOptions::default(),
-    );
+    let (r, out) = run_plain("00A4000C023F00\n00A4000C02${FID}\n", &mut card);
     assert!(matches!(r, Err(ScriptError::UnknownVariable { .. })));
     assert!(card.sent.is_empty());
     assert!(out.is_empty());
@@ -313,7 +303,7 @@ echo top level
     assert_eq!(e, "no block named 'disable' in t.apdu; blocks: enable");
     // The top level does not run the block's lines.
     let mut card = FakeCard::new(&[]);
-    let (r, out) = run(text, &mut card, &Vars::new(), RunOptions::default());
+    let (r, out) = run_plain(text, &mut card);
     assert_eq!(r.unwrap().exchanges, 0);
     assert_eq!(out, "top level\n");
     // A failing block is an error for the profile that called it.
@@ -328,7 +318,7 @@ echo top level
 fn exit_inside_a_called_block_ends_the_run() {
     let text = "block b\n00A4000C023F00\nexit\nend\ncall b\n00A4000C023F01\n";
     let mut card = FakeCard::new(&[("00A4000C023F00", "9000")]);
-    let (r, _) = run(text, &mut card, &Vars::new(), RunOptions::default());
+    let (r, _) = run_plain(text, &mut card);
     let r = r.unwrap();
     assert!(r.exited);
     assert_eq!(card.sent.len(), 1);
@@ -337,12 +327,7 @@ fn exit_inside_a_called_block_ends_the_run() {
 #[test]
 fn a_link_failure_names_the_line_and_the_command() {
     let mut card = FakeCard::new(&[]);
-    let (r, _) = run(
-        "\n00A4000C023F00\n",
-        &mut card,
-        &Vars::new(),
-        RunOptions::default(),
-    );
+    let (r, _) = run_plain("\n00A4000C023F00\n", &mut card);
     assert_eq!(
         r.unwrap_err().to_string(),
         "t.apdu:2:1: sending 00 A4 00 0C 02 3F 00 failed: fake card: no more answers"
@@ -354,10 +339,7 @@ fn json_events_carry_the_place_and_the_outcome() {
     let mut card = FakeCard::new(&[("00A4000C023F00", "6A82")]);
     let script = Script::parse_str(Path::new("t.apdu"), "00A4000C023F00 -> 9000\n").unwrap();
     let mut events = Vec::new();
-    let opts = RunOptions {
-        keep_going: true,
-        ..Default::default()
-    };
+    let opts = keep_going();
     script
         .run(&mut card, &Vars::new(), &opts, &mut |e: &Event| {
             events.push(e.to_json())
@@ -401,7 +383,7 @@ fn by_default_61xx_and_6cxx_are_handled_and_the_complete_response_is_shown() {
         ("00B2012C05", "6C04"),
         ("00B2012C04", "01 02 AA BB 9000"),
     ]);
-    let (r, out) = run(text, &mut card, &Vars::new(), RunOptions::default());
+    let (r, out) = run_plain(text, &mut card);
     assert_eq!(r.unwrap().expectations_met, 2);
     assert_eq!(
         out,
@@ -410,10 +392,7 @@ fn by_default_61xx_and_6cxx_are_handled_and_the_complete_response_is_shown() {
     );
     // --raw: the same script sees 61xx itself and fails where it expects the data.
     let mut card = FakeCard::new(&[("00A40004023F00", "6104")]);
-    let opts = RunOptions {
-        raw: true,
-        ..Default::default()
-    };
+    let opts = raw();
     let (r, _) = run(text, &mut card, &Vars::new(), opts);
     assert!(
         r.unwrap_err()
@@ -426,10 +405,7 @@ fn by_default_61xx_and_6cxx_are_handled_and_the_complete_response_is_shown() {
 fn alternatives_match_any_and_report_the_first_when_none_does() {
     let text = "00A4000C023F00 -> 9000 | 61 ${N:1}\n00A4000C023F00 -> 9000 | 6283\n";
     let mut card = FakeCard::new(&[("00A4000C023F00", "6110"), ("00A4000C023F00", "6A82")]);
-    let opts = RunOptions {
-        raw: true,
-        ..Default::default()
-    };
+    let opts = raw();
     let (r, _) = run(text, &mut card, &Vars::new(), opts);
     let e = r.unwrap_err().to_string();
     assert_eq!(
@@ -449,7 +425,7 @@ fn cryptograms_and_key_values_are_masked_as_the_wire_trace_masks_them() {
         ("00C0000008", "A1A2A3A4A5A6A7A8 9000"),
         ("80D400011301010000112233445566778899AABBCCDDEEFF", "9000"),
     ]);
-    let (r, out) = run(text, &mut card, &Vars::new(), RunOptions::default());
+    let (r, out) = run_plain(text, &mut card);
     r.unwrap();
     assert_eq!(
         out,

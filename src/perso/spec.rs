@@ -1,7 +1,7 @@
 //! What personalization needs to know about the card, taken from the profile: the application
 //! DF, its access conditions, its keys, the PIN, and each data element with the file it is in.
 //!
-//! Built from a loaded profile by [`super::from_profile`]; plans and runs only see this.
+//! Built from a loaded profile by [`super::encode::app_spec`]; plans and runs only see this.
 
 use std::fmt;
 
