@@ -4,7 +4,7 @@
 //! PINs and keys come in as [`Secret`]: they are never formatted into errors, and the trace
 //! choke point masks them on the wire.
 
-use super::{Card, CardError};
+use super::{Card, CardError, build};
 use crate::apdu::{Command, Sw};
 use crate::crypto::Secret;
 
@@ -69,7 +69,7 @@ impl KeyUsage {
 impl Card<'_> {
     /// GET CHALLENGE (ISO/IEC 7816-4 §7.5.3): `len` random bytes (8 for the SSC card).
     pub fn get_challenge(&mut self, len: usize) -> Result<Vec<u8>, CardError> {
-        let cmd = Command::new(self.cla, 0x84, 0x00, 0x00).with_le(len);
+        let cmd = self.with_cla(build::get_challenge(len));
         let r = self.transmit_checked(&cmd, "GET CHALLENGE", "")?;
         if r.data.len() != len {
             return Err(CardError::BadResponse {
@@ -94,7 +94,7 @@ impl Card<'_> {
                 problem: format!("a cryptogram of {} bytes", cryptogram.len()),
             });
         }
-        let cmd = Command::new(self.cla, 0x82, 0x00, key_id).with_data(cryptogram);
+        let cmd = self.with_cla(build::external_authenticate(key_id, cryptogram));
         self.transmit_checked(&cmd, "EXTERNAL AUTHENTICATE", format!("key {key_id:02X}"))?;
         Ok(())
     }
@@ -112,9 +112,7 @@ impl Card<'_> {
                 problem: format!("a challenge of {} bytes", challenge.len()),
             });
         }
-        let cmd = Command::new(self.cla, 0x88, 0x00, key_id)
-            .with_data(challenge)
-            .with_le(256);
+        let cmd = self.with_cla(build::internal_authenticate(key_id, challenge));
         Ok(self
             .transmit_checked(&cmd, "INTERNAL AUTHENTICATE", format!("key {key_id:02X}"))?
             .data)
@@ -191,7 +189,7 @@ impl Card<'_> {
                 problem: format!("{} data bytes (at most 255)", data.len()),
             });
         }
-        let cmd = Command::new(self.cla, 0x2C, p1, pin_ref).with_data(data.expose());
+        let cmd = self.with_cla(build::reset_retry_counter(p1, pin_ref, data.expose()));
         self.transmit_checked(&cmd, "RESET RETRY COUNTER", format!("PIN {pin_ref:02X}"))?;
         Ok(())
     }
@@ -213,10 +211,7 @@ impl Card<'_> {
                 problem: format!("a key value of {} bytes", value.len()),
             });
         }
-        let mut data = vec![usage.byte(), algorithm, max_tries];
-        data.extend_from_slice(value.expose());
-        let data = Secret::new(data);
-        let cmd = Command::new(0x80, 0xD4, 0x00, key_id).with_data(data.expose());
+        let cmd = build::write_key(key_id, usage.byte(), algorithm, max_tries, value.expose());
         let what = if usage == KeyUsage::Pin { "PIN" } else { "key" };
         self.transmit_checked(&cmd, "WRITE KEY", format!("{what} {key_id:02X}"))?;
         Ok(())

@@ -1,7 +1,7 @@
 //! File commands: SELECT, READ/UPDATE BINARY, READ/UPDATE/APPEND RECORD, CREATE/DELETE/
 //! ACTIVATE/DEACTIVATE FILE.
 
-use super::{Card, CardError, describe_name};
+use super::{Card, CardError, build, describe_name};
 use crate::apdu::{Command, Sw};
 use crate::tlv::{Fcp, SimpleTlv};
 
@@ -29,7 +29,7 @@ pub enum SelectBy<'d> {
 }
 
 impl SelectBy<'_> {
-    fn p1_data(&self) -> (u8, Vec<u8>) {
+    pub(super) fn p1_data(&self) -> (u8, Vec<u8>) {
         match self {
             SelectBy::Mf => (0x00, vec![0x3F, 0x00]),
             SelectBy::Fid(f) => (0x00, f.to_be_bytes().to_vec()),
@@ -128,14 +128,21 @@ pub enum RecordRef {
 }
 
 impl RecordRef {
-    fn p1_mode(self, command: &'static str) -> Result<(u8, u8), CardError> {
+    fn check(self, command: &'static str) -> Result<(), CardError> {
         match self {
             RecordRef::Number(0) => Err(CardError::BadArgument {
                 command,
                 problem: "record numbers start at 1".into(),
             }),
-            RecordRef::Number(n) => Ok((n, 0x04)),
-            RecordRef::Tag(t) => Ok((t, 0x00)),
+            _ => Ok(()),
+        }
+    }
+
+    /// P1 and the mode bits of P2, unchecked (see [`check`](Self::check)).
+    pub(super) fn p1_mode_raw(self) -> (u8, u8) {
+        match self {
+            RecordRef::Number(n) => (n, 0x04),
+            RecordRef::Tag(t) => (t, 0x00),
         }
     }
 
@@ -161,19 +168,7 @@ impl Card<'_> {
     /// SELECT (ISO/IEC 7816-4 §7.1.1). Succeeds on `9000` and on the `62xx` warnings (e.g.
     /// `6283`, deactivated: see [`Selected::deactivated`]).
     pub fn select(&mut self, by: SelectBy<'_>, ret: SelectReturn) -> Result<Selected, CardError> {
-        let (p1, data) = by.p1_data();
-        let mut p2 = match ret {
-            SelectReturn::Fci => 0x00,
-            SelectReturn::Fcp => 0x04,
-            SelectReturn::Nothing => 0x0C,
-        };
-        if matches!(by, SelectBy::NextName(_)) {
-            p2 |= 0x02;
-        }
-        let mut cmd = Command::new(self.cla, 0xA4, p1, p2).with_data(data);
-        if ret != SelectReturn::Nothing {
-            cmd = cmd.with_le(256);
-        }
+        let cmd = self.with_cla(build::select(by, ret));
         let r = self.transmit(&cmd)?;
         if r.sw != Sw::OK && r.sw.sw1() != 0x62 {
             return Err(CardError::Status {
@@ -236,8 +231,8 @@ impl Card<'_> {
     /// it whole (`Le 00`).
     pub fn read_record(&mut self, ef: Ef, rec: RecordRef, le: usize) -> Result<Vec<u8>, CardError> {
         let sfi = ef.sfi("READ RECORD")?;
-        let (p1, mode) = rec.p1_mode("READ RECORD")?;
-        let cmd = Command::new(self.cla, 0xB2, p1, (sfi << 3) | mode).with_le(le);
+        rec.check("READ RECORD")?;
+        let cmd = self.with_cla(build::read_record(sfi, rec, le));
         Ok(self
             .transmit_checked(&cmd, "READ RECORD", rec.describe(ef))?
             .data)
@@ -248,8 +243,8 @@ impl Card<'_> {
     pub fn update_record(&mut self, ef: Ef, rec: RecordRef, data: &[u8]) -> Result<(), CardError> {
         check_len("UPDATE RECORD", data)?;
         let sfi = ef.sfi("UPDATE RECORD")?;
-        let (p1, mode) = rec.p1_mode("UPDATE RECORD")?;
-        let cmd = Command::new(self.cla, 0xDC, p1, (sfi << 3) | mode).with_data(data);
+        rec.check("UPDATE RECORD")?;
+        let cmd = self.with_cla(build::update_record(sfi, rec, data));
         self.transmit_checked(&cmd, "UPDATE RECORD", rec.describe(ef))?;
         Ok(())
     }
@@ -292,7 +287,7 @@ impl Card<'_> {
     pub fn append_record(&mut self, ef: Ef, data: &[u8]) -> Result<(), CardError> {
         check_len("APPEND RECORD", data)?;
         let sfi = ef.sfi("APPEND RECORD")?;
-        let cmd = Command::new(self.cla, 0xE2, 0x00, sfi << 3).with_data(data);
+        let cmd = self.with_cla(build::append_record(sfi, data));
         self.transmit_checked(&cmd, "APPEND RECORD", ef.describe())?;
         Ok(())
     }
@@ -300,14 +295,13 @@ impl Card<'_> {
     /// CREATE FILE (ISO/IEC 7816-9) in the current DF, with the FCP of docs/cos.md
     /// (`00 E0 00 00 Lc 62 ...`).
     pub fn create_file(&mut self, fcp: &Fcp) -> Result<(), CardError> {
-        let data = fcp.to_bytes();
-        check_len("CREATE FILE", &data)?;
+        let cmd = self.with_cla(build::create_file(fcp));
+        check_len("CREATE FILE", &cmd.data)?;
         let target = match (fcp.fid, &fcp.df_name) {
             (Some(f), _) => format!("{f:04X}"),
             (None, Some(n)) => describe_name(n),
             (None, None) => "a file without identifier".into(),
         };
-        let cmd = Command::new(self.cla, 0xE0, 0x00, 0x00).with_data(data);
         self.transmit_checked(&cmd, "CREATE FILE", target)?;
         Ok(())
     }
@@ -315,31 +309,28 @@ impl Card<'_> {
     /// DELETE FILE (ISO/IEC 7816-9): the file `fid` under the current DF, or the
     /// current file when `None`.
     pub fn delete_file(&mut self, fid: Option<u16>) -> Result<(), CardError> {
-        self.file_op(0xE4, "DELETE FILE", fid)
+        self.file_op(build::delete_file(fid), "DELETE FILE", fid)
     }
 
     /// ACTIVATE FILE (ISO/IEC 7816-9, INS `44`): the file `fid`, or the current one.
     pub fn activate_file(&mut self, fid: Option<u16>) -> Result<(), CardError> {
-        self.file_op(0x44, "ACTIVATE FILE", fid)
+        self.file_op(build::activate_file(fid), "ACTIVATE FILE", fid)
     }
 
     /// DEACTIVATE FILE (ISO/IEC 7816-9, INS `04`): the file `fid`, or the current one.
     pub fn deactivate_file(&mut self, fid: Option<u16>) -> Result<(), CardError> {
-        self.file_op(0x04, "DEACTIVATE FILE", fid)
+        self.file_op(build::deactivate_file(fid), "DEACTIVATE FILE", fid)
     }
 
     fn file_op(
         &mut self,
-        ins: u8,
+        cmd: Command,
         command: &'static str,
         fid: Option<u16>,
     ) -> Result<(), CardError> {
-        let mut cmd = Command::new(self.cla, ins, 0x00, 0x00);
+        let cmd = self.with_cla(cmd);
         let target = match fid {
-            Some(f) => {
-                cmd = cmd.with_data(f.to_be_bytes().to_vec());
-                format!("{f:04X}")
-            }
+            Some(f) => format!("{f:04X}"),
             None => "the current file".into(),
         };
         self.transmit_checked(&cmd, command, target)?;

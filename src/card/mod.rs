@@ -31,10 +31,14 @@
 //! | GET RESPONSE | [`Card::get_response`] (raw; `exchange` does it automatically) | `00 C0` |
 //! | anything else | [`Card::transmit_checked`], [`Card::transmit`] | |
 //!
+//! Each command's bytes are built by the pure functions of [`build`], which the plans of
+//! `sscard init` and personalization use too.
+//!
 //! Section numbers refer to ISO/IEC 7816-4:2005; the file management commands are those of
 //! ISO/IEC 7816-9.
 
 mod auth;
+pub mod build;
 mod error;
 mod files;
 
@@ -82,6 +86,12 @@ impl<'a> Card<'a> {
     /// The reader name (or `sim:PATH`), for messages.
     pub fn name(&self) -> String {
         self.t.name()
+    }
+
+    /// `cmd` (from [`build`]) with this card's CLA.
+    fn with_cla(&self, mut cmd: Command) -> Command {
+        cmd.cla = self.cla;
+        cmd
     }
 
     /// Sends a command and returns the complete response, whatever its status word.

@@ -11,7 +11,7 @@ use super::fcp;
 use super::keys::{Factors, KeyFile, KeyFileError};
 use super::model::{Df, Lcs, Profile};
 use crate::apdu::{Command, Sw};
-use crate::card::{Card, CardError};
+use crate::card::{Card, CardError, SelectBy, SelectReturn, build};
 use crate::crypto::{Secret, encode_pin};
 use crate::transport::Transport;
 use thiserror::Error;
@@ -167,29 +167,32 @@ fn df_words(df: &Df) -> String {
 }
 
 fn select_df(df: &Df) -> Step {
-    let apdu = match (df.fid, &df.aid) {
-        (Some(f), _) => Command::new(0x00, 0xA4, 0x00, 0x0C).with_data(f.to_be_bytes().to_vec()),
-        (None, Some(a)) => Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(a.clone()),
-        (None, None) => Command::new(0x00, 0xA4, 0x00, 0x0C).with_data(vec![0x3F, 0x00]),
+    let by = match (df.fid, &df.aid) {
+        (Some(f), _) => SelectBy::Fid(f),
+        (None, Some(a)) => SelectBy::Name(a),
+        (None, None) => SelectBy::Mf,
     };
-    Step::new("SELECT", df_words(df), apdu)
+    Step::new(
+        "SELECT",
+        df_words(df),
+        build::select(by, SelectReturn::Nothing),
+    )
 }
 
 fn select_mf() -> Step {
     Step::new(
         "SELECT",
         "MF (3F00)",
-        Command::new(0x00, 0xA4, 0x00, 0x0C).with_data(vec![0x3F, 0x00]),
+        build::select(SelectBy::Mf, SelectReturn::Nothing),
     )
 }
 
 fn write_key(id: u8, head: [u8; 3], value: &Secret, target: String) -> Step {
-    let mut data = head.to_vec();
-    data.extend_from_slice(value.expose());
+    let [usage, algorithm, max_tries] = head;
     let mut s = Step::new(
         "WRITE KEY",
         target,
-        Command::new(0x80, 0xD4, 0x00, id).with_data(data),
+        build::write_key(id, usage, algorithm, max_tries, value.expose()),
     );
     s.secret_from = Some(3);
     s
@@ -230,7 +233,7 @@ fn df_steps(
         plan.steps.push(Step::new(
             "CREATE FILE",
             format!("EF {} ({:04X})", ef.name, ef.fid),
-            Command::new(0x00, 0xE0, 0x00, 0x00).with_data(fcp::ef_fcp(ef).to_bytes()),
+            build::create_file(&fcp::ef_fcp(ef)),
         ));
         // Record EFs get one blank record per element (tag, length, the value all padding:
         // `00` for an/gbk/b, `FF` for cn/date, i.e. an empty value), in record order, so that
@@ -253,7 +256,7 @@ fn df_steps(
                         "EF {} ({:04X}) blank record {} tag {:02X}",
                         ef.name, ef.fid, e.record, e.tag
                     ),
-                    Command::new(0x00, 0xE2, 0x00, sfi << 3).with_data(blank),
+                    build::append_record(sfi, &blank),
                 ));
             }
         }
@@ -262,7 +265,7 @@ fn df_steps(
         plan.steps.push(Step::new(
             "CREATE FILE",
             df_words(child),
-            Command::new(0x00, 0xE0, 0x00, 0x00).with_data(fcp::df_fcp(child).to_bytes()),
+            build::create_file(&fcp::df_fcp(child)),
         ));
         plan.steps.push(select_df(child));
         let mut sub = path.to_vec();
@@ -290,7 +293,7 @@ pub fn init_plan(profile: &Profile, keys: &KeyFile, factors: &Factors) -> Result
         plan.steps.push(Step::new(
             "ACTIVATE FILE",
             "MF (3F00)",
-            Command::new(0x00, 0x44, 0x00, 0x00),
+            build::activate_file(None),
         ));
     }
     Ok(plan)

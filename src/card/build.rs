@@ -1,0 +1,167 @@
+//! Pure command builders: the one place where each command's bytes are decided. The
+//! [`Card`](super::Card) methods send them (after checking their arguments), and the plans of
+//! `sscard init` and personalization print, count and MAC them.
+//!
+//! They take arguments already checked (an SFI 0..=30, data of 1..=255 bytes) and never fail;
+//! the CLA is `00` (WRITE KEY: `80`). Section numbers refer to ISO/IEC 7816-4:2005; the file
+//! management commands are those of ISO/IEC 7816-9.
+
+use super::{RecordRef, SelectBy, SelectReturn};
+use crate::apdu::Command;
+use crate::tlv::Fcp;
+
+/// SELECT (ISO/IEC 7816-4 §7.1.1): `00 A4 P1 P2 [Lc data] [Le 00]`, P1 and data from `by`,
+/// P2 from `ret` (`00` FCI, `04` FCP, `0C` nothing; `+02` for the next occurrence). Le `00`
+/// unless nothing is returned.
+pub fn select(by: SelectBy<'_>, ret: SelectReturn) -> Command {
+    let (p1, data) = by.p1_data();
+    let mut p2 = match ret {
+        SelectReturn::Fci => 0x00,
+        SelectReturn::Fcp => 0x04,
+        SelectReturn::Nothing => 0x0C,
+    };
+    if matches!(by, SelectBy::NextName(_)) {
+        p2 |= 0x02;
+    }
+    let cmd = Command::new(0x00, 0xA4, p1, p2).with_data(data);
+    if ret == SelectReturn::Nothing {
+        cmd
+    } else {
+        cmd.with_le(256)
+    }
+}
+
+/// READ RECORD (ISO/IEC 7816-4 §7.3.3): `00 B2 P1 <SFI<<3 | mode> Le`, `sfi` 0 for the
+/// current EF.
+pub fn read_record(sfi: u8, rec: RecordRef, le: usize) -> Command {
+    let (p1, mode) = rec.p1_mode_raw();
+    Command::new(0x00, 0xB2, p1, (sfi << 3) | mode).with_le(le)
+}
+
+/// UPDATE RECORD (ISO/IEC 7816-4 §7.3.5): `00 DC P1 <SFI<<3 | mode> Lc record`, `sfi` 0 for
+/// the current EF.
+pub fn update_record(sfi: u8, rec: RecordRef, record: &[u8]) -> Command {
+    let (p1, mode) = rec.p1_mode_raw();
+    Command::new(0x00, 0xDC, p1, (sfi << 3) | mode).with_data(record)
+}
+
+/// APPEND RECORD (ISO/IEC 7816-4 §7.3.6): `00 E2 00 <SFI<<3> Lc record`, `sfi` 0 for the
+/// current EF.
+pub fn append_record(sfi: u8, record: &[u8]) -> Command {
+    Command::new(0x00, 0xE2, 0x00, sfi << 3).with_data(record)
+}
+
+/// CREATE FILE (ISO/IEC 7816-9 §8.4) in the current DF: `00 E0 00 00 Lc 62 ...`, the FCP of
+/// docs/cos.md.
+pub fn create_file(fcp: &Fcp) -> Command {
+    Command::new(0x00, 0xE0, 0x00, 0x00).with_data(fcp.to_bytes())
+}
+
+/// DELETE FILE (ISO/IEC 7816-9 §8.5): `00 E4 00 00 [02 FID]`, the file `fid` or the current
+/// one.
+pub fn delete_file(fid: Option<u16>) -> Command {
+    file_op(0xE4, fid)
+}
+
+/// ACTIVATE FILE (ISO/IEC 7816-9 §8.7): `00 44 00 00 [02 FID]`, the file `fid` or the
+/// current one.
+pub fn activate_file(fid: Option<u16>) -> Command {
+    file_op(0x44, fid)
+}
+
+/// DEACTIVATE FILE (ISO/IEC 7816-9 §8.6): `00 04 00 00 [02 FID]`, the file `fid` or the
+/// current one.
+pub fn deactivate_file(fid: Option<u16>) -> Command {
+    file_op(0x04, fid)
+}
+
+fn file_op(ins: u8, fid: Option<u16>) -> Command {
+    let cmd = Command::new(0x00, ins, 0x00, 0x00);
+    match fid {
+        Some(f) => cmd.with_data(f.to_be_bytes().to_vec()),
+        None => cmd,
+    }
+}
+
+/// GET CHALLENGE (ISO/IEC 7816-4 §7.5.3): `00 84 00 00 Le`, `len` random bytes.
+pub fn get_challenge(len: usize) -> Command {
+    Command::new(0x00, 0x84, 0x00, 0x00).with_le(len)
+}
+
+/// EXTERNAL AUTHENTICATE (ISO/IEC 7816-4 §7.5.4): `00 82 00 <key id> Lc cryptogram`.
+pub fn external_authenticate(key_id: u8, cryptogram: &[u8]) -> Command {
+    Command::new(0x00, 0x82, 0x00, key_id).with_data(cryptogram)
+}
+
+/// INTERNAL AUTHENTICATE (ISO/IEC 7816-4 §7.5.2): `00 88 00 <key id> Lc challenge 00`.
+pub fn internal_authenticate(key_id: u8, challenge: &[u8]) -> Command {
+    Command::new(0x00, 0x88, 0x00, key_id)
+        .with_data(challenge)
+        .with_le(256)
+}
+
+/// RESET RETRY COUNTER (ISO/IEC 7816-4 §7.5.10): `00 2C P1 <PIN ref> [Lc data]`, `p1` 00
+/// code and new PIN, 01 code only, 02 new PIN only, 03 neither. `data` is secret: the
+/// caller keeps it in a `Secret` and the trace masks it.
+pub fn reset_retry_counter(p1: u8, pin_ref: u8, data: &[u8]) -> Command {
+    Command::new(0x00, 0x2C, p1, pin_ref).with_data(data)
+}
+
+/// WRITE KEY (docs/cos.md): `80 D4 00 <key id> Lc usage algorithm max-tries value`. `value`
+/// is secret: printed plans mask data from byte 3 on.
+pub fn write_key(key_id: u8, usage: u8, algorithm: u8, max_tries: u8, value: &[u8]) -> Command {
+    let mut data = Vec::with_capacity(3 + value.len());
+    data.extend_from_slice(&[usage, algorithm, max_tries]);
+    data.extend_from_slice(value);
+    Command::new(0x80, 0xD4, 0x00, key_id).with_data(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(c: &Command) -> String {
+        crate::apdu::spaced(&c.to_bytes().unwrap_or_default())
+    }
+
+    #[test]
+    fn builders_encode_the_documented_bytes() {
+        assert_eq!(
+            hex(&select(SelectBy::Fid(0xEF05), SelectReturn::Nothing)),
+            "00 A4 00 0C 02 EF 05"
+        );
+        assert_eq!(
+            hex(&select(SelectBy::Name(&[0xA0, 0x01]), SelectReturn::Fcp)),
+            "00 A4 04 04 02 A0 01 00"
+        );
+        assert_eq!(
+            hex(&read_record(6, RecordRef::Tag(8), 256)),
+            "00 B2 08 30 00"
+        );
+        assert_eq!(
+            hex(&update_record(6, RecordRef::Number(2), &[0x08, 0x01, 0x41])),
+            "00 DC 02 34 03 08 01 41"
+        );
+        assert_eq!(
+            hex(&append_record(5, &[0x01, 0x00])),
+            "00 E2 00 28 02 01 00"
+        );
+        assert_eq!(hex(&activate_file(None)), "00 44 00 00");
+        assert_eq!(hex(&deactivate_file(Some(0xDDF1))), "00 04 00 00 02 DD F1");
+        assert_eq!(hex(&delete_file(Some(0xEF05))), "00 E4 00 00 02 EF 05");
+        assert_eq!(hex(&get_challenge(8)), "00 84 00 00 08");
+        assert_eq!(
+            hex(&external_authenticate(1, &[0xAA; 2])),
+            "00 82 00 01 02 AA AA"
+        );
+        assert_eq!(
+            hex(&internal_authenticate(2, &[0x11])),
+            "00 88 00 02 01 11 00"
+        );
+        assert_eq!(hex(&reset_retry_counter(3, 0, &[])), "00 2C 03 00");
+        assert_eq!(
+            hex(&write_key(0x0B, 0x10, 0x00, 3, &[0x12, 0x34])),
+            "80 D4 00 0B 05 10 00 03 12 34"
+        );
+    }
+}
