@@ -37,6 +37,18 @@ fn failed_cleanly(out: &Output) -> String {
     err
 }
 
+/// `sscard perso --profile SSC3 --record RECORD --dry-run`.
+fn dry_run(record: &Path) -> Output {
+    sscard(&[
+        "perso",
+        "--profile",
+        SSC3,
+        "--record",
+        record.to_str().unwrap(),
+        "--dry-run",
+    ])
+}
+
 fn reader(image: &Path) -> String {
     format!("sim:{}", image.display())
 }
@@ -78,14 +90,7 @@ fn a_record_file_saved_as_gbk_names_the_line_of_the_first_bad_byte() {
     bytes.extend_from_slice(&[0xB2, 0xE2, 0xCA, 0xD4, 0xD2, 0xBB]); // 测试一 in GBK
     bytes.extend_from_slice(b",1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n");
     std::fs::write(&record, bytes).unwrap();
-    let out = sscard(&[
-        "perso",
-        "--profile",
-        SSC3,
-        "--record",
-        record.to_str().unwrap(),
-        "--dry-run",
-    ]);
+    let out = dry_run(&record);
     let err = failed_cleanly(&out);
     assert!(err.contains("gbk.csv:2: not UTF-8"), "{err}");
     assert!(err.contains("save the file as UTF-8"), "{err}");
@@ -104,14 +109,7 @@ fn a_json_number_too_long_to_be_exact_is_refused_not_mangled() {
             "card_number": "A00000001", "issue_date": "20250101"}"#,
     )
     .unwrap();
-    let out = sscard(&[
-        "perso",
-        "--profile",
-        SSC3,
-        "--record",
-        record.to_str().unwrap(),
-        "--dry-run",
-    ]);
+    let out = dry_run(&record);
     let err = failed_cleanly(&out);
     assert!(err.contains("field `init_org`"), "{err}");
     assert!(err.contains("write the value as text in quotes"), "{err}");
