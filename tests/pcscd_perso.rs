@@ -30,6 +30,39 @@ fn holder_file(dir: &Path) -> PathBuf {
     p
 }
 
+/// The shipped profile `profile_name`, the test key file and a holder record in `dir`.
+fn paths(profile_name: &str, dir: &Path) -> (String, String, String) {
+    let profile = root().join(format!("card-profiles/{profile_name}.toml"));
+    let keys = root().join("card-profiles/test-keys.toml");
+    let record = holder_file(dir);
+    let s = |p: PathBuf| p.to_str().unwrap().to_string();
+    (s(profile), s(keys), s(record))
+}
+
+/// `--reader READER VERB --profile P --record R --keys K EXTRA...`: a station command line.
+fn station_args<'a>(
+    reader: &'a str,
+    verb: &'a str,
+    p: &'a str,
+    r: &'a str,
+    k: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut a = vec![
+        "--reader",
+        reader,
+        verb,
+        "--profile",
+        p,
+        "--record",
+        r,
+        "--keys",
+        k,
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
 fn ok(pcscd: &PrivatePcscd, args: &[&str]) -> String {
     let out = pcscd.run(args);
     assert!(
@@ -54,14 +87,8 @@ fn station_job(profile_name: &str) {
         image.to_str().unwrap(),
     ]));
     pcscd.wait_card();
-    let profile = root().join(format!("card-profiles/{profile_name}.toml"));
-    let keys = root().join("card-profiles/test-keys.toml");
-    let record = holder_file(dir.path());
-    let (p, k, r) = (
-        profile.to_str().unwrap(),
-        keys.to_str().unwrap(),
-        record.to_str().unwrap(),
-    );
+    let (profile, keys, record) = paths(profile_name, dir.path());
+    let (p, k, r) = (profile.as_str(), keys.as_str(), record.as_str());
     let reader = pcscd.reader_name();
 
     ok(
@@ -89,75 +116,23 @@ fn station_job(profile_name: &str) {
         .and_then(|w| w.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no APDU count in the dry run:\n{dry}"));
-    let text = ok(
-        &pcscd,
-        &[
-            "--reader",
-            reader,
-            "perso",
-            "--profile",
-            p,
-            "--record",
-            r,
-            "--keys",
-            k,
-        ],
-    );
+    let text = ok(&pcscd, &station_args(reader, "perso", p, r, k, &[]));
     assert!(text.contains("ENABLED"), "{text}");
     assert!(
         text.contains(&format!("traffic  {planned} APDUs")),
         "the run sends exactly the planned APDUs ({planned}):\n{text}"
     );
-    let text = ok(
-        &pcscd,
-        &[
-            "--reader",
-            reader,
-            "verify",
-            "--profile",
-            p,
-            "--record",
-            r,
-            "--keys",
-            k,
-        ],
-    );
+    let text = ok(&pcscd, &station_args(reader, "verify", p, r, k, &[]));
     assert!(text.contains("every element matches"), "{text}");
 
-    let json = ok(
-        &pcscd,
-        &[
-            "--reader",
-            reader,
-            "read",
-            "--profile",
-            p,
-            "--keys",
-            k,
-            "--record",
-            r,
-            "--json",
-        ],
-    );
+    let json = ok(&pcscd, &station_args(reader, "read", p, r, k, &["--json"]));
     let expected =
         std::fs::read_to_string(root().join(format!("tests/snapshots/read-{profile_name}.json")))
             .unwrap();
     assert_eq!(json, expected, "read --json through pcscd = the snapshot");
     let line = ok(
         &pcscd,
-        &[
-            "--reader",
-            reader,
-            "read",
-            "--profile",
-            p,
-            "--keys",
-            k,
-            "--record",
-            r,
-            "--format",
-            "ireadcardbas",
-        ],
+        &station_args(reader, "read", p, r, k, &["--format", "ireadcardbas"]),
     );
     let expected = std::fs::read_to_string(
         root().join(format!("tests/snapshots/ireadcardbas-{profile_name}.txt")),
@@ -166,35 +141,9 @@ fn station_job(profile_name: &str) {
     assert_eq!(line, expected);
 
     // A lost card is disabled; reading shows it.
-    let text = ok(
-        &pcscd,
-        &[
-            "--reader",
-            reader,
-            "disable",
-            "--profile",
-            p,
-            "--keys",
-            k,
-            "--record",
-            r,
-        ],
-    );
+    let text = ok(&pcscd, &station_args(reader, "disable", p, r, k, &[]));
     assert!(text.contains("disabled"), "{text}");
-    let table = ok(
-        &pcscd,
-        &[
-            "--reader",
-            reader,
-            "read",
-            "--profile",
-            p,
-            "--keys",
-            k,
-            "--record",
-            r,
-        ],
-    );
+    let table = ok(&pcscd, &station_args(reader, "read", p, r, k, &[]));
     assert!(table.contains("disabled (deactivated)"), "{table}");
 }
 
@@ -241,26 +190,10 @@ fn card_pulled_mid_perso_then_the_rerun_finishes_through_pcscd() {
         "100",
     ]));
     pcscd.wait_card();
-    let profile = root().join("card-profiles/ssc-3.00.toml");
-    let keys = root().join("card-profiles/test-keys.toml");
-    let record = holder_file(dir.path());
-    let (p, k, r) = (
-        profile.to_str().unwrap(),
-        keys.to_str().unwrap(),
-        record.to_str().unwrap(),
-    );
+    let (profile, keys, record) = paths("ssc-3.00", dir.path());
+    let (p, k, r) = (profile.as_str(), keys.as_str(), record.as_str());
     let reader = pcscd.reader_name();
-    let args = [
-        "--reader",
-        reader,
-        "perso",
-        "--profile",
-        p,
-        "--record",
-        r,
-        "--keys",
-        k,
-    ];
+    let args = station_args(reader, "perso", p, r, k, &[]);
     let first = pcscd.run(&args);
     assert!(
         !first.status.success(),
@@ -271,19 +204,6 @@ fn card_pulled_mid_perso_then_the_rerun_finishes_through_pcscd() {
     let text = ok(&pcscd, &args);
     assert!(text.contains("finished an interrupted run"), "{text}");
     assert!(text.contains("ENABLED"), "{text}");
-    let text = ok(
-        &pcscd,
-        &[
-            "--reader",
-            reader,
-            "verify",
-            "--profile",
-            p,
-            "--record",
-            r,
-            "--keys",
-            k,
-        ],
-    );
+    let text = ok(&pcscd, &station_args(reader, "verify", p, r, k, &[]));
     assert!(text.contains("every element matches"), "{text}");
 }
