@@ -5,7 +5,7 @@
 //! choke point masks them on the wire.
 
 use super::{Card, CardError, build};
-use crate::apdu::{Command, Sw};
+use crate::apdu::Sw;
 use crate::crypto::Secret;
 
 /// What VERIFY without data says about a PIN.
@@ -123,7 +123,7 @@ impl Card<'_> {
     /// [`CardError::Status`] with `63Cx` (x tries left), a blocked one `6983`.
     pub fn verify(&mut self, pin_ref: u8, pin: &Secret) -> Result<(), CardError> {
         pin_len("VERIFY", pin)?;
-        let cmd = Command::new(self.cla, 0x20, 0x00, pin_ref).with_data(pin.expose());
+        let cmd = self.with_cla(build::verify(pin_ref, Some(pin.expose())));
         self.transmit_checked(&cmd, "VERIFY", format!("PIN {pin_ref:02X}"))?;
         Ok(())
     }
@@ -131,7 +131,7 @@ impl Card<'_> {
     /// VERIFY without data (ISO/IEC 7816-4 §7.5.6): the PIN's state, tries left, without
     /// spending a try.
     pub fn pin_state(&mut self, pin_ref: u8) -> Result<PinState, CardError> {
-        let cmd = Command::new(self.cla, 0x20, 0x00, pin_ref);
+        let cmd = self.with_cla(build::verify(pin_ref, None));
         let r = self.transmit(&cmd)?;
         match r.sw {
             Sw::OK => Ok(PinState::Verified),
@@ -159,7 +159,7 @@ impl Card<'_> {
         pin_len("CHANGE REFERENCE DATA", old)?;
         pin_len("CHANGE REFERENCE DATA", new)?;
         let data = Secret::new([old.expose(), new.expose()].concat());
-        let cmd = Command::new(self.cla, 0x24, 0x00, pin_ref).with_data(data.expose());
+        let cmd = self.with_cla(build::change_reference_data(pin_ref, data.expose()));
         self.transmit_checked(&cmd, "CHANGE REFERENCE DATA", format!("PIN {pin_ref:02X}"))?;
         Ok(())
     }

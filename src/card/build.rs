@@ -31,6 +31,34 @@ pub fn select(by: SelectBy<'_>, ret: SelectReturn) -> Command {
     }
 }
 
+/// GET RESPONSE (ISO/IEC 7816-4 §7.6.1): `00 C0 00 00 Le`, the `le` bytes a `61xx` announced.
+pub fn get_response(le: usize) -> Command {
+    Command::new(0x00, 0xC0, 0x00, 0x00).with_le(le)
+}
+
+/// READ BINARY (ISO/IEC 7816-4 §7.2.3): `00 B0 P1 P2 Le`; `sfi` 0: the current EF at
+/// `offset` (0..=32767, P1-P2), else `P1 = 80 | SFI`, `P2 = offset` (0..=255).
+pub fn read_binary(sfi: u8, offset: u16, le: usize) -> Command {
+    let (p1, p2) = binary_p1p2(sfi, offset);
+    Command::new(0x00, 0xB0, p1, p2).with_le(le)
+}
+
+/// UPDATE BINARY (ISO/IEC 7816-4 §7.2.5): `00 D6 P1 P2 Lc data`, P1-P2 as for
+/// [`read_binary`].
+pub fn update_binary(sfi: u8, offset: u16, data: &[u8]) -> Command {
+    let (p1, p2) = binary_p1p2(sfi, offset);
+    Command::new(0x00, 0xD6, p1, p2).with_data(data)
+}
+
+fn binary_p1p2(sfi: u8, offset: u16) -> (u8, u8) {
+    let [hi, lo] = offset.to_be_bytes();
+    if sfi == 0 {
+        (hi & 0x7F, lo)
+    } else {
+        (0x80 | sfi, lo)
+    }
+}
+
 /// READ RECORD (ISO/IEC 7816-4 §7.3.3): `00 B2 P1 <SFI<<3 | mode> Le`, `sfi` 0 for the
 /// current EF.
 pub fn read_record(sfi: u8, rec: RecordRef, le: usize) -> Command {
@@ -100,6 +128,22 @@ pub fn internal_authenticate(key_id: u8, challenge: &[u8]) -> Command {
         .with_le(256)
 }
 
+/// VERIFY (ISO/IEC 7816-4 §7.5.6): `00 20 00 <PIN ref> [Lc PIN]`; without a PIN it asks
+/// for the tries left. The PIN is secret: the caller keeps it in a `Secret`.
+pub fn verify(pin_ref: u8, pin: Option<&[u8]>) -> Command {
+    let cmd = Command::new(0x00, 0x20, 0x00, pin_ref);
+    match pin {
+        Some(p) => cmd.with_data(p),
+        None => cmd,
+    }
+}
+
+/// CHANGE REFERENCE DATA (ISO/IEC 7816-4 §7.5.7): `00 24 00 <PIN ref> Lc old new`. `data`
+/// (old then new PIN) is secret.
+pub fn change_reference_data(pin_ref: u8, data: &[u8]) -> Command {
+    Command::new(0x00, 0x24, 0x00, pin_ref).with_data(data)
+}
+
 /// RESET RETRY COUNTER (ISO/IEC 7816-4 §7.5.10): `00 2C P1 <PIN ref> [Lc data]`, `p1` 00
 /// code and new PIN, 01 code only, 02 new PIN only, 03 neither. `data` is secret: the
 /// caller keeps it in a `Secret` and the trace masks it.
@@ -150,6 +194,16 @@ mod tests {
         assert_eq!(hex(&deactivate_file(Some(0xDDF1))), "00 04 00 00 02 DD F1");
         assert_eq!(hex(&delete_file(Some(0xEF05))), "00 E4 00 00 02 EF 05");
         assert_eq!(hex(&get_challenge(8)), "00 84 00 00 08");
+        assert_eq!(hex(&read_binary(0, 0x0102, 4)), "00 B0 01 02 04");
+        assert_eq!(hex(&read_binary(5, 3, 4)), "00 B0 85 03 04");
+        assert_eq!(hex(&update_binary(2, 0, &[0x55])), "00 D6 82 00 01 55");
+        assert_eq!(hex(&verify(0, None)), "00 20 00 00");
+        assert_eq!(hex(&get_response(0x10)), "00 C0 00 00 10");
+        assert_eq!(hex(&verify(0, Some(&[0x12, 0x34]))), "00 20 00 00 02 12 34");
+        assert_eq!(
+            hex(&change_reference_data(0, &[0x12, 0x34])),
+            "00 24 00 00 02 12 34"
+        );
         assert_eq!(
             hex(&external_authenticate(1, &[0xAA; 2])),
             "00 82 00 01 02 AA AA"

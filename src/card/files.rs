@@ -211,8 +211,8 @@ impl Card<'_> {
     /// READ BINARY (ISO/IEC 7816-4 §7.2.3): `le` bytes from `offset` (with an SFI the offset
     /// is at most 255).
     pub fn read_binary(&mut self, ef: Ef, offset: u16, le: usize) -> Result<Vec<u8>, CardError> {
-        let (p1, p2) = binary_p1p2("READ BINARY", ef, offset)?;
-        let cmd = Command::new(self.cla, 0xB0, p1, p2).with_le(le);
+        let sfi = binary_sfi("READ BINARY", ef, offset)?;
+        let cmd = self.with_cla(build::read_binary(sfi, offset, le));
         let target = format!("{} offset {offset}", ef.describe());
         Ok(self.transmit_checked(&cmd, "READ BINARY", target)?.data)
     }
@@ -220,8 +220,8 @@ impl Card<'_> {
     /// UPDATE BINARY (ISO/IEC 7816-4 §7.2.5): writes `data` at `offset`.
     pub fn update_binary(&mut self, ef: Ef, offset: u16, data: &[u8]) -> Result<(), CardError> {
         check_len("UPDATE BINARY", data)?;
-        let (p1, p2) = binary_p1p2("UPDATE BINARY", ef, offset)?;
-        let cmd = Command::new(self.cla, 0xD6, p1, p2).with_data(data);
+        let sfi = binary_sfi("UPDATE BINARY", ef, offset)?;
+        let cmd = self.with_cla(build::update_binary(sfi, offset, data));
         let target = format!("{} offset {offset}", ef.describe());
         self.transmit_checked(&cmd, "UPDATE BINARY", target)?;
         Ok(())
@@ -338,22 +338,25 @@ impl Card<'_> {
     }
 }
 
-fn binary_p1p2(command: &'static str, ef: Ef, offset: u16) -> Result<(u8, u8), CardError> {
+/// The SFI (0: current EF) of a binary command, once `offset` fits its P1-P2.
+fn binary_sfi(command: &'static str, ef: Ef, offset: u16) -> Result<u8, CardError> {
     match ef {
-        Ef::Current if offset <= 0x7FFF => Ok(((offset >> 8) as u8, (offset & 0xFF) as u8)),
+        Ef::Current if offset <= 0x7FFF => Ok(0),
         Ef::Current => Err(CardError::BadArgument {
             command,
             problem: format!("offset {offset} is beyond 32767"),
         }),
         Ef::Sfi(_) => {
             let sfi = ef.sfi(command)?;
-            let off = u8::try_from(offset).map_err(|_| CardError::BadArgument {
-                command,
-                problem: format!(
-                    "with an SFI the offset is at most 255, not {offset}: select the EF first"
-                ),
-            })?;
-            Ok((0x80 | sfi, off))
+            if offset > 0xFF {
+                return Err(CardError::BadArgument {
+                    command,
+                    problem: format!(
+                        "with an SFI the offset is at most 255, not {offset}: select the EF first"
+                    ),
+                });
+            }
+            Ok(sfi)
         }
     }
 }

@@ -150,7 +150,8 @@ impl<'a> Card<'a> {
     /// GET RESPONSE (ISO/IEC 7816-4 §7.6.1): fetches `le` bytes waiting after a `61xx`, sent
     /// raw (no automatic handling), with the CLA of the exchange options.
     pub fn get_response(&mut self, le: usize) -> Result<Response, CardError> {
-        let cmd = Command::new(self.opts.get_response_cla, 0xC0, 0x00, 0x00).with_le(le);
+        let mut cmd = build::get_response(le);
+        cmd.cla = self.opts.get_response_cla;
         let raw = ExchangeOptions {
             auto: false,
             ..self.opts
