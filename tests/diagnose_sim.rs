@@ -28,6 +28,13 @@ fn card200() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, card)
 }
 
+/// `card200` with `fc` written into its image.
+fn faulty200(fc: FaultConfig) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, card) = card200();
+    faults(&card, fc);
+    (dir, card)
+}
+
 /// A personalized 3rd-generation card image in a fresh temporary folder (keep the folder).
 fn card300() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -86,14 +93,10 @@ fn expired_but_healthy_card_is_ok_expired() {
 
 #[test]
 fn memory_failure_on_ef06_is_chip_failing() {
-    let (_dir, card) = card200();
-    faults(
-        &card,
-        FaultConfig {
-            memory_failure: vec!["DDF1/EF06".into()],
-            ..FaultConfig::default()
-        },
-    );
+    let (_dir, card) = faulty200(FaultConfig {
+        memory_failure: vec!["DDF1/EF06".into()],
+        ..FaultConfig::default()
+    });
     let (code, text) = run(&card, &["--today", "20260101"]);
     assert_eq!(code, 30, "{text}");
     assert!(
@@ -109,18 +112,14 @@ fn memory_failure_on_ef06_is_chip_failing() {
 
 #[test]
 fn flaky_link_is_chip_failing() {
-    let (_dir, card) = card200();
-    faults(
-        &card,
-        FaultConfig {
-            intermittent: Some(Intermittent {
-                rate: 0.2,
-                seed: 7,
-                sw: 0x6581,
-            }),
-            ..FaultConfig::default()
-        },
-    );
+    let (_dir, card) = faulty200(FaultConfig {
+        intermittent: Some(Intermittent {
+            rate: 0.2,
+            seed: 7,
+            sw: 0x6581,
+        }),
+        ..FaultConfig::default()
+    });
     let (code, text) = run(&card, &["--today", "20260101"]);
     assert_eq!(code, 30, "{text}");
     assert!(text.contains("the link is unreliable"), "{text}");
@@ -129,14 +128,10 @@ fn flaky_link_is_chip_failing() {
 
 #[test]
 fn dead_chip_is_no_response_not_a_tool_error() {
-    let (_dir, card) = card200();
-    faults(
-        &card,
-        FaultConfig {
-            dead: true,
-            ..FaultConfig::default()
-        },
-    );
+    let (_dir, card) = faulty200(FaultConfig {
+        dead: true,
+        ..FaultConfig::default()
+    });
     let (code, text) = run(&card, &[]);
     assert_eq!(code, 31, "{text}");
     assert!(
@@ -151,16 +146,12 @@ fn dead_chip_is_no_response_not_a_tool_error() {
 
 #[test]
 fn card_that_dies_after_a_few_commands_is_no_response() {
-    let (_dir, card) = card200();
     // Power is lost at the first APDU after every power-on: the ATR comes, no answer does.
-    faults(
-        &card,
-        FaultConfig {
-            power_loss_at: Some(1),
-            power_loss_repeat: true,
-            ..FaultConfig::default()
-        },
-    );
+    let (_dir, card) = faulty200(FaultConfig {
+        power_loss_at: Some(1),
+        power_loss_repeat: true,
+        ..FaultConfig::default()
+    });
     let (code, text) = run(&card, &[]);
     // Every command is lost: the chip gives its ATR but never answers a command.
     assert!(code == 31 || code == 30, "{code} {text}");
@@ -309,14 +300,10 @@ fn the_guard_refuses_a_write_before_it_reaches_the_card() {
 
 #[test]
 fn slow_but_correct_card_is_ok() {
-    let (_dir, card) = card200();
-    faults(
-        &card,
-        FaultConfig {
-            delay_ms: 2,
-            ..FaultConfig::default()
-        },
-    );
+    let (_dir, card) = faulty200(FaultConfig {
+        delay_ms: 2,
+        ..FaultConfig::default()
+    });
     let (code, text) = run(&card, &["--today", "20260101", "--rounds", "8"]);
     assert_eq!(code, 0, "slowness alone condemns nothing: {text}");
     assert!(
