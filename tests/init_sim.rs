@@ -13,6 +13,17 @@ fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("card-profiles")
 }
 
+/// The shipped 3rd-generation profile, the test keys and the factors of `CARD_ID`.
+fn ssc300() -> (profile::Profile, KeyFile, Factors) {
+    let p = profile::load(&dir().join("ssc-3.00.toml")).unwrap();
+    let keys = KeyFile::load(&dir().join("test-keys.toml")).unwrap();
+    let factors = Factors {
+        card_id: Some(hex::decode(CARD_ID).unwrap()),
+        atr_historical: None,
+    };
+    (p, keys, factors)
+}
+
 /// The FCP hex `profile show` prints for the file whose line contains `what`.
 fn shown_fcp(show: &str, what: &str) -> Fcp {
     let mut lines = show.lines();
@@ -31,12 +42,7 @@ fn shown_fcp(show: &str, what: &str) -> Fcp {
 fn init_builds_ssc_3_00_and_the_card_matches_show() {
     let tmp = tempfile::tempdir().unwrap();
     let image = tmp.path().join("card.json");
-    let p = profile::load(&dir().join("ssc-3.00.toml")).unwrap();
-    let keys = KeyFile::load(&dir().join("test-keys.toml")).unwrap();
-    let factors = Factors {
-        card_id: Some(hex::decode(CARD_ID).unwrap()),
-        atr_historical: None,
-    };
+    let (p, keys, factors) = ssc300();
     let plan = plan::init_plan(&p, &keys, &factors).unwrap();
     let mut t = sscard::sim::transport::open(&image).unwrap();
     plan::run(&plan, &mut *t).unwrap();
@@ -80,12 +86,7 @@ fn init_builds_ssc_3_00_and_the_card_matches_show() {
 fn a_card_that_differs_from_the_profile_is_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let image = tmp.path().join("card.json");
-    let built = profile::load(&dir().join("ssc-3.00.toml")).unwrap();
-    let keys = KeyFile::load(&dir().join("test-keys.toml")).unwrap();
-    let factors = Factors {
-        card_id: Some(hex::decode(CARD_ID).unwrap()),
-        atr_historical: None,
-    };
+    let (built, keys, factors) = ssc300();
     let mut t = sscard::sim::transport::open(&image).unwrap();
     plan::run(&plan::init_plan(&built, &keys, &factors).unwrap(), &mut *t).unwrap();
     // The same profile with EF06 one byte longer per record: the card no longer matches.
@@ -120,12 +121,7 @@ fn cli_init_on_the_virtual_card() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let p = profile::load(&dir().join("ssc-3.00.toml")).unwrap();
-    let keys = KeyFile::load(&dir().join("test-keys.toml")).unwrap();
-    let factors = Factors {
-        card_id: Some(hex::decode(CARD_ID).unwrap()),
-        atr_historical: None,
-    };
+    let (p, keys, factors) = ssc300();
     let plan = plan::init_plan(&p, &keys, &factors).unwrap();
     let counts = format!("{} APDUs, {} bytes", plan.apdu_count(), plan.byte_count());
     assert!(stdout.contains(&counts), "{counts}: {stdout}");

@@ -61,15 +61,21 @@ fn personalize(path: &Path) {
     t.close().unwrap();
 }
 
+/// A personalized card image in a fresh temporary folder (keep the folder).
+fn personalized() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("card.json");
+    personalize(&path);
+    (dir, path)
+}
+
 fn open(path: &Path) -> SimTransport {
     SimTransport::new(ImageCard::open(path).unwrap()).unwrap()
 }
 
 #[test]
 fn external_authentication_with_a_diversified_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("card.json");
-    personalize(&path);
+    let (_dir, path) = personalized();
     let mut t = open(&path);
     let mut s = Session::new(&mut t);
     s.select_df(b"SSSE", "SSSE").unwrap();
@@ -93,9 +99,7 @@ fn external_authentication_with_a_diversified_key() {
 
 #[test]
 fn mac_protected_update_pin_unblock_and_application_block() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("card.json");
-    personalize(&path);
+    let (_dir, path) = personalized();
     let mut t = open(&path);
     let mut s = Session::new(&mut t);
     s.select_df(b"SSSE", "SSSE").unwrap();
@@ -151,9 +155,7 @@ fn mac_protected_update_pin_unblock_and_application_block() {
 
 #[test]
 fn counters_and_keys_survive_the_image() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("card.json");
-    personalize(&path);
+    let (_dir, path) = personalized();
     {
         let mut t = open(&path);
         let mut s = Session::new(&mut t);
