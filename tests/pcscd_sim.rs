@@ -270,13 +270,14 @@ fn power_lost_card_leaves_the_reader_and_comes_back() {
     pcscd.wait_card();
 
     // The second APDU after power-on loses power: the card is gone, sscard says so.
-    let out = pcscd.run(&[
+    let two_selects = [
         "--reader",
         SLOT0,
         "send",
         "00A4000C023F00",
         "00A4000C023F00",
-    ]);
+    ];
+    let out = pcscd.run(&two_selects);
     assert!(!out.status.success(), "{}", describe(&out));
     assert_eq!(
         parse_sscard(&common::stdout(&out))
@@ -294,13 +295,7 @@ fn power_lost_card_leaves_the_reader_and_comes_back() {
 
     // Re-inserted by the bridge (--reinsert-after-ms), powered up again: it answers.
     pcscd.wait_card();
-    let out = pcscd.run(&[
-        "--reader",
-        SLOT0,
-        "send",
-        "00A4000C023F00",
-        "00A4000C023F00",
-    ]);
+    let out = pcscd.run(&two_selects);
     assert!(out.status.success(), "{}", describe(&out));
     let sws: Vec<String> = parse_sscard(&common::stdout(&out))
         .into_iter()
