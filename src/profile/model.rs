@@ -42,51 +42,7 @@ pub struct ScriptRef {
     pub block: String,
 }
 
-/// Life cycle status at creation (ISO 7816-4 §7.4.10; docs/cos.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lcs {
-    /// `01` creation: the manufacturer's window.
-    Creation,
-    /// `03` initialisation.
-    Initialisation,
-    /// `05` operational, activated.
-    Activated,
-    /// `04` operational, deactivated.
-    Deactivated,
-    /// `0C` terminated.
-    Terminated,
-}
-
-impl Lcs {
-    /// Every state.
-    pub const ALL: [Lcs; 5] = [
-        Lcs::Creation,
-        Lcs::Initialisation,
-        Lcs::Activated,
-        Lcs::Deactivated,
-        Lcs::Terminated,
-    ];
-    /// The LCS byte (tag 8A).
-    pub fn byte(self) -> u8 {
-        match self {
-            Lcs::Creation => 0x01,
-            Lcs::Initialisation => 0x03,
-            Lcs::Activated => 0x05,
-            Lcs::Deactivated => 0x04,
-            Lcs::Terminated => 0x0C,
-        }
-    }
-    /// The profile spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lcs::Creation => "creation",
-            Lcs::Initialisation => "initialisation",
-            Lcs::Activated => "activated",
-            Lcs::Deactivated => "deactivated",
-            Lcs::Terminated => "terminated",
-        }
-    }
-}
+pub use crate::tlv::Lcs;
 
 /// How an EF stores its data (FDB of tag 82).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -71,47 +71,7 @@ impl<'de> Deserialize<'de> for Fid {
 /// The file identifier of the MF.
 pub const MF_FID: Fid = Fid(0x3F00);
 
-/// Life cycle status of a file (ISO/IEC 7816-4 §7.4.10; byte values of FCP tag `8A`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lcs {
-    /// `01`: creation state: every access is allowed below a DF in this state.
-    Creation,
-    /// `03`: initialisation state: access conditions enforced.
-    Initialisation,
-    /// `05`: operational state, activated.
-    Activated,
-    /// `04`: operational state, deactivated: SELECT answers 6283, reads and writes 6985.
-    Deactivated,
-    /// `0C`: termination state: everything refused.
-    Terminated,
-}
-
-impl Lcs {
-    /// The `8A` byte.
-    pub fn byte(self) -> u8 {
-        match self {
-            Lcs::Creation => 0x01,
-            Lcs::Initialisation => 0x03,
-            Lcs::Activated => 0x05,
-            Lcs::Deactivated => 0x04,
-            Lcs::Terminated => 0x0C,
-        }
-    }
-
-    /// Reads an `8A` byte (the values docs/cos.md lists, plus ISO's `06`/`07` variants of
-    /// the operational states and `0D`-`0F` of termination).
-    pub fn from_byte(b: u8) -> Option<Lcs> {
-        match b {
-            0x01 => Some(Lcs::Creation),
-            0x03 => Some(Lcs::Initialisation),
-            0x05 | 0x07 => Some(Lcs::Activated),
-            0x04 | 0x06 => Some(Lcs::Deactivated),
-            0x0C..=0x0F => Some(Lcs::Terminated),
-            _ => None,
-        }
-    }
-}
+pub use crate::tlv::Lcs;
 
 /// An operation guarded by one byte of the security attributes (tag `86`, docs/cos.md order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

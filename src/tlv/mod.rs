@@ -10,10 +10,12 @@
 
 mod descriptor;
 mod fcp;
+mod lcs;
 mod security;
 
 pub use descriptor::{FileDescriptor, FileKind, lcs_name};
 pub use fcp::{Fcp, RawElement};
+pub use lcs::Lcs;
 pub use security::{AccessCondition, SecurityAttributes};
 
 use thiserror::Error;
