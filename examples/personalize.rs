@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let holder = HolderRecord::from_pairs(
         "example",
         [
-            ("ssn", "440782199012292617"),
+            ("ssn", "110101199012290016"),
             ("name", "测试一"),
             ("sex", "1"),
             ("ethnicity", "01"),

@@ -59,7 +59,7 @@ fn wrong_pins(card: &std::path::Path, n: usize) {
 /// Changes the SSN's check character in the image: 4407821990122926 17 -> ...18.
 fn damage_ssn(card: &std::path::Path) {
     let text = std::fs::read_to_string(card).unwrap();
-    let ssn = hex::encode_upper(b"440782199012292617");
+    let ssn = hex::encode_upper(b"110101199012290016");
     let bad = hex::encode_upper(b"440782199012292618");
     assert!(text.contains(&ssn), "the SSN is in the image");
     std::fs::write(card, text.replace(&ssn, &bad)).unwrap();

@@ -5,7 +5,7 @@ use sscard::profile::keys::{Factors, KeyFile};
 use sscard::profile::{self, plan};
 use std::path::Path;
 
-const CARD_ID: &str = "440300D15600000500444A52467262A8";
+const CARD_ID: &str = "440300D156000005005E1F0C3A9D2B47";
 
 fn setup(name: &str) -> (profile::Profile, KeyFile) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("card-profiles");

@@ -7,7 +7,7 @@ use sscard::tlv::Fcp;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const CARD_ID: &str = "440300D15600000500444A52467262A8";
+const CARD_ID: &str = "440300D156000005005E1F0C3A9D2B47";
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("card-profiles")

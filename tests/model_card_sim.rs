@@ -34,7 +34,7 @@ fn build_write_read_pin_and_life_cycle_on_the_virtual_card() {
     card.write_key(0x00, KeyUsage::Pin, 0x00, 3, &pin).unwrap();
 
     // Records: append by SFI, read back by tag and by number, update by tag.
-    let mut ssn = SimpleTlv::new(0x08, b"440782199012292617".to_vec());
+    let mut ssn = SimpleTlv::new(0x08, b"110101199012290016".to_vec());
     card.append_record(Ef::Sfi(6), &ssn.to_bytes().unwrap())
         .unwrap();
     card.append_record(

@@ -161,7 +161,7 @@ fn dry_run_masks_the_pin_and_bad_records_list_every_problem() {
         &rec,
         concat!(
             csv_header!(),
-            "440782199012292617,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n"
+            "110101199012290016,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n"
         ),
     )
     .unwrap();
@@ -219,7 +219,7 @@ fn verify_and_disable_on_the_command_line() {
     std::fs::write(
         &rec,
         format!(
-            r#"[{{"ssn": "440782199012292617", "name": "测试一", "sex": "1", "ethnicity": "01",
+            r#"[{{"ssn": "110101199012290016", "name": "测试一", "sex": "1", "ethnicity": "01",
                 "birth_place": "440782", "birth_date": "19901229", "card_id": "{CARD_ID}",
                 "init_org": "440700000000000000000001", "card_number": "A00000001",
                 "issue_date": "20250101"}}]"#
@@ -262,7 +262,7 @@ fn a_file_of_several_records_needs_an_index() {
         concat!(
             csv_header!(),
             "110101199003070011,测试二,1,01,110101,19900307,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000002,20250101\n\
-         440782199012292617,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n"
+         110101199012290016,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n"
         ),
     )
     .unwrap();
@@ -273,7 +273,7 @@ fn a_file_of_several_records_needs_an_index() {
     let out = with_record(&image, "perso", r, &["--index", "2"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("测试一 440782199012292617"),
+        text(&out).contains("测试一 110101199012290016"),
         "{}",
         text(&out)
     );

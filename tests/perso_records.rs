@@ -13,7 +13,7 @@ const HEADER: &str =
 fn every_problem_of_a_record_is_reported_together() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("holders.csv");
-    let good = "440782199012292617,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n";
+    let good = "110101199012290016,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n";
     // Wrong check character, a character outside GBK, sex 3, month 13, card number too long.
     let bad = "440782199012292618,测试😀,3,01,440782,19901329,440700D156000005008A3F21C4E5B607,440700000000000000000001,A000000012,20250101\n";
     std::fs::write(&path, format!("{HEADER}{good}{bad}")).unwrap();
@@ -53,7 +53,7 @@ fn missing_and_unknown_fields_and_disagreeing_birth_date() {
     let path = dir.path().join("holder.json");
     std::fs::write(
         &path,
-        r#"{"ssn": "440782199012292617", "nmae": "测试一", "sex": "1", "ethnicity": "01",
+        r#"{"ssn": "110101199012290016", "nmae": "测试一", "sex": "1", "ethnicity": "01",
             "birth_place": "440782", "birth_date": "19901230",
             "card_id": "440700D156000005008A3F21C4E5B607", "init_org": "440700000000000000000001",
             "card_number": "A00000001", "issue_date": "20250101"}"#,

@@ -213,7 +213,7 @@ fn another_holders_card_is_refused_unless_forced() {
         .unwrap_err();
     let msg = err.to_string();
     assert!(
-        msg.contains("another person's data") && msg.contains("440782199012292617"),
+        msg.contains("another person's data") && msg.contains("110101199012290016"),
         "{msg}"
     );
     assert!(msg.contains("--force"), "{msg}");

@@ -52,7 +52,7 @@ fn pin_override_and_factors() {
     )
     .unwrap();
     let f = Factors {
-        card_id: Some(hex::decode("440300D15600000500444A52467262A8").unwrap()),
+        card_id: Some(hex::decode("440300D156000005005E1F0C3A9D2B47").unwrap()),
         atr_historical: Some(vec![1, 2, 3]),
     };
     let plan = plan::init_plan(&ssc3(), &k, &f).unwrap();
@@ -64,7 +64,7 @@ fn pin_override_and_factors() {
     assert_eq!(pin.apdu.data, vec![0x10, 0x00, 0x03, 0x65, 0x43, 0x21]);
     assert_eq!(
         f.factor(FactorSource::CardIdLast8, "x").unwrap(),
-        [0x00, 0x44, 0x4A, 0x52, 0x46, 0x72, 0x62, 0xA8]
+        [0x00, 0x5E, 0x1F, 0x0C, 0x3A, 0x9D, 0x2B, 0x47]
     );
     let e = f
         .factor(FactorSource::AtrHistoricalLast8, "irk")

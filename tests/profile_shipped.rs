@@ -62,7 +62,7 @@ fn ssc_3_00_has_the_spec_layout() {
         p.element("card_id")
             .unwrap()
             .element
-            .encode("440300D15600000500444A52467262A8")
+            .encode("440300D156000005005E1F0C3A9D2B47")
             .unwrap()
             .len(),
         16

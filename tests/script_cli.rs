@@ -46,7 +46,7 @@ fn the_card_image_keeps_what_a_script_built_for_the_next_run() {
     let o = sscard(&image, &["run", &shipped("ssc-read-by-record-number.apdu")]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
-    assert!(out.contains("card number JA334687X\n"), "{out}");
+    assert!(out.contains("card number D12345676\n"), "{out}");
     assert!(
         out.ends_with("== 15 exchange(s), 15 expectation(s) met, 0 not met\n"),
         "{out}"
@@ -61,7 +61,7 @@ fn set_and_vars_feed_the_build_and_the_check_refuses_bad_values_before_sending()
     // A holder record as `sscard perso` takes it: text name, cn dates, a shorter card number.
     std::fs::write(
         &record,
-        r#"{"card_number": "JB0001", "ssn": "440782199012292617", "name": "测试二",
+        r#"{"card_number": "JB0001", "ssn": "110101199012290016", "name": "测试二",
             "birth_place": "440700", "issue_date": "20250101"}"#,
     )
     .unwrap();

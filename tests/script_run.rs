@@ -218,17 +218,17 @@ echo challenge ${CHALLENGE} for ${CARD_NUMBER}
         ("00A4040007A0000000031010", "9000"),
         ("0084000008", "1122334455667788 9000"),
         ("00820000081122334455667788", "9000"),
-        ("00DC072C0B0709 4A41333334363837 58", "9000"),
+        ("00DC072C0B0709 4431323334353637 36", "9000"),
         ("00B0000000", "AABBCC 9000"),
         ("00D6000003AABBCC", "AABBCC 9000"),
     ]);
     let mut vars = Vars::new();
-    vars.set("card_number", "JA334687X");
+    vars.set("card_number", "D12345676");
     let (r, out) = run(text, &mut card, &vars, RunOptions::default());
     let r = r.unwrap();
     assert_eq!(r.vars.get("CHALLENGE"), Some("1122334455667788"));
     assert!(
-        out.contains("challenge 1122334455667788 for JA334687X\n"),
+        out.contains("challenge 1122334455667788 for D12345676\n"),
         "{out}"
     );
     assert_eq!(r.expectations_met, 5);
@@ -363,11 +363,11 @@ fn captures_from_the_status_word_drive_a_raw_get_response_walk() {
     ]);
     let mut vars = Vars::new();
     vars.set("NAME", "B2E2CAD4D2BB0000");
-    vars.set("CN", "4A41333334363837580000");
+    vars.set("CN", "4431323334353637360000");
     let (r, out) = run(text, &mut card, &vars, RunOptions::default());
     let r = r.unwrap();
     assert_eq!(r.expectations_met, 2);
-    assert!(out.ends_with("04 测试一 JA334687X\n"), "{out}");
+    assert!(out.ends_with("04 测试一 D12345676\n"), "{out}");
     assert!(
         out.contains("< 61 04 : 4 more bytes available (GET RESPONSE)\n"),
         "{out}"

@@ -31,7 +31,7 @@ fn the_demo_build_refuses_a_value_of_the_wrong_length_before_sending() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("apdu-scripts");
     let s = Script::load(&dir.join("ssc-build-demo.apdu")).unwrap();
     let mut v = Vars::new();
-    v.set("CARD_NUMBER", "JA334687XX");
+    v.set("CARD_NUMBER", "D12345676X");
     let e = s.check(None, &v).unwrap_err().to_string();
     assert!(
         e.ends_with(

@@ -80,11 +80,11 @@ fn build_then_read_in_both_record_modes() {
     let (r, out) = ok_on(&mut card, "ssc-read-by-record-number.apdu");
     assert_eq!(
         r.vars.get("CARD_NUMBER"),
-        Some("4A41333334363837 58".replace(' ', "").as_str())
+        Some("4431323334353637 36".replace(' ', "").as_str())
     );
-    assert!(out.contains("card number JA334687X\n"), "{out}");
+    assert!(out.contains("card number D12345676\n"), "{out}");
     assert!(
-        out.contains("social security number 440782199012292617\n"),
+        out.contains("social security number 110101199012290016\n"),
         "{out}"
     );
     assert!(out.contains("name 测试一\n"), "{out}");
@@ -92,7 +92,7 @@ fn build_then_read_in_both_record_modes() {
     let (r2, out) = ok_on(&mut card, "ssc-read-by-tag.apdu");
     assert_eq!(r2.vars.get("SSN"), r.vars.get("SSN"));
     assert!(
-        out.contains("holder 测试一, 440782199012292617, sex 1, born 19901229\n"),
+        out.contains("holder 测试一, 110101199012290016, sex 1, born 19901229\n"),
         "{out}"
     );
 }
@@ -102,10 +102,10 @@ fn one_differing_byte_fails_with_a_precise_message() {
     let dir = tempfile::tempdir().unwrap();
     let mut card = demo_card(&dir);
     let t = dir.path().join("check.apdu");
-    // The card number is JA334687X: expect JA334687Y.
+    // The card number is D12345676: expect D12345677.
     std::fs::write(
         &t,
-        "include SSSE\n00 B2 07 2C 0B -> 07 09 4A 41 33 33 34 36 38 37 59 9000\n".replace(
+        "include SSSE\n00 B2 07 2C 0B -> 07 09 44 31 32 33 34 35 36 37 37 9000\n".replace(
             "SSSE",
             &shipped("lib/select-ssse.apdu").display().to_string(),
         ),
@@ -115,14 +115,14 @@ fn one_differing_byte_fails_with_a_precise_message() {
     assert_eq!(
         r.unwrap_err().to_string(),
         format!(
-            "{}:2: expectation not met for `00 B2 07 2C 0B`: expected 07 09 4A 41 33 33 34 36 38 37 59 90 00, got 07 09 4A 41 33 33 34 36 38 37 58 90 00 (9000 (success)); data byte 11 (offset 10): expected 59, got 58",
+            "{}:2: expectation not met for `00 B2 07 2C 0B`: expected 07 09 44 31 32 33 34 35 36 37 37 90 00, got 07 09 44 31 32 33 34 35 36 37 36 90 00 (9000 (success)); data byte 11 (offset 10): expected 37, got 36",
             t.display()
         )
     );
     // The same line with the right byte passes.
     std::fs::write(
         &t,
-        "include SSSE\n00 B2 07 2C 0B -> 07 09 4A 41 33 33 34 36 38 37 58 9000\n".replace(
+        "include SSSE\n00 B2 07 2C 0B -> 07 09 44 31 32 33 34 35 36 37 36 9000\n".replace(
             "SSSE",
             &shipped("lib/select-ssse.apdu").display().to_string(),
         ),

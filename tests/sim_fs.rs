@@ -124,7 +124,7 @@ fn read_record_by_number_and_by_tag_with_sfi() {
     // As public readers do: record 1 of SFI 5, Le = 2 + 16.
     assert_eq!(
         ok(&mut c, "00B2012C 12"),
-        "0110440300D15600000500444A52467262A8"
+        "0110440300D156000005005E1F0C3A9D2B47"
     );
     // By tag 03 in SFI 5 (P2 = 5<<3 | 0).
     assert_eq!(ok(&mut c, "00B20328 06"), "0304332E3030");
@@ -156,11 +156,11 @@ fn update_and_append_record() {
     );
     ok(
         &mut c,
-        "00DC0830 14 0812 343430373832313939303132323932363137",
+        "00DC0830 14 0812 313130313031313939303132323930303136",
     );
     assert_eq!(
         ok(&mut c, "00B20830 14"),
-        "0812343430373832313939303132323932363137"
+        "0812313130313031313939303132323930303136"
     );
     assert_eq!(sw(&mut c, "00DC0830 03 090100"), "6A80"); // data tag is not P1
     assert_eq!(sw(&mut c, "00DC0930 03 090100"), "6A83"); // no record with tag 09

@@ -25,7 +25,7 @@ fn image_round_trips_the_whole_state() {
         text.contains("\"format\": \"sscard-virtual-card\""),
         "{text}"
     );
-    assert!(text.contains("\"0110440300D15600000500444A52467262A8\""));
+    assert!(text.contains("\"0110440300D156000005005E1F0C3A9D2B47\""));
     assert!(text.contains("3F00/DDF1/EF06"));
     let mut back = VirtualCard::load(&path).unwrap();
     assert_eq!(back.state(), c.state());

@@ -52,7 +52,7 @@ fn t0_announces_data_with_61xx_and_corrects_a_wrong_le_with_6cxx() {
     assert_eq!(tx(&mut c, "00B2012C 10"), "6C12");
     assert_eq!(
         tx(&mut c, "00B2012C 12"),
-        "0110440300D15600000500444A52467262A89000"
+        "0110440300D156000005005E1F0C3A9D2B479000"
     );
     // Errors stay plain status words.
     assert_eq!(tx(&mut c, "00B2092C 00"), "6A83");

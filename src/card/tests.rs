@@ -74,10 +74,10 @@ fn select_fcp_gives_a_typed_fcp() {
 #[test]
 fn record_commands_in_both_p2_modes() {
     let mut rec = vec![0x08, 0x12];
-    rec.extend_from_slice(b"440782199012292617");
+    rec.extend_from_slice(b"110101199012290016");
     let rec_hex = crate::apdu::compact(&rec);
     let mut t = Scripted::new(&[
-        ("00B2012C12", "0110440300D15600000500444A52467262A89000"),
+        ("00B2012C12", "0110440300D156000005005E1F0C3A9D2B479000"),
         ("00B2083014", &format!("{rec_hex}9000")),
         (&format!("00DC083014{rec_hex}"), "6982"),
     ]);
@@ -259,7 +259,7 @@ fn transport_errors_pass_through_and_get_response_is_raw() {
 #[test]
 fn elements_are_read_and_written_by_tag() {
     let mut rec = vec![0x08, 0x12];
-    rec.extend_from_slice(b"440782199012292617");
+    rec.extend_from_slice(b"110101199012290016");
     let hex = crate::apdu::compact(&rec);
     let t = Scripted::new(&[
         ("00B2083000", "6C14"),
@@ -271,7 +271,7 @@ fn elements_are_read_and_written_by_tag() {
     let mut boxed: Box<dyn Transport> = Box::new(t);
     let mut card = Card::new(&mut *boxed);
     let el = card.read_element(Ef::Sfi(6), RecordRef::Tag(0x08)).unwrap();
-    assert_eq!(el.value, b"440782199012292617");
+    assert_eq!(el.value, b"110101199012290016");
     card.update_element(Ef::Sfi(6), &el).unwrap();
     let e = card
         .read_element(Ef::Sfi(6), RecordRef::Tag(0x09))

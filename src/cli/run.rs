@@ -12,7 +12,7 @@ pub struct Args {
     /// The script (format: apdu-scripts/README.md); `-` reads it from standard input, as
     /// scriptor does without a file (includes are then relative to the current folder).
     pub script: PathBuf,
-    /// Set a variable: `--set CARD_NUMBER=JA334687X` (repeatable). Names like PIN, PUK or
+    /// Set a variable: `--set CARD_NUMBER=D12345676` (repeatable). Names like PIN, PUK or
     /// KEY* are masked in all output.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,

@@ -3,7 +3,7 @@
 //! right-aligned, left-padded with `0`), `b` (raw bytes, written as hex), `gbk` (Chinese text in
 //! GBK, padded like `an`) and `date` (`cn` YYYYMMDD with a calendar check).
 //!
-//! Values cross this module as operator text (`"JA334687X"`, `"20211203"`, hex for `b`); the
+//! Values cross this module as operator text (`"D12345676"`, `"20211203"`, hex for `b`); the
 //! card side is the exact value bytes of one SIMPLE-TLV record. Nothing is ever substituted
 //! silently: a character that cannot be written is an error naming its position.
 //!

@@ -197,7 +197,7 @@ pub fn check_holder(ssn: &str, birth_date: &str, sex: &str) -> Result<(), CodecE
     Ok(())
 }
 
-/// Card number: 9 characters, upper-case letters and digits (e.g. `JA334687X`).
+/// Card number: 9 characters, upper-case letters and digits (e.g. `D12345676`).
 pub fn check_card_number(value: &str) -> Result<(), CodecError> {
     fixed_len(value, 9)?;
     for (i, ch) in value.chars().enumerate() {

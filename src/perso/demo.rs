@@ -32,7 +32,7 @@ pub fn demo_holder() -> HolderRecord {
     HolderRecord::from_pairs(
         "<demo holder>",
         [
-            ("ssn", "440782199012292617"),
+            ("ssn", "110101199012290016"),
             ("name", "测试一"),
             ("sex", "1"),
             ("ethnicity", "01"),

@@ -178,10 +178,10 @@ mod tests {
     #[test]
     fn ireadcardbas_matches_the_spec_example() {
         let fields: BTreeMap<String, String> = [
-            ("card_id", "440700D15600000500152947B297502C"),
-            ("ssn", "440782199012292617"),
-            ("card_number", "JA334687X"),
-            ("name", "刘栋文"),
+            ("card_id", "440700D15600000500A1B2C3D4E5F607"),
+            ("ssn", "110101199012290016"),
+            ("card_number", "D12345676"),
+            ("name", "王小明"),
             ("spec_version", "1.00"),
             ("issue_date", "20140126"),
             ("expiry_date", "20240126"),
@@ -189,10 +189,10 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let hist = crate::apdu::parse_hex("00810088378665440700152947").unwrap();
+        let hist = crate::apdu::parse_hex("008100A1B2C3D4440700A1B2C3").unwrap();
         assert_eq!(
             ireadcardbas(&fields, &hist, &Terminal::default()),
-            "440700|440782199012292617|JA334687X|440700D15600000500152947B297502C|刘栋文|00810088378665440700152947|1.00|20140126|20240126|000000000000|FFFFFFFFFFFFFF|"
+            "440700|110101199012290016|D12345676|440700D15600000500A1B2C3D4E5F607|王小明|008100A1B2C3D4440700A1B2C3|1.00|20140126|20240126|000000000000|FFFFFFFFFFFFFF|"
         );
     }
 }

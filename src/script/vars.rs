@@ -215,21 +215,21 @@ mod tests {
     #[test]
     fn case_insensitive_and_masked_debug() {
         let mut v = Vars::new();
-        v.set("card_number", "JA334687X");
+        v.set("card_number", "A00000003");
         v.set("PIN", "123456");
         v.set_secret("OTHER", "ABCD");
-        assert_eq!(v.get("CARD_NUMBER"), Some("JA334687X"));
+        assert_eq!(v.get("CARD_NUMBER"), Some("A00000003"));
         let d = format!("{v:?}");
-        assert!(d.contains("JA334687X"));
+        assert!(d.contains("A00000003"));
         assert!(!d.contains("123456") && !d.contains("ABCD"), "{d}");
     }
 
     #[test]
     fn json_records() {
         let v =
-            Vars::from_json_str(r#"{"ssn":"440782199012292617","n":5,"holder":{"name":"测试一"}}"#)
+            Vars::from_json_str(r#"{"ssn":"110101199012290016","n":5,"holder":{"name":"测试一"}}"#)
                 .unwrap();
-        assert_eq!(v.get("SSN"), Some("440782199012292617"));
+        assert_eq!(v.get("SSN"), Some("110101199012290016"));
         assert_eq!(v.get("N"), Some("5"));
         assert_eq!(v.get("HOLDER_NAME"), Some("测试一"));
         assert!(

@@ -3,7 +3,7 @@
 //!
 //! - [`SimpleTlv`]: one data element per record, `tag | len | value`, where len is 1 byte
 //!   (0..=254) or `FF` and 2 bytes (ISO/IEC 7816-4 §5.2.1). Example: an EF06 record
-//!   `08 12 <18 ASCII digits>` is `SimpleTlv::new(0x08, b"440782199012292617".to_vec())`.
+//!   `08 12 <18 ASCII digits>` is `SimpleTlv::new(0x08, b"110101199012290016".to_vec())`.
 //! - [`Fcp`]: the `62` (FCP) / `6F` (FCI) templates of SELECT responses and the data of
 //!   CREATE FILE, as `docs/cos.md` fixes them; typed fields, a builder, and unknown elements
 //!   kept as they came.

@@ -6,10 +6,10 @@ const SSSE_NAME: &str = "7378312E73682EC9E7BBE1B1A3D5CF";
 #[test]
 fn simple_tlv_ssn_record_round_trips() {
     let mut rec = vec![0x08, 0x12];
-    rec.extend_from_slice(b"440782199012292617");
+    rec.extend_from_slice(b"110101199012290016");
     let t = SimpleTlv::parse_record(&rec).unwrap();
     assert_eq!(t.tag, 0x08);
-    assert_eq!(t.value, b"440782199012292617");
+    assert_eq!(t.value, b"110101199012290016");
     assert_eq!(t.to_bytes().unwrap(), rec);
 }
 

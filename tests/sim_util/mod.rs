@@ -64,7 +64,7 @@ pub fn ssc_card() -> VirtualCard {
     );
     let ef05 = Fcp::record_file(0xEF05, FileKind::LinearVariable, 0x20, 10).with_lcs(0x05);
     assert_eq!(create(&mut c, &ef05), "9000");
-    ok(&mut c, "00E20028 12 0110 440300D15600000500444A52467262A8");
+    ok(&mut c, "00E20028 12 0110 440300D156000005005E1F0C3A9D2B47");
     ok(&mut c, "00E20028 03 020131");
     ok(&mut c, "00E20028 06 0304332E3030");
     let ef06 = Fcp::record_file(0xEF06, FileKind::LinearVariable, 0x20, 10).with_lcs(0x05);
