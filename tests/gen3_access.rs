@@ -59,23 +59,26 @@ fn holder(dir: &Path) -> String {
 /// A card initialised and personalized with `profile`; returns the image and the perso trace.
 fn personalized(dir: &Path, profile: &str) -> (PathBuf, String) {
     let image = dir.join("card.json");
-    let (p, k, r) = (file(profile), file("card-profiles/test-keys.toml"), holder(dir));
+    let (p, k, r) = (
+        file(profile),
+        file("card-profiles/test-keys.toml"),
+        holder(dir),
+    );
     ok(
         &image,
-        &[
-            "init",
-            "--profile",
-            &p,
-            "--keys",
-            &k,
-            "--card-id",
-            CARD_ID,
-        ],
+        &["init", "--profile", &p, "--keys", &k, "--card-id", CARD_ID],
     );
     let trace = ok(
         &image,
         &[
-            "--trace", "perso", "--profile", &p, "--record", &r, "--keys", &k,
+            "--trace",
+            "perso",
+            "--profile",
+            &p,
+            "--record",
+            &r,
+            "--keys",
+            &k,
         ],
     );
     (image, trace)
@@ -88,10 +91,16 @@ fn perso_of_a_3rd_generation_card_writes_after_key_04() {
     assert!(trace.contains("ENABLED"), "{trace}");
     // EXTERNAL AUTHENTICATE with key 04 and a 16-byte SM4 cryptogram (masked), then writes.
     assert!(trace.contains("> 00 82 00 04 10 ******"), "{trace}");
-    assert!(!trace.contains("> 00 82 00 0D"), "key 0D is regional: {trace}");
+    assert!(
+        !trace.contains("> 00 82 00 0D"),
+        "key 0D is regional: {trace}"
+    );
     let auth04 = trace.find("> 00 82 00 04").unwrap();
     let first_update = trace.find("> 00 DC").unwrap();
-    assert!(auth04 < first_update, "key 04 before the first UPDATE RECORD");
+    assert!(
+        auth04 < first_update,
+        "key 04 before the first UPDATE RECORD"
+    );
 }
 
 #[test]

@@ -61,7 +61,10 @@ fn ssc_3_00_has_the_spec_layout() {
     assert_eq!(ef05.access.read, sscard::profile::Access::Always);
     assert_eq!(ef05.access.update.byte(), 0x24);
     let ef06 = p.element("ssn").unwrap().ef;
-    assert_eq!((ef06.access.read.byte(), ef06.access.update.byte()), (0x2A, 0x24));
+    assert_eq!(
+        (ef06.access.read.byte(), ef06.access.update.byte()),
+        (0x2A, 0x24)
+    );
     let (_, pin) = p.pin("holder").unwrap();
     assert_eq!((pin.reference, pin.max_tries), (0, 3));
     assert!(!format!("{pin:?}").contains("123456"));

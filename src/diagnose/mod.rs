@@ -174,7 +174,9 @@ pub fn diagnose_with_keys(
             .flat_map(|d: &DfCheck| d.efs.iter())
             .filter(|e| {
                 e.status.starts_with("not checked")
-                    || e.elements.iter().any(|x| x.status.starts_with("not checked"))
+                    || e.elements
+                        .iter()
+                        .any(|x| x.status.starts_with("not checked"))
             })
             .map(|e| e.path.rsplit('/').next().unwrap_or(&e.path))
             .collect();
