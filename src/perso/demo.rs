@@ -40,7 +40,7 @@ pub fn demo_holder() -> HolderRecord {
             ("birth_date", "19901229"),
             ("card_id", DEMO_CARD_ID),
             ("init_org", "440700000000000000000001"),
-            ("card_number", "A00000001"),
+            ("card_number", "A00000003"),
             ("issue_date", "20250101"),
         ],
     )

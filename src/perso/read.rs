@@ -77,6 +77,35 @@ pub struct Terminal {
     pub device: String,
 }
 
+impl Terminal {
+    /// Checks a terminal number for the `iReadCardBas` line: 12 hex digits (a PSAM terminal
+    /// number is 6 bytes; `000000000000` when the station has none). Returned in upper case.
+    pub fn check_number(text: &str) -> Result<String, String> {
+        Self::check(text, 12, |c| c.is_ascii_hexdigit(), "hex digits 0-9 A-F")
+            .map(|s| s.to_ascii_uppercase())
+    }
+
+    /// Checks a terminal device number (the reader's serial) for the `iReadCardBas` line:
+    /// 14 letters or digits (`FFFFFFFFFFFFFF` when unknown).
+    pub fn check_device(text: &str) -> Result<String, String> {
+        Self::check(text, 14, |c| c.is_ascii_alphanumeric(), "letters or digits")
+    }
+
+    fn check(text: &str, len: usize, ok: fn(char) -> bool, what: &str) -> Result<String, String> {
+        let n = text.chars().count();
+        if n != len {
+            return Err(format!("{len} characters are needed, '{text}' has {n}"));
+        }
+        match text.chars().enumerate().find(|(_, c)| !ok(*c)) {
+            Some((i, c)) => Err(format!(
+                "character {} ('{c}') is not allowed: {what} only",
+                i + 1
+            )),
+            None => Ok(text.to_string()),
+        }
+    }
+}
+
 impl Default for Terminal {
     fn default() -> Self {
         Terminal {
