@@ -151,7 +151,13 @@ fn dates_are_calendar_checked() {
 #[test]
 fn card_number_check_character() {
     // The spec's examples: A00000003 and X00000019 are right, A00000001 is not.
-    for good in ["A00000003", "X00000019", "D12345676", "B12345671", "A00000011"] {
+    for good in [
+        "A00000003",
+        "X00000019",
+        "D12345676",
+        "B12345671",
+        "A00000011",
+    ] {
         assert_eq!(Rule::CardNumber.check(good), Ok(()), "{good}");
     }
     assert_eq!(rules::card_number_check_char("A0000000"), Some('3'));
@@ -171,7 +177,10 @@ fn card_number_check_character() {
     );
     assert!(e.to_string().contains("'3'"), "{e}");
     for c in "0124567890X".chars().filter(|&c| c != '3') {
-        assert!(Rule::CardNumber.check(&format!("A0000000{c}")).is_err(), "{c}");
+        assert!(
+            Rule::CardNumber.check(&format!("A0000000{c}")).is_err(),
+            "{c}"
+        );
     }
 }
 
@@ -199,7 +208,9 @@ fn card_and_holder_dates_in_order() {
     );
     assert!(ok.is_empty(), "{ok:?}");
     // Born on the issue day: allowed (a newborn's card).
-    assert!(rules::check_date_order(Some("20250101"), None, Some("20250101"), "20260101").is_empty());
+    assert!(
+        rules::check_date_order(Some("20250101"), None, Some("20250101"), "20260101").is_empty()
+    );
     let p = rules::check_date_order(
         Some("20250101"),
         Some("20250101"),
@@ -211,7 +222,9 @@ fn card_and_holder_dates_in_order() {
     assert!(p[1].contains("is after 发卡日期"), "{p:?}");
     assert!(p[2].contains("in the future (today is 20250101)"), "{p:?}");
     // Invalid dates are reported by their own rule, not compared here.
-    assert!(rules::check_date_order(Some("20251301"), Some("20200101"), None, "20260101").is_empty());
+    assert!(
+        rules::check_date_order(Some("20251301"), Some("20200101"), None, "20260101").is_empty()
+    );
 }
 
 #[test]

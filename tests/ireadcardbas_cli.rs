@@ -58,15 +58,7 @@ fn long_name_card(dir: &Path) -> PathBuf {
     let r = record.display().to_string();
     stdout_ok(
         &image,
-        &[
-            "init",
-            "--profile",
-            &p,
-            "--keys",
-            &k,
-            "--card-id",
-            CARD_ID,
-        ],
+        &["init", "--profile", &p, "--keys", &k, "--card-id", CARD_ID],
     );
     stdout_ok(
         &image,
@@ -89,7 +81,10 @@ fn the_name_is_tag_09_then_tag_4e_and_the_terminal_fields_are_the_flags() {
     // The card holds the name split over the two tags.
     let p = file("card-profiles/ssc-2.00.toml");
     let table = stdout_ok(&image, &["read", "--profile", &p]);
-    assert!(table.contains("EF06 09  姓名            欧阳测试一二三四五六七八九十甲\n"), "{table}");
+    assert!(
+        table.contains("EF06 09  姓名            欧阳测试一二三四五六七八九十甲\n"),
+        "{table}"
+    );
     assert!(table.contains("EF06 4E  姓名扩展        乙\n"), "{table}");
 
     let o = read_line(&image, &[]);

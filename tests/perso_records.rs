@@ -124,7 +124,10 @@ fn wrong_card_number_check_character_and_dates_out_of_order_are_refused() {
     );
     assert!(text.contains("卡号 (card_number)"), "{text}");
     assert!(text.contains("990101"), "{text}");
-    assert!(text.contains("is not after 发卡日期 (issue_date) 20250101"), "{text}");
+    assert!(
+        text.contains("is not after 发卡日期 (issue_date) 20250101"),
+        "{text}"
+    );
     assert_eq!(err.problems.len(), 3, "{text}");
     // Fixed, the same holder born elsewhere (440782) than the number's region is accepted.
     let fixed = std::fs::read_to_string(&path)
