@@ -99,7 +99,16 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
                 content.state_text()
             );
             print!("{}", render_table(&decoded, ""));
+            for n in &content.needs {
+                println!("not read     {n}");
+            }
         }
+    }
+    for note in &content.notes {
+        eprintln!("note: {note}");
+    }
+    if let Some(missing) = content.missing() {
+        anyhow::bail!("not everything on the card on {name} was read: {missing}");
     }
     Ok(ExitCode::SUCCESS)
 }
