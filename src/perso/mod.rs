@@ -20,6 +20,7 @@
 //! ```
 
 pub mod demo;
+pub mod detect;
 pub mod enable;
 pub mod encode;
 pub mod keys;
