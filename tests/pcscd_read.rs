@@ -68,10 +68,7 @@ fn read_and_diagnose_a_3rd_generation_card_without_profile_through_pcscd() {
     assert!(out.status.success(), "{}", describe(&out));
     assert!(stdout(&out).contains("测试一"), "{}", describe(&out));
     let trace = stderr(&out);
-    let auths: Vec<&str> = trace
-        .lines()
-        .filter(|l| l.starts_with("> 00 82"))
-        .collect();
+    let auths: Vec<&str> = trace.lines().filter(|l| l.starts_with("> 00 82")).collect();
     assert_eq!(auths.len(), 1, "{trace}");
     assert!(auths[0].starts_with("> 00 82 00 0A"), "{trace}");
     let refused = trace

@@ -105,7 +105,15 @@ fn a_profile_of_another_generation_is_profile_mismatch_not_data_damaged() {
     let p3 = repo("card-profiles/ssc-3.00.toml");
     let o = sscard(
         &path,
-        &["diagnose", "--profile", &p3, "--today", "20260101", "--rounds", "2"],
+        &[
+            "diagnose",
+            "--profile",
+            &p3,
+            "--today",
+            "20260101",
+            "--rounds",
+            "2",
+        ],
     );
     let t = out(&o);
     assert_eq!(o.status.code(), Some(21), "{t}");
@@ -133,7 +141,11 @@ fn the_right_profile_is_no_mismatch() {
     let mut t = open(&path);
     let r = sscard::diagnose::diagnose(t.as_mut(), &p2, &Options::default());
     assert_eq!(r.verdict, Verdict::Ok, "{}", r.render());
-    assert!(!r.reasons.iter().any(|f| f.class == Verdict::ProfileMismatch));
+    assert!(
+        !r.reasons
+            .iter()
+            .any(|f| f.class == Verdict::ProfileMismatch)
+    );
 }
 
 /// The diagnosis of `path` with the test keys (demo card id) through `profile`.
@@ -142,9 +154,7 @@ fn diagnose_keyed(
     profile: &sscard::profile::Profile,
 ) -> (sscard::diagnose::Report, Vec<[u8; 4]>) {
     let station = sscard::perso::Station::new(profile).unwrap();
-    let values = station
-        .encode(&sscard::perso::demo::demo_holder())
-        .unwrap();
+    let values = station.encode(&sscard::perso::demo::demo_holder()).unwrap();
     let kf = sscard::perso::demo::shipped_keys().unwrap();
     let mut t = open(path);
     let keys = station.card_keys(Some(&kf), &values, &t.atr());
@@ -242,10 +252,7 @@ impl<'a> Headers<'a> {
 }
 
 impl sscard::transport::Transport for Headers<'_> {
-    fn transmit(
-        &mut self,
-        apdu: &[u8],
-    ) -> Result<Vec<u8>, sscard::transport::TransportError> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, sscard::transport::TransportError> {
         let mut h = [0u8; 4];
         h.iter_mut().zip(apdu).for_each(|(d, s)| *d = *s);
         self.sent.push(h);
