@@ -226,6 +226,6 @@ fn reading_a_3rd_generation_card_without_the_card_id_names_the_option_read_takes
         KEYS,
     ]);
     let err = failed_cleanly(&out);
-    assert!(err.contains("key 0A (read)"), "{err}");
+    assert!(err.contains("need read key 0A"), "{err}");
     assert!(err.contains("take it from `--record FILE`"), "{err}");
 }

@@ -367,7 +367,7 @@ fn third_generation_without_keys_says_the_data_was_not_checked() {
         .collect();
     assert_eq!(ef06.len(), 1, "{text}");
     assert!(
-        ef06[0].contains("not checked: reading it needs the read key"),
+        ef06[0].contains("not checked: needs read key 0A (读密钥 RKSSSE): give --keys"),
         "{text}"
     );
     assert!(!text.contains("  08 ssn"), "no per-element lines: {text}");

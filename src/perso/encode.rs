@@ -176,6 +176,7 @@ pub fn app_spec(p: &Profile) -> Result<AppSpec, ProfileUseError> {
             .map(|k| KeySpec {
                 id: k.id,
                 label: k.name.clone(),
+                title: k.label.clone(),
                 alg: k.algorithm,
                 diversify: match k.diversification {
                     None => Diversify::None,
