@@ -17,6 +17,10 @@ pub enum Verdict {
     PinBlocked,
     /// The chip answers but its data is wrong or missing: re-personalize or replace.
     DataDamaged,
+    /// The MF or a DF is still in the creation state (a torn or unfinished `sscard init`):
+    /// access conditions are not enforced, anyone can read and overwrite it. Never hand it
+    /// over: finish init (run it again), or replace the card.
+    NotIssuable,
     /// The chip answers unreliably, or its memory fails: replace the card.
     ChipFailing,
     /// No answer to reset or to commands: replace the card.
@@ -25,12 +29,13 @@ pub enum Verdict {
 
 impl Verdict {
     /// Every verdict, best first.
-    pub const ALL: [Verdict; 7] = [
+    pub const ALL: [Verdict; 8] = [
         Verdict::Ok,
         Verdict::OkExpired,
         Verdict::NotEnabled,
         Verdict::PinBlocked,
         Verdict::DataDamaged,
+        Verdict::NotIssuable,
         Verdict::ChipFailing,
         Verdict::NoResponse,
     ];
@@ -43,6 +48,7 @@ impl Verdict {
             Verdict::NotEnabled => "NOT ENABLED",
             Verdict::PinBlocked => "PIN BLOCKED (unblock at the counter)",
             Verdict::DataDamaged => "DATA DAMAGED (re-personalize or replace)",
+            Verdict::NotIssuable => "NOT ISSUABLE (security not enforced: finish init)",
             Verdict::ChipFailing => "CHIP FAILING (replace the card)",
             Verdict::NoResponse => "NO RESPONSE (replace the card)",
         }
@@ -57,6 +63,7 @@ impl Verdict {
             Verdict::NotEnabled => 11,
             Verdict::PinBlocked => 12,
             Verdict::DataDamaged => 20,
+            Verdict::NotIssuable => 21,
             Verdict::ChipFailing => 30,
             Verdict::NoResponse => 31,
         }
