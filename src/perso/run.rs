@@ -395,13 +395,16 @@ pub fn run(
         match step {
             Step::Select { name, label } => {
                 r.app_label = label.clone();
-                if r.s.select_mf()? == Some(CREATION) {
+                let mf = r.s.select_mf()?;
+                // A blank card has no application: that error (6A82, run init) first.
+                let selected = r.s.select_df(name, label)?;
+                if mf == Some(CREATION) {
                     return Err(PersoError::NotIssuable {
                         card: r.s.card_name(),
                         what: "MF (3F00)".into(),
                     });
                 }
-                if let Some(state) = r.s.select_df(name, label)? {
+                if let Some(state) = selected {
                     if state.lcs == Some(CREATION) {
                         return Err(PersoError::NotIssuable {
                             card: r.s.card_name(),

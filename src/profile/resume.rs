@@ -11,6 +11,9 @@
 //!   FILE, was done): nothing to do;
 //! - anything else (another profile's files, a closed card that differs): refused, nothing
 //!   is written.
+//!
+//! A profile whose MF is not in the creation state has no such window: its plan is run whole
+//! (a second init then stops at the first CREATE FILE with `6A89`).
 
 use super::fcp;
 use super::keys::{Factors, KeyFile};
@@ -132,12 +135,20 @@ pub fn resume_plan(
     t: &mut dyn Transport,
 ) -> Result<Resume, ResumeError> {
     let closes = profile.mf.lcs == Lcs::Creation;
+    if !closes {
+        // No manufacturer's window in this profile: nothing can be deleted or checked
+        // before it is built (some cards cannot even answer SELECT with FCP): the whole plan.
+        return Ok(Resume {
+            found: Found::Blank,
+            plan: plan::init_plan(profile, keys, factors)?,
+        });
+    }
     let mf_open = {
         let mut card = Card::new(&mut *t);
         let (mf, _) = card.select_fcp(SelectBy::Mf)?;
         mf.lcs.is_none_or(|b| b == Lcs::Creation.byte())
     };
-    if closes && !mf_open {
+    if !mf_open {
         // The window was closed: init ran to its last APDU (or this is another card).
         let diffs = plan::verify_structure(profile, t).or_else(|e| {
             if missing(&e) {
