@@ -237,7 +237,7 @@ fn perso_verify_diagnose_and_conformance_refuse_a_card_left_in_the_creation_stat
             "1",
         ],
     );
-    assert_eq!(code, Some(21), "{out}");
+    assert_eq!(code, Some(22), "{out}");
     assert!(
         out.contains("NOT ISSUABLE") && out.contains("creation state"),
         "{out}"

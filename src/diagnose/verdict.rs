@@ -17,6 +17,10 @@ pub enum Verdict {
     PinBlocked,
     /// The chip answers but its data is wrong or missing: re-personalize or replace.
     DataDamaged,
+    /// The card's spec version (EF05 tag 03) is of another generation than the profile: the
+    /// data was checked against the wrong rules, so nothing is said about it. Diagnose again
+    /// with the right profile (or without `--profile`).
+    ProfileMismatch,
     /// The MF or a DF is still in the creation state (a torn or unfinished `sscard init`):
     /// access conditions are not enforced, anyone can read and overwrite it. Never hand it
     /// over: finish init (run it again), or replace the card.
@@ -29,12 +33,13 @@ pub enum Verdict {
 
 impl Verdict {
     /// Every verdict, best first.
-    pub const ALL: [Verdict; 8] = [
+    pub const ALL: [Verdict; 9] = [
         Verdict::Ok,
         Verdict::OkExpired,
         Verdict::NotEnabled,
         Verdict::PinBlocked,
         Verdict::DataDamaged,
+        Verdict::ProfileMismatch,
         Verdict::NotIssuable,
         Verdict::ChipFailing,
         Verdict::NoResponse,
@@ -48,6 +53,9 @@ impl Verdict {
             Verdict::NotEnabled => "NOT ENABLED",
             Verdict::PinBlocked => "PIN BLOCKED (unblock at the counter)",
             Verdict::DataDamaged => "DATA DAMAGED (re-personalize or replace)",
+            Verdict::ProfileMismatch => {
+                "PROFILE MISMATCH (diagnose again with the card's profile, or without --profile)"
+            }
             Verdict::NotIssuable => "NOT ISSUABLE (security not enforced: finish init)",
             Verdict::ChipFailing => "CHIP FAILING (replace the card)",
             Verdict::NoResponse => "NO RESPONSE (replace the card)",
@@ -63,7 +71,8 @@ impl Verdict {
             Verdict::NotEnabled => 11,
             Verdict::PinBlocked => 12,
             Verdict::DataDamaged => 20,
-            Verdict::NotIssuable => 21,
+            Verdict::ProfileMismatch => 21,
+            Verdict::NotIssuable => 22,
             Verdict::ChipFailing => 30,
             Verdict::NoResponse => 31,
         }
