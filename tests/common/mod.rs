@@ -368,6 +368,12 @@ pub fn start_vicc(port: u16) -> ChildGuard {
     spawn_card_keeping(port, &mut cmd, vec![shim])
 }
 
+/// True when the card link on vpcd port `port` is established and idle: every byte sent either
+/// way has been read (a request seen by the card has been answered and the answer taken).
+pub fn link_idle(port: u16) -> bool {
+    ports::idle(port)
+}
+
 /// A command's exit status, stdout and stderr, for assertion messages.
 pub fn describe(out: &Output) -> String {
     format!(
