@@ -32,6 +32,7 @@
 #![allow(dead_code)]
 
 mod ports;
+pub mod spy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
