@@ -499,7 +499,7 @@ fn third_generation_diagnose_with_the_right_key_spends_no_try_of_a_limited_key()
     limit_key_tries(&card, id, 3);
     let (report, sent) = diagnose300(&card, DEMO_CARD_ID);
     assert_eq!(report.unchecked, 0, "{}", report.render());
-    assert_eq!(auth_key_ids(&sent).len(), 2, "EF05 and EF06");
+    assert_eq!(auth_key_ids(&sent).len(), 1, "EF06 only");
     assert_eq!(key_tries_left(&card, id), 3, "no try spent");
     let (code, text) = run300_keys(&card, DEMO_CARD_ID);
     assert_eq!(code, 0, "{text}");
