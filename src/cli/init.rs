@@ -2,8 +2,8 @@
 
 use super::Globals;
 use anyhow::Context as _;
+use sscard::init;
 use sscard::profile::keys::{Factors, KeyFile};
-use sscard::profile::plan;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -84,7 +84,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         if let Some(a) = &args.atr {
             factors.atr_historical = Some(historical(&sscard::apdu::parse_hex(a)?)?);
         }
-        let plan = plan::init_plan(&profile, &keys, &factors)?;
+        let plan = init::init_plan(&profile, &keys, &factors)?;
         let from = if needs_keys {
             format!(", keys from {}", key_path.display())
         } else {
@@ -103,8 +103,8 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     if factors.atr_historical.is_none() {
         factors.atr_historical = historical(&t.atr()).ok();
     }
-    let plan = plan::init_plan(&profile, &keys, &factors)?;
-    if let Err(e) = plan::run(&plan, &mut *t) {
+    let plan = init::init_plan(&profile, &keys, &factors)?;
+    if let Err(e) = init::run(&plan, &mut *t) {
         let msg = format!(
             "building profile {} on the card in '{reader}' stopped",
             profile.meta.name
@@ -120,7 +120,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     );
     let mut code = ExitCode::SUCCESS;
     if !args.no_verify {
-        let diffs = plan::verify_structure(&profile, &mut *t)
+        let diffs = init::verify_structure(&profile, &mut *t)
             .with_context(|| format!("reading the structure back from '{reader}' failed"))?;
         if diffs.is_empty() {
             let files: usize = profile

@@ -1,8 +1,11 @@
 //! Reading a personalized card: every element, the application state, and the one-line
 //! output of the MOHRSS reader interface (`iReadCardBas`).
 
-use super::run::{CardKeys, Found, PersoError, read_element};
-use super::spec::{Access, AppSpec, ElementRef};
+use super::run::{Found, PersoError, read_element};
+use super::spec::{AppSpec, ElementRef};
+use crate::apdu::Sw;
+use crate::cos::{AccessCondition, Lcs};
+use crate::session::CardKeys;
 use crate::session::Session;
 use std::collections::BTreeMap;
 
@@ -22,17 +25,22 @@ pub struct CardContent {
 impl CardContent {
     /// Whether the application is enabled (activated).
     pub fn enabled(&self) -> bool {
-        self.sw == crate::apdu::Sw::OK && self.lcs.is_none_or(|l| l == 0x05)
+        self.sw == Sw::OK
+            && self
+                .lcs
+                .is_none_or(|l| Lcs::from_byte(l) == Some(Lcs::Activated))
     }
 
     /// The state in words.
     pub fn state_text(&self) -> &'static str {
-        match (self.sw.0, self.lcs) {
-            (0x6283, _) | (_, Some(0x04)) => "disabled (deactivated)",
-            (_, Some(0x05)) | (0x9000, None) => "enabled",
-            (_, Some(0x03)) => "not enabled (initialisation)",
-            (_, Some(0x01)) => "not enabled (creation)",
-            (_, Some(0x0C)) => "terminated",
+        match (self.sw, self.lcs.map(Lcs::from_byte)) {
+            (Sw::FILE_DEACTIVATED, _) | (_, Some(Some(Lcs::Deactivated))) => {
+                "disabled (deactivated)"
+            }
+            (_, Some(Some(Lcs::Activated))) | (Sw::OK, None) => "enabled",
+            (_, Some(Some(Lcs::Initialisation))) => "not enabled (initialisation)",
+            (_, Some(Some(Lcs::Creation))) => "not enabled (creation)",
+            (_, Some(Some(Lcs::Terminated))) => "terminated",
             _ => "unknown",
         }
     }
@@ -50,7 +58,7 @@ pub fn read_card(
     let mut values = Vec::new();
     if !state.is_deactivated() {
         for el in &app.elements {
-            if let Access::Auth(k) = el.read
+            if let AccessCondition::ExternalAuth(k) = el.read
                 && !s.is_authenticated(k)
             {
                 let key = keys.need(k, &app.key_label(k), &format!("reading {el}"))?;

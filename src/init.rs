@@ -1,4 +1,4 @@
-//! The plan of `sscard init`: the APDUs that build a profile's structure on a blank card, as
+//! Workflow `sscard init`: the APDUs that build a profile's structure on a blank card, as
 //! data (printed by `--dry-run`, counted, tested without a card), then run on a card.
 //!
 //! Order (docs/cos.md): SELECT MF; for each DF, depth first: CREATE FILE in its parent,
@@ -7,12 +7,13 @@
 //! by SELECT from the MF down; finally ACTIVATE FILE on the MF when the profile's MF is in
 //! the creation state (closes the manufacturer's window).
 
-use super::fcp;
-use super::keys::{Factors, KeyFile, KeyFileError};
-use super::model::{Df, Lcs, Profile};
 use crate::apdu::{Command, Sw};
 use crate::card::{Card, CardError, SelectBy, SelectReturn, build};
+use crate::cos::Lcs;
 use crate::crypto::{Secret, encode_pin};
+use crate::profile::fcp;
+use crate::profile::keys::{Factors, KeyFile, KeyFileError};
+use crate::profile::{Df, Profile};
 use crate::transport::Transport;
 use thiserror::Error;
 
