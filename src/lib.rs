@@ -18,6 +18,7 @@ pub mod crypto;
 pub mod diagnose;
 pub mod exchange;
 pub mod init;
+pub mod journal;
 pub mod perso;
 pub mod profile;
 pub mod record;
