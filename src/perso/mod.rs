@@ -20,6 +20,7 @@
 //! ```
 
 pub mod demo;
+pub mod detect;
 pub mod enable;
 pub mod encode;
 pub mod pin;
@@ -27,6 +28,7 @@ pub mod plan;
 pub mod read;
 pub mod run;
 pub mod spec;
+pub mod tryread;
 
 pub use encode::{ProfileUseError, RecordInvalid};
 /// What a diversification factor can be taken from: the card identification code (from the
@@ -161,7 +163,7 @@ impl<'p> Station<'p> {
         let mut s = Session::new(t);
         s.begin().map_err(PersoError::from)?;
         let decode = |b: &[u8]| self.decode_identity(b);
-        let result = run::run(&mut s, plan, &keys, opts, &decode);
+        let result = run::run(&mut s, &self.app, plan, &keys, opts, &decode);
         let end = s.end();
         let report = result?;
         end.map_err(PersoError::from)?;

@@ -62,6 +62,10 @@ impl CardKeys {
     pub fn insert(&mut self, id: u8, key: Key) {
         self.keys.insert(id, key);
     }
+    /// True when no key at all is known (no key source was given).
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.unavailable.is_empty()
+    }
     /// The key with id `id`.
     pub fn get(&self, id: u8) -> Option<&Key> {
         self.keys.get(&id)
