@@ -285,6 +285,17 @@ impl<'t> Walker<'t> {
                 dc.lcs = lcs.map(lcs_words);
                 let state = lcs.and_then(Lcs::from_byte);
                 disabled = s.deactivated() || state == Some(Lcs::Deactivated);
+                if state == Some(Lcs::Creation) {
+                    f.add(
+                        Verdict::NotIssuable,
+                        format!(
+                            "{} ({path}) is still in the creation state (8A 01): access conditions \
+                             are not enforced, anyone can read and overwrite it (a torn or \
+                             unfinished init): run the same `sscard init` again, never hand it over",
+                            df.label
+                        ),
+                    );
+                }
                 if !is_mf {
                     let enabled = !disabled && (lcs.is_none() || state == Some(Lcs::Activated));
                     dc.enabled = Some(enabled);
@@ -293,7 +304,8 @@ impl<'t> Walker<'t> {
                             Some(Lcs::Terminated) => {
                                 "terminated: it can never be used again; replace the card"
                             }
-                            Some(Lcs::Creation | Lcs::Initialisation) => {
+                            Some(Lcs::Creation) => "in the creation state (not initialised)",
+                            Some(Lcs::Initialisation) => {
                                 "not enabled yet (initialisation state): enable it after personalization"
                             }
                             _ => "disabled (deactivated): enable it again if the holder may use it",
