@@ -15,6 +15,7 @@ mod admin;
 mod binary;
 pub mod fault;
 pub mod fcp;
+pub mod feed;
 pub mod fs;
 pub mod image;
 mod record;
