@@ -2,10 +2,11 @@
 //! (SELECT A000000333010101, READ RECORD for tag 5A), shown by `read` and `read --json`; a
 //! card without one gets a note, never an error.
 
+use sscard::perso::Station;
 use sscard::perso::bank::{self, BankApp};
 use sscard::perso::demo::{self, DEMO_CARD_ID, SSC_200};
 use sscard::perso::read::{read_bank, read_card};
-use sscard::perso::{CardKeys, Station};
+use sscard::session::CardKeys;
 use sscard::session::Session;
 use sscard::sim::transport::{ImageCard, SimTransport};
 use sscard::transport::Transport;

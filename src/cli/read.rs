@@ -46,11 +46,13 @@ pub struct Args {
     /// The card identification code (32 hex digits), when the read key is diversified by it.
     #[arg(long, value_name = "HEX", conflicts_with = "record")]
     pub card_id: Option<String>,
-    /// Terminal number for --format ireadcardbas.
-    #[arg(long, default_value = "000000000000")]
+    /// Terminal number for --format ireadcardbas: 12 hex digits (the PSAM's terminal number;
+    /// a station without a PSAM keeps the default).
+    #[arg(long, default_value = "000000000000", value_parser = Terminal::check_number)]
     pub terminal_no: String,
-    /// Terminal device number for --format ireadcardbas.
-    #[arg(long, default_value = "FFFFFFFFFFFFFF")]
+    /// Terminal device number for --format ireadcardbas: 14 letters or digits (the reader's
+    /// serial number).
+    #[arg(long, default_value = "FFFFFFFFFFFFFF", value_parser = Terminal::check_device)]
     pub terminal_device: String,
 }
 

@@ -2,9 +2,12 @@
 //! output of the MOHRSS reader interface (`iReadCardBas`).
 
 use super::bank::BankApp;
-use super::run::{CardKeys, Found, PersoError};
+use super::run::{Found, PersoError};
 use super::spec::{AppSpec, ElementRef};
 use super::tryread::{KeyNeed, TryReader};
+use crate::apdu::Sw;
+use crate::cos::Lcs;
+use crate::session::CardKeys;
 use crate::session::Session;
 use std::collections::BTreeMap;
 
@@ -32,7 +35,10 @@ pub struct CardContent {
 impl CardContent {
     /// Whether the application is enabled (activated).
     pub fn enabled(&self) -> bool {
-        self.sw == crate::apdu::Sw::OK && self.lcs.is_none_or(|l| l == 0x05)
+        self.sw == Sw::OK
+            && self
+                .lcs
+                .is_none_or(|l| Lcs::from_byte(l) == Some(Lcs::Activated))
     }
 
     /// Everything not read, one part per file (`EF06 08-0D need read key 0A (...): give
@@ -47,12 +53,14 @@ impl CardContent {
 
     /// The state in words.
     pub fn state_text(&self) -> &'static str {
-        match (self.sw.0, self.lcs) {
-            (0x6283, _) | (_, Some(0x04)) => "disabled (deactivated)",
-            (_, Some(0x05)) | (0x9000, None) => "enabled",
-            (_, Some(0x03)) => "not enabled (initialisation)",
-            (_, Some(0x01)) => "not enabled (creation)",
-            (_, Some(0x0C)) => "terminated",
+        match (self.sw, self.lcs.map(Lcs::from_byte)) {
+            (Sw::FILE_DEACTIVATED, _) | (_, Some(Some(Lcs::Deactivated))) => {
+                "disabled (deactivated)"
+            }
+            (_, Some(Some(Lcs::Activated))) | (Sw::OK, None) => "enabled",
+            (_, Some(Some(Lcs::Initialisation))) => "not enabled (initialisation)",
+            (_, Some(Some(Lcs::Creation))) => "not enabled (creation)",
+            (_, Some(Some(Lcs::Terminated))) => "terminated",
             _ => "unknown",
         }
     }
@@ -112,6 +120,35 @@ pub struct Terminal {
     pub number: String,
     /// Terminal device number (`FFFFFFFFFFFFFF` when none).
     pub device: String,
+}
+
+impl Terminal {
+    /// Checks a terminal number for the `iReadCardBas` line: 12 hex digits (a PSAM terminal
+    /// number is 6 bytes; `000000000000` when the station has none). Returned in upper case.
+    pub fn check_number(text: &str) -> Result<String, String> {
+        Self::check(text, 12, |c| c.is_ascii_hexdigit(), "hex digits 0-9 A-F")
+            .map(|s| s.to_ascii_uppercase())
+    }
+
+    /// Checks a terminal device number (the reader's serial) for the `iReadCardBas` line:
+    /// 14 letters or digits (`FFFFFFFFFFFFFF` when unknown).
+    pub fn check_device(text: &str) -> Result<String, String> {
+        Self::check(text, 14, |c| c.is_ascii_alphanumeric(), "letters or digits")
+    }
+
+    fn check(text: &str, len: usize, ok: fn(char) -> bool, what: &str) -> Result<String, String> {
+        let n = text.chars().count();
+        if n != len {
+            return Err(format!("{len} characters are needed, '{text}' has {n}"));
+        }
+        match text.chars().enumerate().find(|(_, c)| !ok(*c)) {
+            Some((i, c)) => Err(format!(
+                "character {} ('{c}') is not allowed: {what} only",
+                i + 1
+            )),
+            None => Ok(text.to_string()),
+        }
+    }
 }
 
 impl Default for Terminal {

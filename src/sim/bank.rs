@@ -4,7 +4,7 @@
 //! payment application.
 
 use super::VirtualCard;
-use super::fs::{Fid, Hex, Kind, Node};
+use super::fs::{Fid, FileStructure, Hex, Node};
 
 /// The demo card's PAN: synthetic, obviously test data, with a correct Luhn digit.
 pub const DEMO_PAN: &str = "6200000000000000000";
@@ -40,7 +40,7 @@ pub fn pan_record(pan: &str, expiry_yymmdd: [u8; 3]) -> Result<Vec<u8>, String> 
 /// one already there).
 pub fn install(card: &mut VirtualCard, pan: &str) -> Result<(), String> {
     let record = pan_record(pan, [0x35, 0x12, 0x31])?;
-    let mut ef = Node::ef(Kind::LinearVariable, Fid(0x0001), 64, 4);
+    let mut ef = Node::ef(FileStructure::LinearVariable, Fid(0x0001), 64, 4);
     ef.sfi = Some(1);
     ef.records = vec![Hex(record)];
     let mut df = Node::df(None, Some(BANK_AID.to_vec()));
