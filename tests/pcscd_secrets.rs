@@ -367,8 +367,14 @@ fn no_pin_key_or_cryptogram_is_shown_by_any_workflow() {
     assert!(key_writes >= 5, "diversified keys loaded: {key_writes}");
     assert!(verifies >= 4, "PINs presented: {verifies}");
     let ins_seen = |ins: u8| exchanges.iter().any(|e| e.command[1] == ins);
-    assert!(ins_seen(0x2C), "RESET RETRY COUNTER (unblock) crossed the wire");
-    assert!(ins_seen(0x24) || ins_seen(0x5E), "a PIN change crossed the wire");
+    assert!(
+        ins_seen(0x2C),
+        "RESET RETRY COUNTER (unblock) crossed the wire"
+    );
+    assert!(
+        ins_seen(0x24) || ins_seen(0x5E),
+        "a PIN change crossed the wire"
+    );
     secrets.extend(master_keys(&keys));
     for pin in [PIN, NEW_PIN, UNBLOCK_PIN, SCRIPT_PIN, WRONG_PIN] {
         secrets.push(pin_secret(pin));
