@@ -220,9 +220,11 @@ impl KeyFile {
 
     /// Loads a key file.
     pub fn load(path: &Path) -> Result<KeyFile, KeyFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyFileError::Io {
-            file: path.to_path_buf(),
-            source,
+        let text = crate::input::read_text(path, crate::input::TEXT_MAX).map_err(|source| {
+            KeyFileError::Io {
+                file: path.to_path_buf(),
+                source,
+            }
         })?;
         Self::parse(&text, path)
     }

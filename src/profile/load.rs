@@ -8,9 +8,11 @@ use std::path::Path;
 
 /// Loads and checks the profile at `path`.
 pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-        file: path.to_path_buf(),
-        source,
+    let text = crate::input::read_text(path, crate::input::TEXT_MAX).map_err(|source| {
+        ProfileError::Io {
+            file: path.to_path_buf(),
+            source,
+        }
     })?;
     parse(&text, path)
 }

@@ -185,9 +185,11 @@ impl RunReport {
 impl Script {
     /// Reads a script file and everything it includes.
     pub fn load(path: &Path) -> Result<Script, ScriptError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Io {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::input::read_text(path, crate::input::TEXT_MAX).map_err(|source| {
+            ScriptError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         load::load_text(path, &text)
     }

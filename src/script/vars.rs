@@ -126,9 +126,11 @@ impl Vars {
 
     /// Variables from a JSON file (see [`Vars::from_json_str`]).
     pub fn load_json(path: &Path) -> Result<Vars, ScriptError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Io {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::input::read_text(path, crate::input::TEXT_MAX).map_err(|source| {
+            ScriptError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         Vars::from_json_str(&text).map_err(|problem| ScriptError::VarsFile {
             path: path.to_path_buf(),
