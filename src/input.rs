@@ -169,6 +169,22 @@ mod tests {
     }
 
     #[test]
+    fn plain_words() {
+        assert_eq!(
+            plain("invalid type: integer `999` as i128, expected i64"),
+            "invalid type: integer `999`, expected a whole number"
+        );
+        assert_eq!(
+            plain("expected u8 in struct CardState"),
+            "expected a whole number 0 to 255 in an object (a table)"
+        );
+        assert_eq!(
+            plain("unknown variant, enum Kind"),
+            "unknown variant, one of the allowed words"
+        );
+    }
+
+    #[test]
     fn limits_bom_and_bad_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
@@ -183,4 +199,99 @@ mod tests {
         let e = read_stream(&[b'x'; 10][..], 4).unwrap_err();
         assert!(e.to_string().contains("larger"), "{e}");
     }
+}
+
+/// Checks that no JSON object in `text` has the same key twice (serde_json keeps the last
+/// one silently). The error is serde_json's, with the line and column of the duplicate.
+pub fn json_without_duplicate_keys(text: &str) -> Result<(), serde_json::Error> {
+    serde_json::from_str::<NoDuplicates>(text).map(|_| ())
+}
+
+/// Any JSON value, refusing objects with a repeated key.
+struct NoDuplicates;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicatesVisitor)
+    }
+}
+
+struct NoDuplicatesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicatesVisitor {
+    type Value = NoDuplicates;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_unit<E>(self) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<NoDuplicates, A::Error> {
+        while a.next_element::<NoDuplicates>()?.is_some() {}
+        Ok(NoDuplicates)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<NoDuplicates, A::Error> {
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(k) = a.next_key::<String>()? {
+            if !seen.insert(k.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key \"{}\" appears twice in one object: keep only one",
+                    k.escape_debug()
+                )));
+            }
+            a.next_value::<NoDuplicates>()?;
+        }
+        Ok(NoDuplicates)
+    }
+}
+
+/// A parser's message in an operator's words: Rust type names (`u8`, `i128`, `usize`,
+/// `struct CardState`, `enum Kind`) replaced by what they mean.
+pub fn plain(msg: &str) -> String {
+    use std::sync::OnceLock;
+    static RULES: OnceLock<Vec<(regex::Regex, &'static str)>> = OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        [
+            (r"(?-u:\b)as (?:u|i)(?:8|16|32|64|128|size)(?-u:\b)", ""),
+            (r"(?-u:\b)u8(?-u:\b)", "a whole number 0 to 255"),
+            (r"(?-u:\b)u16(?-u:\b)", "a whole number 0 to 65535"),
+            (r"(?-u:\b)u32(?-u:\b)", "a whole number 0 to 4294967295"),
+            (
+                r"(?-u:\b)(?:u64|usize|u128)(?-u:\b)",
+                "a whole number 0 or more",
+            ),
+            (
+                r"(?-u:\b)(?:i8|i16|i32|i64|i128|isize)(?-u:\b)",
+                "a whole number",
+            ),
+            (r"(?-u:\b)(?:f32|f64)(?-u:\b)", "a number"),
+            (r"(?-u:\b)struct [A-Za-z0-9_]+", "an object (a table)"),
+            (r"(?-u:\b)enum [A-Za-z0-9_]+", "one of the allowed words"),
+        ]
+        .into_iter()
+        // The patterns are fixed and tested (`plain_words`): none fails to compile.
+        .filter_map(|(re, to)| regex::Regex::new(re).ok().map(|r| (r, to)))
+        .collect()
+    });
+    let mut s = msg.to_string();
+    for (re, to) in rules {
+        s = re.replace_all(&s, *to).into_owned();
+    }
+    s.replace("  ", " ").replace(" ,", ",")
 }

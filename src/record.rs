@@ -167,6 +167,12 @@ pub fn load_records(path: &Path) -> Result<Vec<HolderRecord>, RecordError> {
 
 /// Parses JSON text: one object or an array of objects.
 pub fn parse_json(path: &Path, text: &str) -> Result<Vec<HolderRecord>, RecordError> {
+    crate::input::json_without_duplicate_keys(text).map_err(|e| RecordError::Json {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        source: e,
+    })?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| RecordError::Json {
         path: path.to_path_buf(),
         line: e.line(),

@@ -28,7 +28,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Profile, ProfileError> {
             key: key_on_line(text, line),
             table: table_above(text, line),
             message: {
-                let m = source.message().trim().to_string();
+                let m = crate::input::plain(source.message().trim());
                 let key_file = text
                     .lines()
                     .any(|l| l.trim_start().starts_with("[keys.") || l.trim_start().starts_with("[pins."));

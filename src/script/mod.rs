@@ -16,6 +16,7 @@
 //! ```
 
 mod error;
+mod flow;
 mod line;
 mod load;
 mod pattern;
@@ -312,6 +313,12 @@ impl Script {
         opts: &RunOptions,
         on_event: &mut dyn FnMut(&Event),
     ) -> Result<RunReport, ScriptError> {
+        let mut vars = vars.clone();
+        let blocks: Vec<&[Stmt]> = self.blocks.values().map(|b| b.stmts.as_slice()).collect();
+        for name in flow::secret_by_use(&self.main, &blocks) {
+            vars.mark_secret(&name);
+        }
+        let vars = &vars;
         self.check(block, vars)?;
         let stmts = self.entry(block)?;
         let mut r = run::Runner {

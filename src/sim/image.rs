@@ -208,6 +208,12 @@ impl VirtualCard {
                 source,
             }
         })?;
+        crate::input::json_without_duplicate_keys(&text).map_err(|source| ImageError::Corrupt {
+            path: path.to_path_buf(),
+            line: source.line(),
+            column: source.column(),
+            source,
+        })?;
         let state: CardState =
             serde_json::from_str(&text).map_err(|source| ImageError::Corrupt {
                 path: path.to_path_buf(),
