@@ -147,60 +147,6 @@ pub fn utf8(bytes: Vec<u8>) -> io::Result<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn devices_fifos_and_directories_are_refused_without_hanging() {
-        let dir = tempfile::tempdir().unwrap();
-        let e = read_text(Path::new("/dev/zero"), TEXT_MAX).unwrap_err();
-        assert!(e.to_string().contains("character device"), "{e}");
-        let e = read_text(dir.path(), TEXT_MAX).unwrap_err();
-        assert!(e.to_string().contains("a directory"), "{e}");
-        let fifo = dir.path().join("fifo");
-        let ok = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
-        assert!(ok.success(), "mkfifo (coreutils) is needed");
-        let e = read_text(&fifo, TEXT_MAX).unwrap_err();
-        assert!(e.to_string().contains("FIFO"), "{e}");
-    }
-
-    #[test]
-    fn plain_words() {
-        assert_eq!(
-            plain("invalid type: integer `999` as i128, expected i64"),
-            "invalid type: integer `999`, expected a whole number"
-        );
-        assert_eq!(
-            plain("expected u8 in struct CardState"),
-            "expected a whole number 0 to 255 in an object (a table)"
-        );
-        assert_eq!(
-            plain("unknown variant, enum Kind"),
-            "unknown variant, one of the allowed words"
-        );
-    }
-
-    #[test]
-    fn limits_bom_and_bad_bytes() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("f");
-        std::fs::write(&p, vec![b'a'; 2048]).unwrap();
-        let e = read_bytes(&p, 1024).unwrap_err();
-        assert!(e.to_string().contains("larger than the 1 KiB"), "{e}");
-        std::fs::write(&p, "\u{FEFF}x = 1\n").unwrap();
-        assert_eq!(read_text(&p, 1024).unwrap(), "x = 1\n");
-        std::fs::write(&p, b"ok\nab\xB2\xE2\n").unwrap();
-        let e = read_text(&p, 1024).unwrap_err();
-        assert!(e.to_string().contains("line 2, byte 3 (0xB2)"), "{e}");
-        let e = read_stream(&[b'x'; 10][..], 4).unwrap_err();
-        assert!(e.to_string().contains("larger"), "{e}");
-    }
-}
-
 /// Checks that no JSON object in `text` has the same key twice (serde_json keeps the last
 /// one silently). The error is serde_json's, with the line and column of the duplicate.
 pub fn json_without_duplicate_keys(text: &str) -> Result<(), serde_json::Error> {
@@ -294,4 +240,58 @@ pub fn plain(msg: &str) -> String {
         s = re.replace_all(&s, *to).into_owned();
     }
     s.replace("  ", " ").replace(" ,", ",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_fifos_and_directories_are_refused_without_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = read_text(Path::new("/dev/zero"), TEXT_MAX).unwrap_err();
+        assert!(e.to_string().contains("character device"), "{e}");
+        let e = read_text(dir.path(), TEXT_MAX).unwrap_err();
+        assert!(e.to_string().contains("a directory"), "{e}");
+        let fifo = dir.path().join("fifo");
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "mkfifo (coreutils) is needed");
+        let e = read_text(&fifo, TEXT_MAX).unwrap_err();
+        assert!(e.to_string().contains("FIFO"), "{e}");
+    }
+
+    #[test]
+    fn plain_words() {
+        assert_eq!(
+            plain("invalid type: integer `999` as i128, expected i64"),
+            "invalid type: integer `999`, expected a whole number"
+        );
+        assert_eq!(
+            plain("expected u8 in struct CardState"),
+            "expected a whole number 0 to 255 in an object (a table)"
+        );
+        assert_eq!(
+            plain("unknown variant, enum Kind"),
+            "unknown variant, one of the allowed words"
+        );
+    }
+
+    #[test]
+    fn limits_bom_and_bad_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, vec![b'a'; 2048]).unwrap();
+        let e = read_bytes(&p, 1024).unwrap_err();
+        assert!(e.to_string().contains("larger than the 1 KiB"), "{e}");
+        std::fs::write(&p, "\u{FEFF}x = 1\n").unwrap();
+        assert_eq!(read_text(&p, 1024).unwrap(), "x = 1\n");
+        std::fs::write(&p, b"ok\nab\xB2\xE2\n").unwrap();
+        let e = read_text(&p, 1024).unwrap_err();
+        assert!(e.to_string().contains("line 2, byte 3 (0xB2)"), "{e}");
+        let e = read_stream(&[b'x'; 10][..], 4).unwrap_err();
+        assert!(e.to_string().contains("larger"), "{e}");
+    }
 }
