@@ -12,6 +12,7 @@ pub mod apdu;
 pub mod atr;
 pub mod card;
 pub mod codec;
+pub mod config;
 pub mod conformance;
 pub mod crypto;
 pub mod diagnose;
