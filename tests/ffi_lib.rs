@@ -30,7 +30,10 @@ fn sscard_line(dir: &Path, image: &Path, profile: &str) -> String {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap().trim_end().to_string()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim_end()
+        .to_string()
 }
 
 #[test]
@@ -41,7 +44,11 @@ fn the_header_declares_exactly_what_the_library_exports() {
         .arg(&lib)
         .output()
         .expect("prerequisite missing: nm (apt-get install -y binutils)");
-    assert!(nm.status.success(), "{}", String::from_utf8_lossy(&nm.stderr));
+    assert!(
+        nm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&nm.stderr)
+    );
     let exported: BTreeSet<String> = String::from_utf8_lossy(&nm.stdout)
         .lines()
         .filter_map(|l| {
@@ -56,7 +63,12 @@ fn the_header_declares_exactly_what_the_library_exports() {
         .filter_map(|l| l.split('(').next())
         .map(|n| n.trim().to_string())
         .collect();
-    assert_eq!(declared, exported, "include/sscard.h vs nm -D of {}", lib.display());
+    assert_eq!(
+        declared,
+        exported,
+        "include/sscard.h vs nm -D of {}",
+        lib.display()
+    );
     for f in [
         "iReadCardBas",
         "iReadCard",
@@ -81,10 +93,18 @@ fn ireadcardbas_through_ctypes_is_the_line_of_sscard_read_and_threads_wait_their
         dir.path(),
         &cfg,
         &[],
-        json!([["iReadCardBas", 1], ["iReadCardBas", 3], ["threads", 4, ["iReadCardBas", 1]]]),
+        json!([
+            ["iReadCardBas", 1],
+            ["iReadCardBas", 3],
+            ["threads", 4, ["iReadCardBas", 1]]
+        ]),
     );
     assert_eq!(rc_out(&r[0]), (0, expected.clone()));
-    assert_eq!(rc_out(&r[1]), (0, expected.clone()), "iType 3: contact first");
+    assert_eq!(
+        rc_out(&r[1]),
+        (0, expected.clone()),
+        "iType 3: contact first"
+    );
     // Four threads at once on one reader: each waits for the card and gets the same line.
     for t in r[2]["threads"].as_array().unwrap() {
         assert_eq!(rc_out(t), (0, expected.clone()));
@@ -111,8 +131,20 @@ fn read_and_write_by_file_address_go_through_the_perso_rules() {
             ["iWriteCard", 1, "", "SSSEEF06|09|0C|$", "测试三|"],
             ["iReadCard", 1, 0, "", "SSSEEF05|7F|$"],
             ["iReadCard", 1, 0, "", "SSSEEF05|1|$"],
-            ["iReadCard", 1, 0, "440700D156000005008A3F21C4E5B600", "SSSEEF05|01|$"],
-            ["iReadCard", 1, 0, "440700D156000005008A3F21C4E5B6ZZ", "SSSEEF05|01|$"],
+            [
+                "iReadCard",
+                1,
+                0,
+                "440700D156000005008A3F21C4E5B600",
+                "SSSEEF05|01|$"
+            ],
+            [
+                "iReadCard",
+                1,
+                0,
+                "440700D156000005008A3F21C4E5B6ZZ",
+                "SSSEEF05|01|$"
+            ],
         ]),
     );
     assert_eq!(
@@ -128,7 +160,12 @@ fn read_and_write_by_file_address_go_through_the_perso_rules() {
     assert_eq!(rc_out(&r[5]).0, -14, "{}", rc_out(&r[5]).1);
     assert_eq!(rc_out(&r[6]).0, -27267, "{}", rc_out(&r[6]).1);
     assert_eq!(rc_out(&r[7]).0, -14, "{}", rc_out(&r[7]).1);
-    assert_eq!(rc_out(&r[8]).0, -22, "another card's id: {}", rc_out(&r[8]).1);
+    assert_eq!(
+        rc_out(&r[8]).0,
+        -22,
+        "another card's id: {}",
+        rc_out(&r[8]).1
+    );
     assert_eq!(rc_out(&r[9]).0, -20, "{}", rc_out(&r[9]).1);
 }
 
@@ -166,7 +203,11 @@ fn the_pin_functions_give_tries_left_blocked_and_recover() {
     );
     assert!(rc_out(&r[1]).1.contains("剩余2次"), "{}", rc_out(&r[1]).1);
     assert!(rc_out(&r[2]).1.contains("剩余1次"), "{}", rc_out(&r[2]).1);
-    assert!(rc_out(&r[3]).1.starts_with("PIN锁定"), "{}", rc_out(&r[3]).1);
+    assert!(
+        rc_out(&r[3]).1.starts_with("PIN锁定"),
+        "{}",
+        rc_out(&r[3]).1
+    );
 }
 
 #[test]
@@ -210,11 +251,18 @@ fn refusals_have_the_documented_codes() {
     let r = drive(
         dir.path(),
         &cfg,
-        &[("SSCARD_TERMINAL_NO", "123456789012"), ("SSCARD_TERMINAL_DEVICE", "RDR0001")],
+        &[
+            ("SSCARD_TERMINAL_NO", "123456789012"),
+            ("SSCARD_TERMINAL_DEVICE", "RDR0001"),
+        ],
         json!([["iGetReaderInfo"], ["iReadCardBas", 1]]),
     );
     assert_eq!(r[0]["out"], json!(["RDR0001", "123456789012"]));
-    assert!(rc_out(&r[1]).1.ends_with("|123456789012|RDR0001|"), "{}", rc_out(&r[1]).1);
+    assert!(
+        rc_out(&r[1]).1.ends_with("|123456789012|RDR0001|"),
+        "{}",
+        rc_out(&r[1]).1
+    );
 }
 
 #[test]
@@ -222,7 +270,11 @@ fn a_disabled_application_and_a_failing_chip_have_their_codes() {
     let dir = tempfile::tempdir().unwrap();
     let image = card_image(dir.path(), "ssc-2.00", false);
     let cfg = config(dir.path(), &sim(&image), "ssc-2.00", true, "");
-    set_image(&image, "faults", json!({"memory_failure": ["3F00/DDF1/EF06"]}));
+    set_image(
+        &image,
+        "faults",
+        json!({"memory_failure": ["3F00/DDF1/EF06"]}),
+    );
     let r = drive(dir.path(), &cfg, &[], json!([["iReadCardBas", 1]]));
     let (rc, text) = rc_out(&r[0]);
     assert_eq!(rc, -0x6581, "memory failure 6581: {text}");
@@ -235,7 +287,11 @@ fn a_disabled_application_and_a_failing_chip_have_their_codes() {
         .arg(holder(dir.path()))
         .output()
         .unwrap();
-    assert!(disabled.status.success(), "{}", String::from_utf8_lossy(&disabled.stderr));
+    assert!(
+        disabled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&disabled.stderr)
+    );
     let r = drive(
         dir.path(),
         &cfg,
@@ -253,8 +309,16 @@ fn holder(dir: &Path) -> std::path::PathBuf {
     let p = dir.join("holder.json");
     let h = sscard::perso::demo::demo_holder();
     let fields: serde_json::Map<String, serde_json::Value> = [
-        "ssn", "name", "sex", "ethnicity", "birth_place", "birth_date", "card_id", "init_org",
-        "card_number", "issue_date",
+        "ssn",
+        "name",
+        "sex",
+        "ethnicity",
+        "birth_place",
+        "birth_date",
+        "card_id",
+        "init_org",
+        "card_number",
+        "issue_date",
     ]
     .iter()
     .map(|k| (k.to_string(), json!(h.get(k).unwrap())))

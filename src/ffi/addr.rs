@@ -91,8 +91,8 @@ mod tests {
     use super::*;
 
     fn app() -> AppSpec {
-        let profile = crate::perso::demo::shipped_profile(crate::perso::demo::SSC_300, "ssc-3.00")
-            .unwrap();
+        let profile =
+            crate::perso::demo::shipped_profile(crate::perso::demo::SSC_300, "ssc-3.00").unwrap();
         crate::perso::Station::new(&profile).unwrap().app
     }
 
@@ -117,14 +117,26 @@ mod tests {
     #[test]
     fn unknown_files_tags_and_malformed_strings_have_their_codes() {
         let app = app();
-        assert_eq!(parse("SSSEEF99|01|$", &app).unwrap_err().code, Code::Card(0x6A82));
-        assert_eq!(parse("DF01EF05|01|$", &app).unwrap_err().code, Code::Card(0x6A82));
-        assert_eq!(parse("SSSEEF05|7F|$", &app).unwrap_err().code, Code::Card(0x6A83));
+        assert_eq!(
+            parse("SSSEEF99|01|$", &app).unwrap_err().code,
+            Code::Card(0x6A82)
+        );
+        assert_eq!(
+            parse("DF01EF05|01|$", &app).unwrap_err().code,
+            Code::Card(0x6A82)
+        );
+        assert_eq!(
+            parse("SSSEEF05|7F|$", &app).unwrap_err().code,
+            Code::Card(0x6A83)
+        );
         let e = parse("SSSEEF05|1|$", &app).unwrap_err();
         assert_eq!(e.code, Code::BadArgument);
         assert!(e.text.contains("`1`"), "{}", e.text);
         assert_eq!(parse("", &app).unwrap_err().code, Code::BadArgument);
-        assert_eq!(parse("SSSEEF05|$", &app).unwrap_err().code, Code::BadArgument);
+        assert_eq!(
+            parse("SSSEEF05|$", &app).unwrap_err().code,
+            Code::BadArgument
+        );
     }
 
     #[test]

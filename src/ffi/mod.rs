@@ -243,12 +243,16 @@ pub unsafe extern "C" fn iUnblockPIN(
 
 /// The reader's device number into `pReaderSN` and the terminal number into `pPsamTermNo`
 /// (both configured; defaults `FFFFFFFFFFFFFF` and `000000000000`), after checking the
-/// configured reader is attached. On failure `pReaderSN` holds the error text.
+/// configured reader is attached. On failure `pReaderSN` holds the error text and
+/// `pPsamTermNo` is empty.
 ///
 /// # Safety
 /// Each pointer is null or a writable buffer of at least [`INFO_MAX`] bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn iGetReaderInfo(pReaderSN: *mut c_char, pPsamTermNo: *mut c_char) -> c_long {
+pub unsafe extern "C" fn iGetReaderInfo(
+    pReaderSN: *mut c_char,
+    pPsamTermNo: *mut c_char,
+) -> c_long {
     let sn = OutBuf::new(pReaderSN, INFO_MAX);
     let term = OutBuf::new(pPsamTermNo, INFO_MAX);
     if term.is_null() {
@@ -260,10 +264,8 @@ pub unsafe extern "C" fn iGetReaderInfo(pReaderSN: *mut c_char, pPsamTermNo: *mu
         term_no = number;
         Ok(device)
     });
-    if code == 0 {
-        let bytes = gbk_fit(&term_no, INFO_MAX);
-        // SAFETY: pPsamTermNo is at least INFO_MAX bytes (contract above).
-        unsafe { term.write(&bytes) };
-    }
+    let bytes = gbk_fit(&term_no, INFO_MAX);
+    // SAFETY: pPsamTermNo is at least INFO_MAX bytes (contract above). Empty on failure.
+    unsafe { term.write(&bytes) };
     code
 }

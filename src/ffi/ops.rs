@@ -173,7 +173,10 @@ impl Ctx {
                 return Ok(vec![Encoded { el, value: v }]);
             }
         }
-        Ok(given.map(|value| Encoded { el, value }).into_iter().collect())
+        Ok(given
+            .map(|value| Encoded { el, value })
+            .into_iter()
+            .collect())
     }
 
     fn card_keys(
@@ -200,8 +203,7 @@ pub fn read_bas(ctx: &Ctx) -> Result<String, FfiError> {
     ctx.with_card(false, |t, st| {
         let mut s = Session::new(t);
         let keys = ctx.card_keys(&mut s, st, None)?;
-        let content =
-            read_card(&mut s, &st.app, &keys).map_err(|e| ctx.key_error(e.into()))?;
+        let content = read_card(&mut s, &st.app, &keys).map_err(|e| ctx.key_error(e.into()))?;
         if is_deactivated(content.sw, content.lcs) {
             return Err(deactivated(&st.app.df_label));
         }
@@ -221,8 +223,8 @@ pub fn read_addr(ctx: &Ctx, card_info: &str, file_addr: &str) -> Result<String, 
         let wanted = addr::parse(file_addr, &st.app)?;
         let mut s = Session::new(t);
         let keys = ctx.card_keys(&mut s, st, given.as_deref())?;
-        let content = read_elements(&mut s, &st.app, &keys, &wanted)
-            .map_err(|e| ctx.key_error(e.into()))?;
+        let content =
+            read_elements(&mut s, &st.app, &keys, &wanted).map_err(|e| ctx.key_error(e.into()))?;
         if is_deactivated(content.sw, content.lcs) {
             return Err(deactivated(&st.app.df_label));
         }
@@ -380,7 +382,10 @@ pub fn pad_pin(cfg: &Config, which: &str) -> Result<String, FfiError> {
                 "SSCARD_NEW_PIN"
             };
             std::env::var(var).map_err(|_| {
-                FfiError::new(Code::PinCancelled, format!("{var} is not set (PIN pad source env)"))
+                FfiError::new(
+                    Code::PinCancelled,
+                    format!("{var} is not set (PIN pad source env)"),
+                )
             })
         }
         Some(PinSource::Command { command }) => {
@@ -437,7 +442,10 @@ mod tests {
     fn card_info_gives_the_card_id_or_a_format_error() {
         assert_eq!(card_id_in("").unwrap(), None);
         let id = "440700D156000005008A3F21C4E5B607";
-        assert_eq!(card_id_in(&format!("440700|{id}|")).unwrap().as_deref(), Some(id));
+        assert_eq!(
+            card_id_in(&format!("440700|{id}|")).unwrap().as_deref(),
+            Some(id)
+        );
         let e = card_id_in("440700D156000005008A3F21C4E5B60G").unwrap_err();
         assert_eq!(e.code.value(), -20);
     }

@@ -126,7 +126,10 @@ mod tests {
 
     #[test]
     fn gbk_text_is_cut_at_a_character_boundary() {
-        assert_eq!(gbk_fit("测试一", 100), vec![0xB2, 0xE2, 0xCA, 0xD4, 0xD2, 0xBB]);
+        assert_eq!(
+            gbk_fit("测试一", 100),
+            vec![0xB2, 0xE2, 0xCA, 0xD4, 0xD2, 0xBB]
+        );
         // 5 bytes room + NUL: two characters of 2 bytes fit, never half of the third.
         assert_eq!(gbk_fit("测试一", 6).len(), 4);
         assert_eq!(gbk_fit("ab测", 4), b"ab".to_vec());
@@ -141,7 +144,10 @@ mod tests {
         let e = unsafe { in_text(std::ptr::null(), "pCardInfo") }.unwrap_err();
         assert_eq!(e.code, Code::BadArgument);
         assert!(e.text.contains("pCardInfo"), "{}", e.text);
-        assert_eq!(unsafe { in_text_or_empty(std::ptr::null(), "p") }.unwrap(), "");
+        assert_eq!(
+            unsafe { in_text_or_empty(std::ptr::null(), "p") }.unwrap(),
+            ""
+        );
         let long = vec![b'1'; IN_MAX + 10];
         let e = unsafe { in_text(long.as_ptr().cast(), "pWriteData") }.unwrap_err();
         assert!(e.text.contains("longer than"), "{}", e.text);
@@ -155,6 +161,9 @@ mod tests {
         assert_eq!(n, 7);
         assert_eq!(&buf[..8], b"0123456\0");
         assert!(buf[8..].iter().all(|b| *b == 0x55), "{buf:?}");
-        assert_eq!(unsafe { OutBuf::new(std::ptr::null_mut(), 8).write(b"x") }, 0);
+        assert_eq!(
+            unsafe { OutBuf::new(std::ptr::null_mut(), 8).write(b"x") },
+            0
+        );
     }
 }

@@ -50,7 +50,10 @@ pub fn card_image(dir: &Path, profile: &str, t0: bool) -> PathBuf {
     demo::run(&mut t, text, &format!("{profile}.toml")).unwrap();
     t.close().unwrap();
     if t0 {
+        // T=0 behaviour and the T=0 variant of the default ATR (same historical bytes).
         set_image(&image, "t0", Value::Bool(true));
+        let atr = sscard::apdu::compact(&sscard::sim::DEFAULT_ATR_T0);
+        set_image(&image, "atr", Value::String(atr));
     }
     image
 }
@@ -88,7 +91,10 @@ pub fn config(dir: &Path, reader: &str, profile: &str, keys: bool, extra: &str) 
         profile_path(profile)
     );
     if keys {
-        text.push_str(&format!("[keys]\nsource = \"file\"\npath = \"{}\"\n", keys_path()));
+        text.push_str(&format!(
+            "[keys]\nsource = \"file\"\npath = \"{}\"\n",
+            keys_path()
+        ));
     }
     let p = dir.join("sscard.toml");
     std::fs::write(&p, text).unwrap();
