@@ -83,12 +83,12 @@ fn the_header_declares_exactly_what_the_library_exports() {
     }
 }
 
-#[test]
-fn ireadcardbas_through_ctypes_is_the_line_of_sscard_read_and_threads_wait_their_turn() {
+fn ireadcardbas_as_sscard_read(profile: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let image = card_image(dir.path(), "ssc-2.00", false);
-    let cfg = config(dir.path(), &sim(&image), "ssc-2.00", true, "");
-    let expected = sscard_line(dir.path(), &image, "ssc-2.00");
+    let image = card_image(dir.path(), profile, false);
+    let cfg = config(dir.path(), &sim(&image), profile, true, "");
+    let expected = sscard_line(dir.path(), &image, profile);
+    assert!(expected.contains("|测试一|"), "{expected}");
     let r = drive(
         dir.path(),
         &cfg,
@@ -108,6 +108,39 @@ fn ireadcardbas_through_ctypes_is_the_line_of_sscard_read_and_threads_wait_their
     // Four threads at once on one reader: each waits for the card and gets the same line.
     for t in r[2]["threads"].as_array().unwrap() {
         assert_eq!(rc_out(t), (0, expected.clone()));
+    }
+}
+
+#[test]
+fn ireadcardbas_through_ctypes_is_the_line_of_sscard_read_2nd_generation() {
+    ireadcardbas_as_sscard_read("ssc-2.00");
+}
+
+#[test]
+fn ireadcardbas_through_ctypes_is_the_line_of_sscard_read_3rd_generation() {
+    ireadcardbas_as_sscard_read("ssc-3.00");
+}
+
+#[test]
+fn a_third_generation_card_without_keys_gives_ef05_and_refuses_ef06() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = card_image(dir.path(), "ssc-3.00", false);
+    let cfg = config(dir.path(), &sim(&image), "ssc-3.00", false, "");
+    let r = drive(
+        dir.path(),
+        &cfg,
+        &[],
+        json!([
+            ["iReadCard", 1, 0, "", "SSSEEF05|01|07|$"],
+            ["iReadCard", 1, 0, "", "SSSEEF06|08|$"],
+            ["iReadCardBas", 1],
+        ]),
+    );
+    assert_eq!(rc_out(&r[0]), (0, format!("{CARD_ID}|A00000001|")));
+    for x in &r[1..] {
+        let (rc, text) = rc_out(x);
+        assert_eq!(rc, -2201, "the read key RKSSSE, no key source: {text}");
+        assert!(text.contains("[keys]"), "{text}");
     }
 }
 

@@ -68,6 +68,18 @@ fn call(out: OutBuf, f: impl FnOnce() -> Result<String, FfiError>) -> c_long {
     code.value() as c_long
 }
 
+/// [`call`] for a function on the card: `pOutInfo` of [`OUT_MAX`] bytes, iType checked first.
+fn card_call(
+    i_type: c_int,
+    out: *mut c_char,
+    f: impl FnOnce() -> Result<String, FfiError>,
+) -> c_long {
+    call(OutBuf::new(out, OUT_MAX), || {
+        ops::check_type(i_type)?;
+        f()
+    })
+}
+
 /// Reads the basic information: one line of 11 `|`-terminated fields (region code, social
 /// security number, card number, card identification code, name, ATR historical bytes, spec
 /// version, issue date, expiry date, terminal number, terminal device number), GBK.
@@ -76,10 +88,7 @@ fn call(out: OutBuf, f: impl FnOnce() -> Result<String, FfiError>) -> c_long {
 /// `pOutInfo` is null or a writable buffer of at least [`OUT_MAX`] bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn iReadCardBas(iType: c_int, pOutInfo: *mut c_char) -> c_long {
-    call(OutBuf::new(pOutInfo, OUT_MAX), || {
-        ops::check_type(iType)?;
-        ops::read_bas(&ops::context()?)
-    })
+    card_call(iType, pOutInfo, || ops::read_bas(&ops::context()?))
 }
 
 /// Reads the elements named by `pFileAddr` (`SSSEEF05|01|07|$SSSEEF06|08|09|$`): their values,
@@ -99,8 +108,7 @@ pub unsafe extern "C" fn iReadCard(
     pOutInfo: *mut c_char,
 ) -> c_long {
     let _ = iAuthType;
-    call(OutBuf::new(pOutInfo, OUT_MAX), || {
-        ops::check_type(iType)?;
+    card_call(iType, pOutInfo, || {
         // SAFETY: the caller's strings (contract above).
         let info = unsafe { in_text_or_empty(pCardInfo, "pCardInfo") }?;
         // SAFETY: as above.
@@ -123,8 +131,7 @@ pub unsafe extern "C" fn iWriteCard(
     pWriteData: *const c_char,
     pOutInfo: *mut c_char,
 ) -> c_long {
-    call(OutBuf::new(pOutInfo, OUT_MAX), || {
-        ops::check_type(iType)?;
+    card_call(iType, pOutInfo, || {
         // SAFETY: the caller's strings (contract above).
         let info = unsafe { in_text_or_empty(pCardInfo, "pCardInfo") }?;
         // SAFETY: as above.
@@ -142,8 +149,7 @@ pub unsafe extern "C" fn iWriteCard(
 /// `pOutInfo` is null or at least [`OUT_MAX`] bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn iVerifyPIN(iType: c_int, pOutInfo: *mut c_char) -> c_long {
-    call(OutBuf::new(pOutInfo, OUT_MAX), || {
-        ops::check_type(iType)?;
+    card_call(iType, pOutInfo, || {
         let ctx = ops::context()?;
         let pin = ops::pad_pin(&ctx.cfg, "pin")?;
         ops::verify_pin(&ctx, &pin)
@@ -160,8 +166,7 @@ pub unsafe extern "C" fn iVerifyPINK(
     pPIN: *const c_char,
     pOutInfo: *mut c_char,
 ) -> c_long {
-    call(OutBuf::new(pOutInfo, OUT_MAX), || {
-        ops::check_type(iType)?;
+    card_call(iType, pOutInfo, || {
         // SAFETY: the caller's string (contract above).
         let pin = unsafe { in_text(pPIN, "pPIN") }?;
         ops::verify_pin(&ops::context()?, &pin)
@@ -174,8 +179,7 @@ pub unsafe extern "C" fn iVerifyPINK(
 /// `pOutInfo` is null or at least [`OUT_MAX`] bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn iChangePIN(iType: c_int, pOutInfo: *mut c_char) -> c_long {
-    call(OutBuf::new(pOutInfo, OUT_MAX), || {
-        ops::check_type(iType)?;
+    card_call(iType, pOutInfo, || {
         let ctx = ops::context()?;
         let old = ops::pad_pin(&ctx.cfg, "pin")?;
         let new = ops::pad_pin(&ctx.cfg, "new-pin")?;
@@ -195,8 +199,7 @@ pub unsafe extern "C" fn iChangePINK(
     pNewPIN: *const c_char,
     pOutInfo: *mut c_char,
 ) -> c_long {
-    call(OutBuf::new(pOutInfo, OUT_MAX), || {
-        ops::check_type(iType)?;
+    card_call(iType, pOutInfo, || {
         // SAFETY: the caller's strings (contract above).
         let old = unsafe { in_text(pOldPIN, "pOldPIN") }?;
         // SAFETY: as above.
@@ -215,12 +218,8 @@ pub unsafe extern "C" fn iReloadPIN(
     pCardInfo: *const c_char,
     pOutInfo: *mut c_char,
 ) -> c_long {
-    call(OutBuf::new(pOutInfo, OUT_MAX), || {
-        ops::check_type(iType)?;
-        // SAFETY: the caller's string (contract above).
-        let info = unsafe { in_text_or_empty(pCardInfo, "pCardInfo") }?;
-        ops::reset_pin(&ops::context()?, &info, true)
-    })
+    // SAFETY: the same contract, forwarded.
+    unsafe { reset_pin(iType, pCardInfo, pOutInfo, true) }
 }
 
 /// Unblocks the PIN (tries counter full again, the PIN kept), with the PIN-unblock key.
@@ -233,11 +232,24 @@ pub unsafe extern "C" fn iUnblockPIN(
     pCardInfo: *const c_char,
     pOutInfo: *mut c_char,
 ) -> c_long {
-    call(OutBuf::new(pOutInfo, OUT_MAX), || {
-        ops::check_type(iType)?;
-        // SAFETY: the caller's string (contract above).
-        let info = unsafe { in_text_or_empty(pCardInfo, "pCardInfo") }?;
-        ops::reset_pin(&ops::context()?, &info, false)
+    // SAFETY: the same contract, forwarded.
+    unsafe { reset_pin(iType, pCardInfo, pOutInfo, false) }
+}
+
+/// iReloadPIN (`reload`) and iUnblockPIN.
+///
+/// # Safety
+/// As theirs.
+unsafe fn reset_pin(
+    i_type: c_int,
+    card_info: *const c_char,
+    out: *mut c_char,
+    reload: bool,
+) -> c_long {
+    card_call(i_type, out, || {
+        // SAFETY: the caller's string (contract of the exported functions).
+        let info = unsafe { in_text_or_empty(card_info, "pCardInfo") }?;
+        ops::reset_pin(&ops::context()?, &info, reload)
     })
 }
 
