@@ -20,6 +20,7 @@ pub mod exchange;
 // The C interface is the one place with `unsafe` (C pointers); see its module doc.
 #[allow(unsafe_code, non_snake_case)]
 pub mod ffi;
+pub mod journal;
 pub mod perso;
 pub mod profile;
 pub mod record;

@@ -12,6 +12,12 @@ use std::process::Command;
 
 const CARD_ID: &str = sscard::perso::demo::DEMO_CARD_ID;
 
+/// The demo holder's card number.
+fn card_number() -> String {
+    let h = sscard::perso::demo::demo_holder();
+    h.get("card_number").unwrap().to_string()
+}
+
 fn sim(image: &Path) -> String {
     format!("sim:{}", image.display())
 }
@@ -136,7 +142,7 @@ fn a_third_generation_card_without_keys_gives_ef05_and_refuses_ef06() {
             ["iReadCardBas", 1],
         ]),
     );
-    assert_eq!(rc_out(&r[0]), (0, format!("{CARD_ID}|A00000001|")));
+    assert_eq!(rc_out(&r[0]), (0, format!("{CARD_ID}|{}|", card_number())));
     for x in &r[1..] {
         let (rc, text) = rc_out(x);
         assert_eq!(rc, -2201, "the read key RKSSSE, no key source: {text}");
@@ -182,7 +188,7 @@ fn read_and_write_by_file_address_go_through_the_perso_rules() {
     );
     assert_eq!(
         rc_out(&r[0]),
-        (0, format!("{CARD_ID}|A00000001|110101199012290016|测试一|"))
+        (0, format!("{CARD_ID}|{}|110101199012290016|测试一|", card_number()))
     );
     assert_eq!(rc_out(&r[1]), (0, "2|2|".into()), "2 written, 2 verified");
     assert_eq!(rc_out(&r[2]), (0, "测试二|440783|".into()));
@@ -286,13 +292,13 @@ fn refusals_have_the_documented_codes() {
         &cfg,
         &[
             ("SSCARD_TERMINAL_NO", "123456789012"),
-            ("SSCARD_TERMINAL_DEVICE", "RDR0001"),
+            ("SSCARD_TERMINAL_DEVICE", "RDR00000000001"),
         ],
         json!([["iGetReaderInfo"], ["iReadCardBas", 1]]),
     );
-    assert_eq!(r[0]["out"], json!(["RDR0001", "123456789012"]));
+    assert_eq!(r[0]["out"], json!(["RDR00000000001", "123456789012"]));
     assert!(
-        rc_out(&r[1]).1.ends_with("|123456789012|RDR0001|"),
+        rc_out(&r[1]).1.ends_with("|123456789012|RDR00000000001|"),
         "{}",
         rc_out(&r[1]).1
     );

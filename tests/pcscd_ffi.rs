@@ -14,6 +14,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const CARD_ID: &str = sscard::perso::demo::DEMO_CARD_ID;
+
+/// The demo holder's card number.
+fn card_number() -> String {
+    let h = sscard::perso::demo::demo_holder();
+    h.get("card_number").unwrap().to_string()
+}
 const SLOT1: &str = "Virtual PCD 00 01";
 
 fn serve(pcscd: &PrivatePcscd, port: u16, image: &Path) -> common::ChildGuard {
@@ -104,7 +110,7 @@ fn through_pcscd(t0: bool) {
     assert_eq!(rc_out(&r[0]), (0, expected.clone()), "{protocol}");
     assert_eq!(
         rc_out(&r[1]),
-        (0, format!("{CARD_ID}|A00000001|110101199012290016|测试一|"))
+        (0, format!("{CARD_ID}|{}|110101199012290016|测试一|", card_number()))
     );
     assert_eq!(rc_out(&r[2]), (0, "1|1|".into()));
     assert_eq!(rc_out(&r[3]), (0, "440783|".into()));

@@ -187,7 +187,7 @@ impl From<PersoError> for FfiError {
             PersoError::Session(s) => {
                 return FfiError::from_session_keeping(s, e.to_string());
             }
-            PersoError::MissingKey { .. } => Code::NoKey,
+            PersoError::MissingKey { .. } | PersoError::NotRead { .. } => Code::NoKey,
             PersoError::OtherHolder { .. } | PersoError::Mismatch { .. } => Code::Mismatch,
             // The application is deactivated (a lost or replaced card): 6A81's meaning in the
             // field's table, "application locked".

@@ -8,7 +8,7 @@ use crate::apdu::Sw;
 use crate::card::PinState;
 use crate::config::{Config, KeySource, PinSource};
 use crate::perso::encode::{card_fields, decode_found, element};
-use crate::perso::read::{Terminal, ireadcardbas, read_card, read_elements};
+use crate::perso::read::{CardContent, Terminal, ireadcardbas, read_card, read_elements};
 use crate::perso::run::{Found, read_element};
 use crate::perso::{Access, CardKeys, Encoded, PlanOptions, RunOptions, Station, pin};
 use crate::profile::keys::KeyFile;
@@ -190,11 +190,20 @@ impl Ctx {
         Ok(st.card_keys(self.keys.as_ref(), &values, &atr))
     }
 
-    fn terminal(&self) -> Terminal {
-        Terminal {
-            number: self.cfg.terminal_number(),
-            device: self.cfg.terminal_device(),
+    /// A read that left elements out (a key not at hand) or met a disabled application fails.
+    fn check_read(&self, content: &CardContent, label: &str) -> Result<(), FfiError> {
+        if is_deactivated(content.sw, content.lcs) {
+            return Err(deactivated(label));
         }
+        match content.missing() {
+            Some(what) => Err(self.key_error(FfiError::new(Code::NoKey, what))),
+            None => Ok(()),
+        }
+    }
+
+    /// The configured terminal numbers, checked as the `iReadCardBas` line needs them.
+    pub fn terminal(&self) -> Result<Terminal, FfiError> {
+        terminal(&self.cfg)
     }
 }
 
@@ -204,15 +213,13 @@ pub fn read_bas(ctx: &Ctx) -> Result<String, FfiError> {
         let mut s = Session::new(t);
         let keys = ctx.card_keys(&mut s, st, None)?;
         let content = read_card(&mut s, &st.app, &keys).map_err(|e| ctx.key_error(e.into()))?;
-        if is_deactivated(content.sw, content.lcs) {
-            return Err(deactivated(&st.app.df_label));
-        }
+        ctx.check_read(&content, &st.app.df_label)?;
         let decoded = decode_found(&ctx.profile, &content.values);
         let fields = card_fields(&ctx.profile, &decoded);
         let historical = crate::atr::Atr::parse(&content.atr)
             .map(|a| a.historical.bytes)
             .unwrap_or_default();
-        Ok(ireadcardbas(&fields, &historical, &ctx.terminal()))
+        Ok(ireadcardbas(&fields, &historical, &ctx.terminal()?))
     })
 }
 
@@ -225,9 +232,7 @@ pub fn read_addr(ctx: &Ctx, card_info: &str, file_addr: &str) -> Result<String, 
         let keys = ctx.card_keys(&mut s, st, given.as_deref())?;
         let content =
             read_elements(&mut s, &st.app, &keys, &wanted).map_err(|e| ctx.key_error(e.into()))?;
-        if is_deactivated(content.sw, content.lcs) {
-            return Err(deactivated(&st.app.df_label));
-        }
+        ctx.check_read(&content, &st.app.df_label)?;
         if let Some((el, _)) = content.values.iter().find(|(_, f)| *f == Found::NoRecord) {
             return Err(FfiError::new(
                 Code::Card(0x6A83),
@@ -423,7 +428,23 @@ pub fn reader_info() -> Result<(String, String), FfiError> {
             crate::transport::select::choose(&readers, Some(r))?;
         }
     }
-    Ok((cfg.terminal_device(), cfg.terminal_number()))
+    let t = terminal(&cfg)?;
+    Ok((t.device, t.number))
+}
+
+/// The configured terminal numbers, checked as the `iReadCardBas` line needs them.
+fn terminal(cfg: &Config) -> Result<Terminal, FfiError> {
+    let bad =
+        |what: &str, e: String| FfiError::new(Code::Library, format!("the configured {what}: {e}"));
+    let number = Terminal::check_number(&cfg.terminal_number())
+        .map_err(|e| bad("terminal number ([terminal] number, SSCARD_TERMINAL_NO)", e))?;
+    let device = Terminal::check_device(&cfg.terminal_device()).map_err(|e| {
+        bad(
+            "terminal device number ([terminal] device, SSCARD_TERMINAL_DEVICE)",
+            e,
+        )
+    })?;
+    Ok(Terminal { number, device })
 }
 
 #[cfg(test)]
