@@ -1,6 +1,8 @@
 """Calls libsscard.so through ctypes for the Rust tests (tests/ffi_lib.rs, tests/pcscd_ffi.rs).
 
-Usage: drive.py LIB CALLS_JSON
+Usage: drive.py LIB CALLS_JSON     (all calls, one JSON list printed)
+       drive.py LIB -              (one JSON call per line on stdin, one JSON result per line:
+                                    the process, and a pending two-step read, stay alive)
 CALLS_JSON is a list of calls, each [function, arg...]: integers are passed as int, strings
 as GBK-encoded char*, null as a null pointer; "null:FUNCTION" passes null output buffers. ["threads", N, call] runs `call` in N threads at
 once. Prints a JSON list with, per call, {"rc": code, "out": [text of each output buffer,
@@ -69,4 +71,8 @@ def call(spec):
     return {"rc": rc, "out": outs, "overrun": overrun}
 
 
-print(json.dumps([call(c) for c in json.loads(sys.argv[2])], ensure_ascii=False))
+if sys.argv[2] == "-":
+    for line in sys.stdin:
+        print(json.dumps(call(json.loads(line)), ensure_ascii=False), flush=True)
+else:
+    print(json.dumps([call(c) for c in json.loads(sys.argv[2])], ensure_ascii=False))
