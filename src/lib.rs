@@ -14,12 +14,14 @@ pub mod card;
 pub mod codec;
 pub mod config;
 pub mod conformance;
+pub mod cos;
 pub mod crypto;
 pub mod diagnose;
 pub mod exchange;
 // The C interface is the one place with `unsafe` (C pointers); see its module doc.
 #[allow(unsafe_code, non_snake_case)]
 pub mod ffi;
+pub mod init;
 pub mod journal;
 pub mod perso;
 pub mod profile;

@@ -188,7 +188,10 @@ fn read_and_write_by_file_address_go_through_the_perso_rules() {
     );
     assert_eq!(
         rc_out(&r[0]),
-        (0, format!("{CARD_ID}|{}|110101199012290016|测试一|", card_number()))
+        (
+            0,
+            format!("{CARD_ID}|{}|110101199012290016|测试一|", card_number())
+        )
     );
     assert_eq!(rc_out(&r[1]), (0, "2|2|".into()), "2 written, 2 verified");
     assert_eq!(rc_out(&r[2]), (0, "测试二|440783|".into()));

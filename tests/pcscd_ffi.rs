@@ -110,7 +110,10 @@ fn through_pcscd(t0: bool) {
     assert_eq!(rc_out(&r[0]), (0, expected.clone()), "{protocol}");
     assert_eq!(
         rc_out(&r[1]),
-        (0, format!("{CARD_ID}|{}|110101199012290016|测试一|", card_number()))
+        (
+            0,
+            format!("{CARD_ID}|{}|110101199012290016|测试一|", card_number())
+        )
     );
     assert_eq!(rc_out(&r[2]), (0, "1|1|".into()));
     assert_eq!(rc_out(&r[3]), (0, "440783|".into()));

@@ -146,7 +146,7 @@ pub fn transport_code(e: &TransportError) -> Code {
         | TransportError::Unresponsive { .. }
         | TransportError::ShortResponse(_)
         | TransportError::Timeout { .. } => Code::NoAnswer,
-        TransportError::Image(_) | TransportError::Io { .. } => Code::Library,
+        TransportError::Io { .. } | TransportError::Backend(_) => Code::Library,
         _ => Code::Reader,
     }
 }
@@ -187,7 +187,9 @@ impl From<PersoError> for FfiError {
             PersoError::Session(s) => {
                 return FfiError::from_session_keeping(s, e.to_string());
             }
-            PersoError::MissingKey { .. } | PersoError::NotRead { .. } => Code::NoKey,
+            PersoError::MissingKey(_) | PersoError::NotRead { .. } => Code::NoKey,
+            // The card was not finished by its manufacturer.
+            PersoError::NotIssuable { .. } => Code::CardType,
             PersoError::OtherHolder { .. } | PersoError::Mismatch { .. } => Code::Mismatch,
             // The application is deactivated (a lost or replaced card): 6A81's meaning in the
             // field's table, "application locked".

@@ -7,12 +7,14 @@ use super::codes::{Code, FfiError};
 use crate::apdu::Sw;
 use crate::card::PinState;
 use crate::config::{Config, KeySource, PinSource};
+use crate::cos::AccessCondition;
 use crate::perso::encode::{card_fields, decode_found, element};
 use crate::perso::read::{CardContent, Terminal, ireadcardbas, read_card, read_elements};
 use crate::perso::run::{Found, read_element};
-use crate::perso::{Access, CardKeys, Encoded, PlanOptions, RunOptions, Station, pin};
+use crate::perso::{Encoded, PlanOptions, RunOptions, Station, pin};
 use crate::profile::keys::KeyFile;
 use crate::profile::{KeyRole, Profile};
+use crate::session::CardKeys;
 use crate::session::Session;
 use crate::transport::Transport;
 use std::collections::HashMap;
@@ -158,7 +160,7 @@ impl Ctx {
             }
             None => None,
         };
-        if el.read == Access::Always {
+        if el.read == AccessCondition::Always {
             let state = s.reselect_df(&st.app.df_name, &st.app.df_label)?;
             if is_deactivated(state.sw, state.lcs) {
                 return Err(deactivated(&st.app.df_label));
