@@ -4,11 +4,12 @@ use super::Globals;
 use super::perso::{factor_values, load_keys, load_profile};
 use anyhow::{Context, Result};
 use sscard::perso::Station;
+use sscard::perso::bank::BankApp;
 use sscard::perso::detect::{self, Detected};
 use sscard::perso::encode::{card_fields, decode_found};
-use sscard::perso::read::{Terminal, ireadcardbas, read_card, render_table, to_json};
+use sscard::perso::read::{Terminal, ireadcardbas, read_bank, read_card, render_table, to_json};
 use sscard::profile::Profile;
-use sscard::session::Session;
+use sscard::session::in_transaction;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -65,7 +66,7 @@ pub(super) fn profile_or_detect(
         return Ok((load_profile(path)?, None));
     }
     let name = card.name();
-    let found = detect::detect(&mut Session::new(card))
+    let found = in_transaction(card, detect::detect)
         .with_context(|| format!("no --profile given, and the card on {name} does not say"))?;
     let profile = shipped(found.profile)?;
     Ok((profile, Some(found)))
@@ -97,10 +98,12 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let station = Station::new(&profile)?;
     let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
     let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
-    let result = {
-        let mut s = Session::new(card.as_mut());
-        read_card(&mut s, &station.app, &keys)
-    };
+    let result = in_transaction(card.as_mut(), |s| {
+        read_card(s, &station.app, &keys).map(|mut content| {
+            read_bank(s, &mut content);
+            content
+        })
+    });
     let _ = card.close();
     let content = result.with_context(|| format!("reading the card on {name}"))?;
     let decoded = decode_found(&profile, &content.values);
@@ -146,10 +149,18 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
             for n in &content.needs {
                 println!("not read     {n}");
             }
+            if let Some(BankApp::Pan(pan)) = &content.bank {
+                println!("bank PAN     {pan} (application A000000333010101, tag 5A)");
+            }
+            for note in &content.notes {
+                println!("note         {note}");
+            }
         }
     }
-    for note in &content.notes {
-        eprintln!("note: {note}");
+    if format != Format::Table {
+        for note in &content.notes {
+            eprintln!("note: {note}");
+        }
     }
     if let Some(missing) = content.missing() {
         anyhow::bail!("not everything on the card on {name} was read: {missing}");

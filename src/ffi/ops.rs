@@ -15,7 +15,7 @@ use crate::perso::{Encoded, PlanOptions, RunOptions, Station, pin};
 use crate::profile::keys::KeyFile;
 use crate::profile::{KeyRole, Profile};
 use crate::session::CardKeys;
-use crate::session::Session;
+use crate::session::{Session, in_transaction};
 use crate::transport::Transport;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -212,16 +212,17 @@ impl Ctx {
 /// `iReadCardBas`: the one-line basic information (same as `sscard read --format ireadcardbas`).
 pub fn read_bas(ctx: &Ctx) -> Result<String, FfiError> {
     ctx.with_card(false, |t, st| {
-        let mut s = Session::new(t);
-        let keys = ctx.card_keys(&mut s, st, None)?;
-        let content = read_card(&mut s, &st.app, &keys).map_err(|e| ctx.key_error(e.into()))?;
-        ctx.check_read(&content, &st.app.df_label)?;
-        let decoded = decode_found(&ctx.profile, &content.values);
-        let fields = card_fields(&ctx.profile, &decoded);
-        let historical = crate::atr::Atr::parse(&content.atr)
-            .map(|a| a.historical.bytes)
-            .unwrap_or_default();
-        Ok(ireadcardbas(&fields, &historical, &ctx.terminal()?))
+        in_transaction(t, |s| {
+            let keys = ctx.card_keys(s, st, None)?;
+            let content = read_card(s, &st.app, &keys).map_err(|e| ctx.key_error(e.into()))?;
+            ctx.check_read(&content, &st.app.df_label)?;
+            let decoded = decode_found(&ctx.profile, &content.values);
+            let fields = card_fields(&ctx.profile, &decoded);
+            let historical = crate::atr::Atr::parse(&content.atr)
+                .map(|a| a.historical.bytes)
+                .unwrap_or_default();
+            Ok(ireadcardbas(&fields, &historical, &ctx.terminal()?))
+        })
     })
 }
 
@@ -230,10 +231,10 @@ pub fn read_addr(ctx: &Ctx, card_info: &str, file_addr: &str) -> Result<String, 
     let given = card_id_in(card_info)?;
     ctx.with_card(false, |t, st| {
         let wanted = addr::parse(file_addr, &st.app)?;
-        let mut s = Session::new(t);
-        let keys = ctx.card_keys(&mut s, st, given.as_deref())?;
-        let content =
-            read_elements(&mut s, &st.app, &keys, &wanted).map_err(|e| ctx.key_error(e.into()))?;
+        let content = in_transaction(t, |s| {
+            let keys = ctx.card_keys(s, st, given.as_deref())?;
+            read_elements(s, &st.app, &keys, &wanted).map_err(|e| ctx.key_error(e.into()))
+        })?;
         ctx.check_read(&content, &st.app.df_label)?;
         if let Some((el, _)) = content.values.iter().find(|(_, f)| *f == Found::NoRecord) {
             return Err(FfiError::new(
@@ -271,10 +272,7 @@ pub fn write_addr(
                 .map_err(|err| FfiError::new(Code::DataInvalid, format!("{el}: {err}")))?;
             values.push(Encoded { el, value });
         }
-        let keys = {
-            let mut s = Session::new(t);
-            ctx.card_keys(&mut s, st, given.as_deref())?
-        };
+        let keys = in_transaction(t, |s| ctx.card_keys(s, st, given.as_deref()))?;
         let opts = PlanOptions {
             set_pin: false,
             enable: false,
@@ -317,8 +315,7 @@ fn pin_outcome(state: PinState) -> Result<String, FfiError> {
 pub fn verify_pin(ctx: &Ctx, pin_text: &str) -> Result<String, FfiError> {
     check_pin(pin_text, "the PIN")?;
     ctx.with_card(false, |t, st| {
-        let mut s = Session::new(t);
-        pin_outcome(pin::verify(&mut s, &st.app, pin_text)?)
+        pin_outcome(in_transaction(t, |s| pin::verify(s, &st.app, pin_text))?)
     })
 }
 
@@ -333,8 +330,7 @@ pub fn change_pin(ctx: &Ctx, old: &str, new: &str) -> Result<String, FfiError> {
                 "the new PIN may not be the initial (issuing) PIN",
             ));
         }
-        let mut s = Session::new(t);
-        pin_outcome(pin::change(&mut s, &st.app, old, new)?)
+        pin_outcome(in_transaction(t, |s| pin::change(s, &st.app, old, new))?)
     })
 }
 
@@ -362,11 +358,11 @@ pub fn reset_pin(ctx: &Ctx, card_info: &str, reload: bool) -> Result<String, Ffi
             KeyRole::PinUnblock
         };
         let key_id = key_with_role(&ctx.profile, st, role)?;
-        let mut s = Session::new(t);
-        let keys = ctx.card_keys(&mut s, st, given.as_deref())?;
         let new = reload.then_some(st.app.pin.initial.as_str());
-        let state = pin::unblock(&mut s, &st.app, &keys, key_id, new)
-            .map_err(|e| ctx.key_error(e.into()))?;
+        let state = in_transaction(t, |s| {
+            let keys = ctx.card_keys(s, st, given.as_deref())?;
+            pin::unblock(s, &st.app, &keys, key_id, new).map_err(|e| ctx.key_error(e.into()))
+        })?;
         match state {
             // The counter is full again; the PIN is not verified by this.
             PinState::TriesLeft(_) | PinState::Verified => Ok(String::new()),
