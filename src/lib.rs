@@ -23,6 +23,7 @@ pub mod exchange;
 #[allow(unsafe_code, non_snake_case)]
 pub mod ffi;
 pub mod init;
+pub mod input;
 pub mod journal;
 pub mod perso;
 pub mod profile;
