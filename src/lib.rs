@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod diagnose;
 pub mod exchange;
 pub mod perso;
+pub mod photo;
 pub mod profile;
 pub mod record;
 pub mod script;

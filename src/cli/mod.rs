@@ -10,6 +10,7 @@ mod diagnose;
 mod enable;
 mod init;
 mod perso;
+mod photo;
 mod pin;
 mod profile;
 mod read;
@@ -69,6 +70,9 @@ pub enum Command {
     Pin(pin::Command),
     /// Read and decode every data element of the card.
     Read(read::Args),
+    /// The holder's photo (EF08): write a JPEG/PNG to the card, or read it back.
+    #[command(subcommand)]
+    Photo(photo::Command),
     /// Diagnose an aged or failing chip (read-only) and give a verdict.
     Diagnose(diagnose::Args),
     /// Run the conformance suite generated from a profile on a test card.
@@ -103,6 +107,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Disable(a) => enable::run_disable(a, g),
         Command::Pin(c) => pin::run(c, g),
         Command::Read(a) => read::run(a, g),
+        Command::Photo(c) => photo::run(c, g),
         Command::Diagnose(a) => diagnose::run(a, g),
         Command::Conformance(a) => conformance::run(a, g),
         Command::Sim(a) => sim::run(a, g),
