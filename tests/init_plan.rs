@@ -36,7 +36,11 @@ fn ssc_3_00_plan_order_and_contents() {
     let keys = ops.iter().filter(|(c, _)| *c == "WRITE KEY").count();
     assert_eq!(keys, 8, "7 keys and the PIN");
     assert_eq!(ops[ops.len() - 1], ("ACTIVATE FILE", "MF (3F00)".into()));
-    assert_eq!(plan.apdu_count(), 29, "15 + 14 blank records");
+    assert_eq!(
+        plan.apdu_count(),
+        30,
+        "16 (EF08 photo included) + 14 blank records"
+    );
     assert_eq!(
         plan.byte_count(),
         plan.steps
@@ -96,7 +100,7 @@ fn printed_plan_masks_keys_and_pins() {
         assert!(!text.contains(&secret), "key visible: {}", s.target);
         assert!(!format!("{s:?}").contains(&secret));
     }
-    assert!(text.ends_with("29 APDUs, 535 bytes\n"), "{text}");
+    assert!(text.ends_with("30 APDUs, 567 bytes\n"), "{text}");
 }
 
 #[test]

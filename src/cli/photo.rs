@@ -113,6 +113,18 @@ fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
         let mut s = Session::new(card.as_mut());
         s.begin()?;
         let keys = card_keys(&mut s, &station, kf.as_ref(), values)?;
+        if let sscard::perso::Access::Auth(k) = file.update
+            && keys.get(k).is_none()
+        {
+            let _ = s.end();
+            bail!(
+                "key {k:02X} ({}) is needed for writing the photo but is not available: {}. \
+                 Give the card identification code with --card-id HEX when the card does not let it be read",
+                file.key_label(k),
+                keys.why_missing(k)
+                    .unwrap_or("the key file has no such key")
+            );
+        }
         let r = write_photo(&mut s, &file, &keys, &photo.jpeg);
         let end = s.end();
         r?;
@@ -187,8 +199,7 @@ fn card_keys(
         && el.read == sscard::perso::Access::Always
     {
         s.reselect_df(&station.app.df_name, &station.app.df_label)?;
-        if let Ok(sscard::perso::run::Found::Value(value)) =
-            sscard::perso::run::read_element(s, el)
+        if let Ok(sscard::perso::run::Found::Value(value)) = sscard::perso::run::read_element(s, el)
         {
             values.push(Encoded {
                 el: el.clone(),

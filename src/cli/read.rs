@@ -59,12 +59,21 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let mut card = super::common::open_card(g)?;
     let name = card.name();
     let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
+    let photo_file = sscard::photo::PhotoFile::from_profile(&profile).ok();
     let result = {
         let mut s = Session::new(card.as_mut());
-        read_card(&mut s, &station.app, &keys)
+        read_card(&mut s, &station.app, &keys).map(|c| {
+            // The photo (EF08): present or not and its size; not read below a disabled DF.
+            let disabled = c.sw == sscard::apdu::Sw::FILE_DEACTIVATED || c.lcs == Some(0x04);
+            let photo = photo_file.as_ref().filter(|_| !disabled).map(|f| {
+                let probed = sscard::photo::probe(&mut s, f, Some(&keys));
+                sscard::photo::to_json(f, &probed)
+            });
+            (c, photo)
+        })
     };
     let _ = card.close();
-    let content = result.with_context(|| format!("reading the card on {name}"))?;
+    let (content, photo) = result.with_context(|| format!("reading the card on {name}"))?;
     let decoded = decode_found(&profile, &content.values);
     let fields = card_fields(&profile, &decoded);
     let historical = sscard::atr::Atr::parse(&content.atr)
@@ -80,13 +89,16 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
             println!("{}", ireadcardbas(&fields, &historical, &t));
         }
         Format::Json => {
-            let doc = to_json(
+            let mut doc = to_json(
                 &profile.meta.name,
                 &station.app.df_label,
                 &content,
                 &decoded,
                 &fields,
             );
+            if let (Some(obj), Some(photo)) = (doc.as_object_mut(), photo) {
+                obj.insert("photo".into(), photo);
+            }
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
         Format::Table => {

@@ -3,11 +3,11 @@
 
 use super::{PhotoError, PhotoFile, jpeg};
 use crate::apdu::Sw;
-use crate::crypto::Key;
 use crate::card::{Ef, SelectBy, SelectReturn};
+use crate::crypto::Key;
 use crate::perso::CardKeys;
 use crate::perso::spec::Access;
-use crate::session::{Session, SessionError};
+use crate::session::Session;
 
 /// What a card holds in its photo file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,20 +80,38 @@ fn key_for<'k>(
 /// Writes `photo` into the photo EF, zero-padded to the file's size, in chunks of at most the
 /// profile's chunk size: first `00 00` over the start marker, then every chunk but the first,
 /// then the first; then reads the whole file back and compares byte for byte. Authenticates
-/// with the key the file's update condition names (from `keys`).
+/// with the key the file's update condition names (from `keys`). A link failure on the way
+/// (power lost, card pulled) is [`PhotoError::Cut`]: the same call again finishes.
 pub fn write_photo(
     s: &mut Session<'_>,
     f: &PhotoFile,
     keys: &CardKeys,
     photo: &[u8],
 ) -> Result<(), PhotoError> {
+    let mut at = 0;
+    let r = write_and_check(s, f, keys, photo, &mut at);
+    match r {
+        Err(PhotoError::Session(source)) if source.is_link_failure() => Err(PhotoError::Cut {
+            offset: at,
+            total: f.size,
+            source,
+        }),
+        other => other,
+    }
+}
+
+fn write_and_check(
+    s: &mut Session<'_>,
+    f: &PhotoFile,
+    keys: &CardKeys,
+    photo: &[u8],
+    at: &mut usize,
+) -> Result<(), PhotoError> {
     let card = s.card_name();
     let auth = key_for(f, f.update, Some(keys), "writing the photo")?;
-    let size = open(s, f, auth)?.ok_or_else(|| {
-        PhotoError::NoFileOnCard {
-            card: card.clone(),
-            file: f.name(),
-        }
+    let size = open(s, f, auth)?.ok_or_else(|| PhotoError::NoFileOnCard {
+        card: card.clone(),
+        file: f.name(),
     })?;
     if photo.len() > size {
         return Err(PhotoError::FileTooSmall {
@@ -106,8 +124,8 @@ pub fn write_photo(
     let mut content = photo.to_vec();
     content.resize(size, 0);
     let chunk = usize::from(f.spec.chunk.max(1));
-    let total = content.len();
-    let put = |s: &mut Session<'_>, offset: usize, data: &[u8]| {
+    let mut put = |s: &mut Session<'_>, offset: usize, data: &[u8]| {
+        *at = offset;
         let doing = format!(
             "writing the photo: UPDATE BINARY {} offset {offset} ({} bytes)",
             f.name(),
@@ -115,7 +133,6 @@ pub fn write_photo(
         );
         let off = u16::try_from(offset).unwrap_or(u16::MAX);
         s.with_card(&doing, |c| c.update_binary(Ef::Current, off, data))
-            .map_err(|source| cut_or(source, offset, total))
     };
     put(s, 0, &[0, 0])?;
     let mut pieces = content.chunks(chunk).enumerate();
@@ -124,37 +141,21 @@ pub fn write_photo(
         put(s, i * chunk, piece)?;
     }
     put(s, 0, &first)?;
+    *at = size;
     let back = read_all(s, f, size)?;
-    if let Some(offset) = content.iter().zip(&back).position(|(a, b)| a != b) {
-        return Err(PhotoError::ReadBack {
+    let differs = content
+        .iter()
+        .zip(&back)
+        .position(|(a, b)| a != b)
+        .or((back.len() != content.len()).then(|| back.len().min(content.len())));
+    match differs {
+        Some(offset) => Err(PhotoError::ReadBack {
             card,
             offset,
             wrote: content.get(offset).copied().unwrap_or(0),
             read: back.get(offset).copied().unwrap_or(0),
-        });
-    }
-    if back.len() != content.len() {
-        return Err(PhotoError::ReadBack {
-            card,
-            offset: back.len().min(content.len()),
-            wrote: 0,
-            read: 0,
-        });
-    }
-    Ok(())
-}
-
-/// A link failure while writing is a cut write (the operator runs the command again); any other
-/// failure stays what it is.
-fn cut_or(source: SessionError, offset: usize, total: usize) -> PhotoError {
-    if source.is_link_failure() {
-        PhotoError::Cut {
-            offset,
-            total,
-            source,
-        }
-    } else {
-        PhotoError::Session(source)
+        }),
+        None => Ok(()),
     }
 }
 
@@ -165,7 +166,10 @@ fn read_all(s: &mut Session<'_>, f: &PhotoFile, len: usize) -> Result<Vec<u8>, P
     while out.len() < len {
         let offset = out.len();
         let n = chunk.min(len - offset);
-        let doing = format!("reading the photo: READ BINARY {} offset {offset}", f.name());
+        let doing = format!(
+            "reading the photo: READ BINARY {} offset {offset}",
+            f.name()
+        );
         let off = u16::try_from(offset).unwrap_or(u16::MAX);
         let data = s.with_card(&doing, |c| c.read_binary(Ef::Current, off, n))?;
         if data.is_empty() {
@@ -205,7 +209,11 @@ fn first_chunk(
 
 /// Whether the card holds a photo and its size: SELECT and one READ BINARY when there is
 /// none, the whole file when there is one.
-pub fn probe(s: &mut Session<'_>, f: &PhotoFile, keys: Option<&CardKeys>) -> Result<PhotoInfo, PhotoError> {
+pub fn probe(
+    s: &mut Session<'_>,
+    f: &PhotoFile,
+    keys: Option<&CardKeys>,
+) -> Result<PhotoInfo, PhotoError> {
     Ok(match read_photo(s, f, keys) {
         Ok(Some(p)) => PhotoInfo {
             file: true,
@@ -247,7 +255,10 @@ pub fn read_photo(
     while jpeg::jpeg_len(&data).is_none() && data.len() < size {
         let offset = data.len();
         let n = chunk.min(size - offset);
-        let doing = format!("reading the photo: READ BINARY {} offset {offset}", f.name());
+        let doing = format!(
+            "reading the photo: READ BINARY {} offset {offset}",
+            f.name()
+        );
         let off = u16::try_from(offset).unwrap_or(u16::MAX);
         let more = s.with_card(&doing, |c| c.read_binary(Ef::Current, off, n))?;
         if more.is_empty() {

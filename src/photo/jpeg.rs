@@ -216,7 +216,9 @@ mod tests {
 
     #[test]
     fn other_formats_and_garbage_are_refused_clearly() {
-        let e = prepare(b"GIF89a......", &SPEC, 4096).unwrap_err().to_string();
+        let e = prepare(b"GIF89a......", &SPEC, 4096)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("Gif") && e.contains("JPEG or PNG"), "{e}");
         let e = prepare(b"hello", &SPEC, 4096).unwrap_err().to_string();
         assert!(e.contains("not a JPEG or PNG"), "{e}");

@@ -70,7 +70,10 @@ impl PhotoFile {
             crate::profile::EfSize::Records { .. } => 0,
         };
         let df_name = df.aid.clone().ok_or_else(|| PhotoError::NoPhotoInProfile {
-            profile: format!("{} (DF `{}` has no DF name to select)", p.meta.name, df.name),
+            profile: format!(
+                "{} (DF `{}` has no DF name to select)",
+                p.meta.name, df.name
+            ),
         })?;
         Ok(PhotoFile {
             df_name,
@@ -100,6 +103,25 @@ impl PhotoFile {
     /// `EF08`.
     pub fn name(&self) -> String {
         format!("{:04X}", self.fid)
+    }
+}
+
+/// The `photo` member of `sscard read --json`: the file, whether it holds a photo and its
+/// size in bytes; `on_card: false` when the card has no photo file; the error when it could
+/// not be read.
+pub fn to_json(f: &PhotoFile, probed: &Result<PhotoInfo, PhotoError>) -> serde_json::Value {
+    match probed {
+        Ok(i) => serde_json::json!({
+            "file": f.name(),
+            "on_card": i.file,
+            "present": i.present(),
+            "bytes": i.bytes,
+        }),
+        Err(e) => serde_json::json!({
+            "file": f.name(),
+            "present": null,
+            "error": e.to_string(),
+        }),
     }
 }
 
@@ -170,8 +192,8 @@ pub enum PhotoError {
     },
     /// The write was cut (power lost, card removed): the card holds no photo now.
     #[error(
-        "writing the photo was cut at byte {offset} of {total}: {source}. The card now holds no \
-         photo (its start marker is cleared first); put the card back and run the same command again to finish"
+        "writing the photo was cut at byte {offset} of {total}: {source}. The card holds no photo \
+         or an unchecked one; put the card back and run the same command again to finish"
     )]
     Cut {
         /// The offset being written.
