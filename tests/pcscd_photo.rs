@@ -44,6 +44,25 @@ fn demo_image(pcscd: &PrivatePcscd, dir: &Path, faults: &[&str]) -> PathBuf {
     image
 }
 
+/// `sscard read --json` through pcscd: the text and the document.
+fn read_json(pcscd: &PrivatePcscd, reader: &str, p: &str, k: &str) -> (String, serde_json::Value) {
+    let args = [
+        "--reader",
+        reader,
+        "read",
+        "--profile",
+        p,
+        "--keys",
+        k,
+        "--card-id",
+        CARD_ID,
+        "--json",
+    ];
+    let json = ok(pcscd, &args);
+    let doc = serde_json::from_str(&json).unwrap();
+    (json, doc)
+}
+
 fn write_args<'a>(reader: &'a str, p: &'a str, k: &'a str, png: &'a str) -> Vec<&'a str> {
     vec![
         "--reader",
@@ -100,22 +119,7 @@ fn photo_round_trip_and_a_cut_write_finished_through_pcscd() {
         describe(&first)
     );
     pcscd.wait_card();
-    let json = ok(
-        &pcscd,
-        &[
-            "--reader",
-            reader,
-            "read",
-            "--profile",
-            &p,
-            "--keys",
-            &k,
-            "--card-id",
-            CARD_ID,
-            "--json",
-        ],
-    );
-    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let (json, doc) = read_json(&pcscd, reader, &p, &k);
     assert_eq!(
         doc["photo"]["present"], false,
         "a cut write leaves no photo: {json}"
@@ -151,22 +155,7 @@ fn photo_round_trip_and_a_cut_write_finished_through_pcscd() {
     let back = std::fs::read(&jpg).unwrap();
     assert_eq!(back.len(), made);
     assert_eq!(&back[..2], &[0xFF, 0xD8]);
-    let json = ok(
-        &pcscd,
-        &[
-            "--reader",
-            reader,
-            "read",
-            "--profile",
-            &p,
-            "--keys",
-            &k,
-            "--card-id",
-            CARD_ID,
-            "--json",
-        ],
-    );
-    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let (json, doc) = read_json(&pcscd, reader, &p, &k);
     assert_eq!(doc["photo"]["present"], true, "{json}");
     assert_eq!(doc["photo"]["bytes"], made, "{json}");
 }

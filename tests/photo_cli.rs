@@ -54,6 +54,22 @@ fn demo_card(dir: &Path) -> PathBuf {
     image
 }
 
+/// `sscard photo read --profile ssc-3.00 --out JPG`.
+fn photo_read(image: &Path, jpg: &Path) -> Output {
+    let p = path("card-profiles/ssc-3.00.toml");
+    sscard(
+        image,
+        &[
+            "photo",
+            "read",
+            "--profile",
+            &p,
+            "--out",
+            jpg.to_str().unwrap(),
+        ],
+    )
+}
+
 fn photo_json(image: &Path) -> serde_json::Value {
     let (p, k) = (
         path("card-profiles/ssc-3.00.toml"),
@@ -92,42 +108,45 @@ fn photo_write_then_read_out_and_read_json_through_the_cli() {
     std::fs::write(&png, avatar_png(480, 640)).unwrap();
     let saved = dir.path().join("made.jpg");
     let png_s = png.to_str().unwrap();
-    let out = ok(
+    let traced = sscard(
         &image,
         &[
+            "--trace",
             "photo",
             "write",
             "--profile",
             &p,
             "--keys",
             &k,
-            "--card-id",
-            CARD_ID,
             "--save",
             saved.to_str().unwrap(),
             png_s,
         ],
     );
+    assert!(traced.status.success(), "{}", text(&traced));
+    let out = String::from_utf8_lossy(&traced.stdout).into_owned();
     assert!(
         out.contains("PNG 480x640 -> baseline JPEG 150x180"),
         "{out}"
     );
     assert!(out.contains("read back: identical"), "{out}");
+    // Without --card-id the card identification code is read from EF05 (free on 3.00) for the
+    // key diversification, then the write key 04 is used.
+    let trace = String::from_utf8_lossy(&traced.stderr).into_owned();
+    assert!(trace.contains("> 00 B2 01 28"), "{trace}");
+    assert_eq!(
+        trace.matches("> 00 A4 04").count(),
+        1,
+        "one SELECT of SSSE: {trace}"
+    );
+    assert!(trace.contains("> 00 82 00 04 10 ******"), "{trace}");
     let made = std::fs::read(&saved).unwrap();
     assert!(made.len() <= 4096);
 
     let jpg = dir.path().join("back.jpg");
-    let out = ok(
-        &image,
-        &[
-            "photo",
-            "read",
-            "--profile",
-            &p,
-            "--out",
-            jpg.to_str().unwrap(),
-        ],
-    );
+    let out = photo_read(&image, &jpg);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.contains("JPEG 150x180"), "{out}");
     assert_eq!(
         std::fs::read(&jpg).unwrap(),
@@ -213,17 +232,7 @@ fn photo_write_refuses_what_it_cannot_use_and_sends_nothing() {
 
     // Reading a card without a photo says so.
     let jpg = dir.path().join("none.jpg");
-    let out = sscard(
-        &image,
-        &[
-            "photo",
-            "read",
-            "--profile",
-            &p,
-            "--out",
-            jpg.to_str().unwrap(),
-        ],
-    );
+    let out = photo_read(&image, &jpg);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("holds no photo"), "{}", text(&out));
     assert!(!jpg.exists());

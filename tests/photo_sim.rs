@@ -80,9 +80,10 @@ fn photo_round_trip_in_chunks_with_the_write_key_and_size_within_the_limit() {
     // The JPEG's start marker is written last: a cut write never looks like a whole photo.
     let last = updates.last().unwrap();
     assert_eq!((last[2], last[3], last[5], last[6]), (0, 0, 0xFF, 0xD8));
-    // External authentication with the profile's write key, before the first write.
+    // External authentication with the write key 04 (as stations do), before the first write.
     let auth = rec.sent.iter().position(|a| a[1] == 0x82).unwrap();
-    assert_eq!(rec.sent[auth][3], write_key_id(&p));
+    assert_eq!(write_key_id(&p), 0x04);
+    assert_eq!(rec.sent[auth][3], 0x04);
     assert!(auth < rec.sent.iter().position(|a| a[1] == 0xD6).unwrap());
 }
 

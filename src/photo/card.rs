@@ -25,7 +25,7 @@ impl PhotoInfo {
     }
 }
 
-/// Selects the application DF, authenticates with `auth` when given, then selects the photo
+/// Selects the application DF (unless it is current), authenticates with `auth` when given, then selects the photo
 /// EF. Returns the EF's size on the card (tag 80 of its FCP; the profile's size when the card
 /// gives none), or `None` when the card has no such EF.
 fn open(
@@ -33,7 +33,7 @@ fn open(
     f: &PhotoFile,
     auth: Option<(u8, &Key)>,
 ) -> Result<Option<usize>, PhotoError> {
-    s.reselect_df(&f.df_name, &f.df_label)?;
+    s.select_df(&f.df_name, &f.df_label)?;
     if let Some((k, key)) = auth {
         s.authenticate(k, &f.key_label(k), key)?;
     }
@@ -94,7 +94,7 @@ pub fn write_photo(
         Err(PhotoError::Session(source)) if source.is_link_failure() => Err(PhotoError::Cut {
             offset: at,
             total: f.size,
-            source,
+            source: Box::new(source),
         }),
         other => other,
     }
@@ -142,7 +142,8 @@ fn write_and_check(
     }
     put(s, 0, &first)?;
     *at = size;
-    let back = read_all(s, f, size)?;
+    let mut back = Vec::with_capacity(size);
+    read_on(s, f, &mut back, size, |_| false)?;
     let differs = content
         .iter()
         .zip(&back)
@@ -159,25 +160,31 @@ fn write_and_check(
     }
 }
 
-/// Reads `len` bytes of the current EF in chunks of at most the profile's chunk size.
-fn read_all(s: &mut Session<'_>, f: &PhotoFile, len: usize) -> Result<Vec<u8>, PhotoError> {
+/// Reads on from the end of `data` in chunks of at most the profile's chunk size, until `len`
+/// bytes are there, the card has no more, or `done` says enough was read.
+fn read_on(
+    s: &mut Session<'_>,
+    f: &PhotoFile,
+    data: &mut Vec<u8>,
+    len: usize,
+    done: impl Fn(&[u8]) -> bool,
+) -> Result<(), PhotoError> {
     let chunk = usize::from(f.spec.chunk.max(1));
-    let mut out = Vec::with_capacity(len);
-    while out.len() < len {
-        let offset = out.len();
+    while data.len() < len && !done(data) {
+        let offset = data.len();
         let n = chunk.min(len - offset);
         let doing = format!(
             "reading the photo: READ BINARY {} offset {offset}",
             f.name()
         );
         let off = u16::try_from(offset).unwrap_or(u16::MAX);
-        let data = s.with_card(&doing, |c| c.read_binary(Ef::Current, off, n))?;
-        if data.is_empty() {
+        let more = s.with_card(&doing, |c| c.read_binary(Ef::Current, off, n))?;
+        if more.is_empty() {
             break;
         }
-        out.extend_from_slice(&data);
+        data.extend_from_slice(&more);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Reads the first chunk, trying without a key first: when the card answers 6982 and the
@@ -251,21 +258,7 @@ pub fn read_photo(
     }
     let mut data = head;
     // Read on until the JPEG's end is inside what was read (or the file ends).
-    let chunk = usize::from(f.spec.chunk.max(1));
-    while jpeg::jpeg_len(&data).is_none() && data.len() < size {
-        let offset = data.len();
-        let n = chunk.min(size - offset);
-        let doing = format!(
-            "reading the photo: READ BINARY {} offset {offset}",
-            f.name()
-        );
-        let off = u16::try_from(offset).unwrap_or(u16::MAX);
-        let more = s.with_card(&doing, |c| c.read_binary(Ef::Current, off, n))?;
-        if more.is_empty() {
-            break;
-        }
-        data.extend_from_slice(&more);
-    }
+    read_on(s, f, &mut data, size, |d| jpeg::jpeg_len(d).is_some())?;
     match jpeg::jpeg_len(&data) {
         Some(n) => {
             data.truncate(n);

@@ -202,7 +202,7 @@ pub enum PhotoError {
         total: usize,
         /// The failure.
         #[source]
-        source: SessionError,
+        source: Box<SessionError>,
     },
     /// The read back differs from what was written.
     #[error(
