@@ -9,6 +9,7 @@ mod demo;
 mod diagnose;
 mod enable;
 mod init;
+pub mod journal;
 mod perso;
 mod photo;
 mod pin;
@@ -75,6 +76,9 @@ pub enum Command {
     Photo(photo::Command),
     /// Diagnose an aged or failing chip (read-only) and give a verdict.
     Diagnose(diagnose::Args),
+    /// The issuance journal / city register: show, export, stats, report a card lost.
+    #[command(subcommand)]
+    Journal(journal::Command),
     /// Run the conformance suite generated from a profile on a test card.
     Conformance(conformance::Args),
     /// Run the virtual card: behind pcscd's vpcd driver, or show/create an image.
@@ -109,6 +113,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Read(a) => read::run(a, g),
         Command::Photo(c) => photo::run(c, g),
         Command::Diagnose(a) => diagnose::run(a, g),
+        Command::Journal(c) => journal::run(c, g),
         Command::Conformance(a) => conformance::run(a, g),
         Command::Sim(a) => sim::run(a, g),
         Command::Demo(a) => demo::run(a, g),

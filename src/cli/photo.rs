@@ -5,6 +5,7 @@ use super::perso::{factor_values, load_keys, load_profile};
 use anyhow::{Context, Result, bail};
 use sscard::perso::{CardKeys, Encoded, Station};
 use sscard::photo::{PhotoFile, jpeg, read_photo, write_photo};
+use sscard::profile::Profile;
 use sscard::session::Session;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,8 +24,9 @@ pub enum Command {
 #[derive(clap::Args, Debug)]
 pub struct CardArgs {
     /// The card profile (TOML) the card was initialised with; it names the photo file.
+    /// Without it the card's generation (EF05 tag 03) picks the shipped profile.
     #[arg(long, value_name = "PROFILE.toml")]
-    pub profile: PathBuf,
+    pub profile: Option<PathBuf>,
     /// The key file with the master keys (writing needs the write key).
     #[arg(long, value_name = "KEYS.toml")]
     pub keys: Option<PathBuf>,
@@ -71,43 +73,42 @@ pub fn run(c: Command, g: &Globals) -> Result<ExitCode> {
 }
 
 fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
-    let profile = load_profile(&args.card.profile)?;
-    let file = PhotoFile::from_profile(&profile)?;
-    let station = Station::new(&profile)?;
     let picture = std::fs::read(&args.file)
         .with_context(|| format!("reading the picture {}", args.file.display()))?;
-    let photo = jpeg::prepare(&picture, &file.spec, file.size)
-        .with_context(|| format!("{}", args.file.display()))?;
-    let (kind, w, h) = photo.input;
-    println!(
-        "photo: {} {kind} {w}x{h} -> baseline JPEG {}x{}, quality {}, {} bytes (file {} holds {})",
-        args.file.display(),
-        photo.size.0,
-        photo.size.1,
-        photo.quality,
-        photo.jpeg.len(),
-        file.name(),
-        file.size
-    );
-    if let Some(out) = &args.save {
-        std::fs::write(out, &photo.jpeg)
-            .with_context(|| format!("saving the JPEG to {}", out.display()))?;
-        println!("saved the JPEG to {}", out.display());
-    }
+    // With --profile the picture is checked before any card is touched.
+    let given = args.card.profile.as_deref().map(load_profile).transpose()?;
+    let early = given
+        .as_ref()
+        .map(|p| prepare(&args, p, &picture))
+        .transpose()?;
     if args.dry_run {
+        if given.is_none() {
+            bail!("--dry-run needs --profile: the photo's size and limit come from the profile");
+        }
         println!("dry run: nothing was sent to a card");
         return Ok(ExitCode::SUCCESS);
     }
     let kf = load_keys(args.card.keys.as_deref())?;
+    let mut card = super::common::open_card_with(g, true)?;
+    let name = card.name();
+    let (profile, photo) = match (given, early) {
+        (Some(p), Some(photo)) => (p, photo),
+        _ => {
+            let (p, _) = super::read::profile_or_detect(None, card.as_mut())?;
+            let photo = prepare(&args, &p, &picture)?;
+            (p, photo)
+        }
+    };
+    let file = PhotoFile::from_profile(&profile)?;
+    let station = Station::new(&profile)?;
     if kf.is_none() && matches!(file.update, sscard::perso::Access::Auth(_)) {
+        let _ = card.close();
         bail!(
             "writing the photo needs the key its file's update condition names ({}): give the key file with --keys",
             file.update
         );
     }
     let values = factor_values(&station, None, args.card.card_id.as_deref())?;
-    let mut card = super::common::open_card_with(g, true)?;
-    let name = card.name();
     let chunks = file.size.div_ceil(usize::from(file.spec.chunk.max(1)));
     let result = (|| -> Result<()> {
         let mut s = Session::new(card.as_mut());
@@ -121,8 +122,7 @@ fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
                 "key {k:02X} ({}) is needed for writing the photo but is not available: {}. \
                  Give the card identification code with --card-id HEX when the card does not let it be read",
                 file.key_label(k),
-                keys.why_missing(k)
-                    .unwrap_or("the key file has no such key")
+                keys.why_missing(k).unwrap_or("the key file has no such key")
             );
         }
         let r = write_photo(&mut s, &file, &keys, &photo.jpeg);
@@ -142,14 +142,39 @@ fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Makes the card's JPEG from the picture by the profile's photo file, says what it made and
+/// saves it when `--save` asks.
+fn prepare(args: &WriteArgs, p: &Profile, picture: &[u8]) -> Result<jpeg::Prepared> {
+    let file = PhotoFile::from_profile(p)?;
+    let photo = jpeg::prepare(picture, &file.spec, file.size)
+        .with_context(|| format!("{}", args.file.display()))?;
+    let (kind, w, h) = photo.input;
+    println!(
+        "photo: {} {kind} {w}x{h} -> baseline JPEG {}x{}, quality {}, {} bytes (file {} holds {})",
+        args.file.display(),
+        photo.size.0,
+        photo.size.1,
+        photo.quality,
+        photo.jpeg.len(),
+        file.name(),
+        file.size
+    );
+    if let Some(out) = &args.save {
+        std::fs::write(out, &photo.jpeg)
+            .with_context(|| format!("saving the JPEG to {}", out.display()))?;
+        println!("saved the JPEG to {}", out.display());
+    }
+    Ok(photo)
+}
+
 fn run_read(args: ReadArgs, g: &Globals) -> Result<ExitCode> {
-    let profile = load_profile(&args.card.profile)?;
-    let file = PhotoFile::from_profile(&profile)?;
-    let station = Station::new(&profile)?;
     let kf = load_keys(args.card.keys.as_deref())?;
-    let values = factor_values(&station, None, args.card.card_id.as_deref())?;
     let mut card = super::common::open_card(g)?;
     let name = card.name();
+    let (profile, _) = super::read::profile_or_detect(args.card.profile.as_deref(), card.as_mut())?;
+    let file = PhotoFile::from_profile(&profile)?;
+    let station = Station::new(&profile)?;
+    let values = factor_values(&station, None, args.card.card_id.as_deref())?;
     let result = (|| -> Result<Option<Vec<u8>>> {
         let mut s = Session::new(card.as_mut());
         let keys = match &kf {
