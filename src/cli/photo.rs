@@ -122,7 +122,8 @@ fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
                 "key {k:02X} ({}) is needed for writing the photo but is not available: {}. \
                  Give the card identification code with --card-id HEX when the card does not let it be read",
                 file.key_label(k),
-                keys.why_missing(k).unwrap_or("the key file has no such key")
+                keys.why_missing(k)
+                    .unwrap_or("the key file has no such key")
             );
         }
         let r = write_photo(&mut s, &file, &keys, &photo.jpeg);
