@@ -97,16 +97,10 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let station = Station::new(&profile)?;
     let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
     let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
-    let photo_file = sscard::photo::PhotoFile::from_profile(&profile).ok();
     let result = {
         let mut s = Session::new(card.as_mut());
         read_card(&mut s, &station.app, &keys).map(|c| {
-            // The photo (EF08): present or not and its size; not read below a disabled DF.
-            let disabled = c.sw == sscard::apdu::Sw::FILE_DEACTIVATED || c.lcs == Some(0x04);
-            let photo = photo_file.as_ref().filter(|_| !disabled).map(|f| {
-                let probed = sscard::photo::probe(&mut s, f, Some(&keys));
-                sscard::photo::to_json(f, &probed)
-            });
+            let photo = sscard::photo::read_json_member(&mut s, &profile, &keys, &c);
             (c, photo)
         })
     };

@@ -119,6 +119,8 @@ pub struct ReadOut {
     pub fields: BTreeMap<String, String>,
     /// The `iReadCardBas` line.
     pub ireadcardbas: String,
+    /// The `photo` member of `sscard read --json` (EF08), when the profile has a photo file.
+    pub photo: Option<serde_json::Value>,
 }
 
 /// Reads and decodes every element of a card.
@@ -131,6 +133,7 @@ pub fn read_out(
     let card_keys = station.card_keys(keys, values, &t.atr());
     let mut s = Session::new(t);
     let content = read_card(&mut s, &station.app, &card_keys)?;
+    let photo = crate::photo::read_json_member(&mut s, station.profile, &card_keys, &content);
     let decoded = decode_found(station.profile, &content.values);
     let fields = card_fields(station.profile, &decoded);
     let historical = crate::atr::Atr::parse(&content.atr)
@@ -142,6 +145,7 @@ pub fn read_out(
         decoded,
         fields,
         ireadcardbas: line,
+        photo,
     })
 }
 

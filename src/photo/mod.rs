@@ -125,6 +125,21 @@ pub fn to_json(f: &PhotoFile, probed: &Result<PhotoInfo, PhotoError>) -> serde_j
     }
 }
 
+/// The `photo` member of `sscard read --json` for a card `content` was just read from in
+/// session `s`: `None` when the profile has no photo file or the application is disabled (the
+/// card refuses reads below it).
+pub fn read_json_member(
+    s: &mut crate::session::Session<'_>,
+    p: &Profile,
+    keys: &crate::perso::CardKeys,
+    content: &crate::perso::read::CardContent,
+) -> Option<serde_json::Value> {
+    let disabled = content.sw == crate::apdu::Sw::FILE_DEACTIVATED || content.lcs == Some(0x04);
+    let f = PhotoFile::from_profile(p).ok().filter(|_| !disabled)?;
+    let probed = probe(s, &f, Some(keys));
+    Some(to_json(&f, &probed))
+}
+
 /// Why a photo could not be made, written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum PhotoError {
