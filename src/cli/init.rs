@@ -2,8 +2,9 @@
 
 use super::Globals;
 use anyhow::Context as _;
+use sscard::init;
+use sscard::init::resume::Found;
 use sscard::profile::keys::{Factors, KeyFile};
-use sscard::profile::plan;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -84,7 +85,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         if let Some(a) = &args.atr {
             factors.atr_historical = Some(historical(&sscard::apdu::parse_hex(a)?)?);
         }
-        let plan = plan::init_plan(&profile, &keys, &factors)?;
+        let plan = init::init_plan(&profile, &keys, &factors)?;
         let from = if needs_keys {
             format!(", keys from {}", key_path.display())
         } else {
@@ -103,8 +104,33 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     if factors.atr_historical.is_none() {
         factors.atr_historical = historical(&t.atr()).ok();
     }
-    let plan = plan::init_plan(&profile, &keys, &factors)?;
-    if let Err(e) = plan::run(&plan, &mut *t) {
+    let resume = match sscard::init::resume::resume_plan(&profile, &keys, &factors, &mut *t) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = t.close();
+            return Err(anyhow::Error::new(e).context(format!(
+                "cannot build profile {} on the card in '{reader}'",
+                profile.meta.name
+            )));
+        }
+    };
+    let plan = &resume.plan;
+    match resume.found {
+        Found::Complete => println!(
+            "the card in '{reader}' already holds profile {}, initialisation closed: nothing to do",
+            profile.meta.name
+        ),
+        Found::Partial { files, total, redo } => println!(
+            "resuming an interrupted init: {files} of {total} files already built{}",
+            if redo > 0 {
+                format!(", {redo} incomplete EF(s) deleted and created again")
+            } else {
+                String::new()
+            }
+        ),
+        Found::Blank => {}
+    }
+    if let Err(e) = init::run(plan, &mut *t) {
         let msg = format!(
             "building profile {} on the card in '{reader}' stopped",
             profile.meta.name
@@ -112,15 +138,17 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         let _ = t.close();
         return Err(anyhow::Error::new(e).context(msg));
     }
-    println!(
-        "built profile {} on '{reader}': {} APDUs, {} bytes",
-        profile.meta.name,
-        plan.apdu_count(),
-        plan.byte_count()
-    );
+    if resume.found != Found::Complete {
+        println!(
+            "built profile {} on '{reader}': {} APDUs, {} bytes",
+            profile.meta.name,
+            plan.apdu_count(),
+            plan.byte_count()
+        );
+    }
     let mut code = ExitCode::SUCCESS;
     if !args.no_verify {
-        let diffs = plan::verify_structure(&profile, &mut *t)
+        let diffs = init::verify_structure(&profile, &mut *t)
             .with_context(|| format!("reading the structure back from '{reader}' failed"))?;
         if diffs.is_empty() {
             let files: usize = profile

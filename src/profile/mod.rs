@@ -22,7 +22,6 @@ pub mod fingerprint;
 pub mod keys;
 mod load;
 mod model;
-pub mod plan;
 mod raw;
 pub mod show;
 

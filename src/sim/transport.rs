@@ -155,12 +155,12 @@ impl Chip for ImageCard {
 
 /// Loads a card image, or creates a blank card (and its file) when none exists yet.
 fn load_image(path: &Path) -> Result<VirtualCard, TransportError> {
-    Ok(VirtualCard::load_or_create(path)?)
+    VirtualCard::load_or_create(path).map_err(TransportError::backend)
 }
 
 /// Saves a card image atomically (temporary file, then rename).
 fn save_image(card: &VirtualCard, path: &Path) -> Result<(), TransportError> {
-    Ok(card.save(path)?)
+    card.save(path).map_err(TransportError::backend)
 }
 
 /// The virtual card as a transport: `transmit` goes straight to the card.
