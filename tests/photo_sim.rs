@@ -8,9 +8,10 @@ mod photo_util;
 
 use photo_util::{Recorder, avatar_png, noise_png};
 use sscard::perso::demo::{self, DEMO_CARD_ID, SSC_300};
-use sscard::perso::{CardKeys, Encoded, Station};
+use sscard::perso::{Encoded, Station};
 use sscard::photo::{PhotoError, PhotoFile, jpeg, probe, read_photo, write_photo};
 use sscard::profile::Profile;
+use sscard::session::CardKeys;
 use sscard::session::Session;
 use sscard::sim::transport::{ImageCard, SimTransport};
 use sscard::sim::{FaultConfig, InterruptedWrite, VirtualCard};

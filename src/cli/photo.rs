@@ -3,9 +3,10 @@
 use super::Globals;
 use super::perso::{factor_values, load_keys, load_profile};
 use anyhow::{Context, Result, bail};
-use sscard::perso::{CardKeys, Encoded, Station};
+use sscard::perso::{Encoded, Station};
 use sscard::photo::{PhotoFile, jpeg, read_photo, write_photo};
 use sscard::profile::Profile;
+use sscard::session::CardKeys;
 use sscard::session::Session;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,7 +102,7 @@ fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
     };
     let file = PhotoFile::from_profile(&profile)?;
     let station = Station::new(&profile)?;
-    if kf.is_none() && matches!(file.update, sscard::perso::Access::Auth(_)) {
+    if kf.is_none() && matches!(file.update, sscard::cos::AccessCondition::ExternalAuth(_)) {
         let _ = card.close();
         bail!(
             "writing the photo needs the key its file's update condition names ({}): give the key file with --keys",
@@ -114,7 +115,7 @@ fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
         let mut s = Session::new(card.as_mut());
         s.begin()?;
         let keys = card_keys(&mut s, &station, kf.as_ref(), values)?;
-        if let sscard::perso::Access::Auth(k) = file.update
+        if let sscard::cos::AccessCondition::ExternalAuth(k) = file.update
             && keys.get(k).is_none()
         {
             let _ = s.end();
@@ -222,7 +223,7 @@ fn card_keys(
     if kf.is_some()
         && values.is_empty()
         && let Some(el) = station.app.element("card_id")
-        && el.read == sscard::perso::Access::Always
+        && el.read == sscard::cos::AccessCondition::Always
     {
         s.reselect_df(&station.app.df_name, &station.app.df_label)?;
         if let Ok(sscard::perso::run::Found::Value(value)) = sscard::perso::run::read_element(s, el)

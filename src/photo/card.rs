@@ -4,9 +4,9 @@
 use super::{PhotoError, PhotoFile, jpeg};
 use crate::apdu::Sw;
 use crate::card::{Ef, SelectBy, SelectReturn};
+use crate::cos::AccessCondition as Access;
 use crate::crypto::Key;
-use crate::perso::CardKeys;
-use crate::perso::spec::Access;
+use crate::session::CardKeys;
 use crate::session::Session;
 
 /// What a card holds in its photo file.
@@ -59,7 +59,7 @@ fn key_for<'k>(
     keys: Option<&'k CardKeys>,
     purpose: &str,
 ) -> Result<Option<(u8, &'k Key)>, PhotoError> {
-    let Access::Auth(k) = access else {
+    let Access::ExternalAuth(k) = access else {
         return Ok(None);
     };
     let why = match keys {

@@ -18,7 +18,7 @@
 //! let photo = jpeg::prepare(&picture, &file.spec, file.size)?;
 //! let mut card = sscard::sim::transport::open("card.json".as_ref())?;
 //! let mut s = sscard::session::Session::new(card.as_mut());
-//! let keys = sscard::perso::CardKeys::default(); // the write key, diversified for the card
+//! let keys = sscard::session::CardKeys::default(); // the write key, diversified for the card
 //! write_photo(&mut s, &file, &keys, &photo.jpeg)?;
 //! # Ok(()) }
 //! ```
@@ -28,7 +28,7 @@ pub mod jpeg;
 
 pub use card::{PhotoInfo, probe, read_photo, write_photo};
 
-use crate::perso::spec::Access;
+use crate::cos::AccessCondition as Access;
 use crate::profile::{Df, PhotoSpec, Profile};
 use crate::session::SessionError;
 
@@ -131,7 +131,7 @@ pub fn to_json(f: &PhotoFile, probed: &Result<PhotoInfo, PhotoError>) -> serde_j
 pub fn read_json_member(
     s: &mut crate::session::Session<'_>,
     p: &Profile,
-    keys: &crate::perso::CardKeys,
+    keys: &crate::session::CardKeys,
     content: &crate::perso::read::CardContent,
 ) -> Option<serde_json::Value> {
     let disabled = content.sw == crate::apdu::Sw::FILE_DEACTIVATED || content.lcs == Some(0x04);
