@@ -10,6 +10,7 @@
 
 pub mod apdu;
 pub mod atr;
+pub mod batch;
 pub mod card;
 pub mod codec;
 pub mod conformance;

@@ -200,7 +200,7 @@ fn perso_verify_diagnose_and_conformance_refuse_a_card_left_in_the_creation_stat
         &record,
         r#"{ "ssn": "110101199012290016", "name": "测试一", "sex": "1", "ethnicity": "01",
   "birth_place": "440782", "birth_date": "19901229",
-  "card_id": "440700D156000005008A3F21C4E5B607", "card_number": "A00000001",
+  "card_id": "440700D156000005008A3F21C4E5B607", "card_number": "A00000003",
   "init_org": "440700000000000000000001", "issue_date": "20250101" }"#,
     )
     .unwrap();

@@ -28,6 +28,10 @@ pub struct Args {
     /// Print the APDUs (keys and PINs masked) with their count and size; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Also write the card identification code (--card-id) into the card's EF05 (record 01),
+    /// as a manufacturer does, so stations read it from the card (`sscard batch`).
+    #[arg(long, requires = "card_id")]
+    pub write_card_id: bool,
     /// Do not read the structure back after building it.
     #[arg(long)]
     pub no_verify: bool,
@@ -168,6 +172,20 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
             );
             code = ExitCode::from(1);
         }
+    }
+    if args.write_card_id
+        && let Some(id) = &args.card_id
+    {
+        let station = sscard::perso::Station::new(&profile)?;
+        let values = super::perso::factor_values(&station, None, Some(id))?;
+        let r = station
+            .write_elements(&mut *t, &values, Some(&keys))
+            .with_context(|| format!("writing the card identification code on '{reader}'"))?;
+        println!(
+            "card identification code {} written and read back ({} APDUs)",
+            id.trim().to_ascii_uppercase(),
+            r.stats.apdus
+        );
     }
     t.close()?;
     Ok(code)

@@ -3,6 +3,7 @@
 pub mod common;
 
 mod atr;
+mod batch;
 mod bench;
 mod conformance;
 mod demo;
@@ -76,6 +77,8 @@ pub enum Command {
     Photo(photo::Command),
     /// Diagnose an aged or failing chip (read-only) and give a verdict.
     Diagnose(diagnose::Args),
+    /// Personalize a list of records over one or more readers, with a journal (resumable).
+    Batch(batch::Args),
     /// The issuance journal / city register: show, export, stats, report a card lost.
     #[command(subcommand)]
     Journal(journal::Command),
@@ -113,6 +116,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Read(a) => read::run(a, g),
         Command::Photo(c) => photo::run(c, g),
         Command::Diagnose(a) => diagnose::run(a, g),
+        Command::Batch(a) => batch::run(a, g),
         Command::Journal(c) => journal::run(c, g),
         Command::Conformance(a) => conformance::run(a, g),
         Command::Sim(a) => sim::run(a, g),

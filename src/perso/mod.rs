@@ -138,6 +138,24 @@ impl<'p> Station<'p> {
         self.run_plan(t, &plan, &values, keys, opts)
     }
 
+    /// Writes and reads back the given elements only (no holder check, no PIN, no enabling):
+    /// the manufacturer's step that puts the card identification code on the chip.
+    pub fn write_elements(
+        &self,
+        t: &mut dyn Transport,
+        values: &[Encoded],
+        keys: Option<&KeyFile>,
+    ) -> Result<Report, JobError> {
+        let plan = self.plan(
+            values,
+            PlanOptions {
+                set_pin: false,
+                enable: false,
+            },
+        )?;
+        self.run_plan(t, &plan, values, keys, RunOptions::default())
+    }
+
     /// Verifies a card against a record (read-only).
     pub fn verify(
         &self,
