@@ -6,7 +6,7 @@
 
 mod photo_util;
 
-use photo_util::{Recorder, avatar_png, noise_png};
+use photo_util::{Sent, avatar_png, noise_png};
 use sscard::perso::demo::{self, DEMO_CARD_ID, SSC_300};
 use sscard::perso::{Encoded, Station};
 use sscard::photo::{PhotoError, PhotoFile, jpeg, probe, read_photo, write_photo};
@@ -15,7 +15,7 @@ use sscard::session::CardKeys;
 use sscard::session::Session;
 use sscard::sim::transport::{ImageCard, SimTransport};
 use sscard::sim::{FaultConfig, InterruptedWrite, VirtualCard};
-use sscard::transport::{ResetKind, Transport};
+use sscard::transport::{ResetKind, Tap, Transport, Tx};
 
 fn profile() -> Profile {
     demo::shipped_profile(SSC_300, "ssc-3.00.toml").unwrap()
@@ -60,9 +60,10 @@ fn photo_round_trip_in_chunks_with_the_write_key_and_size_within_the_limit() {
 
     let mut t = card(dir.path(), "card.json", &p);
     let ks = keys(&p, &t.atr());
-    let mut rec = Recorder::new(&mut t);
+    let mut tap = Tap::new(&mut t as &mut dyn Transport, Sent::default());
     {
-        let mut s = Session::new(&mut rec);
+        let mut tx = Tx::begin(&mut tap).unwrap();
+        let mut s = Session::new(&mut tx);
         assert_eq!(probe(&mut s, &file, None).unwrap().bytes, None, "blank");
         write_photo(&mut s, &file, &ks, &photo.jpeg).unwrap();
         let back = read_photo(&mut s, &file, None).unwrap().unwrap();
@@ -70,8 +71,9 @@ fn photo_round_trip_in_chunks_with_the_write_key_and_size_within_the_limit() {
         let info = probe(&mut s, &file, None).unwrap();
         assert_eq!(info.bytes, Some(photo.jpeg.len()));
     }
+    let sent = &tap.observer().0;
     // Every UPDATE BINARY carries at most 255 data bytes, and together they fill the file.
-    let updates: Vec<&Vec<u8>> = rec.sent.iter().filter(|a| a[1] == 0xD6).collect();
+    let updates: Vec<&Vec<u8>> = sent.iter().filter(|a| a[1] == 0xD6).collect();
     assert!(
         updates
             .iter()
@@ -82,10 +84,10 @@ fn photo_round_trip_in_chunks_with_the_write_key_and_size_within_the_limit() {
     let last = updates.last().unwrap();
     assert_eq!((last[2], last[3], last[5], last[6]), (0, 0, 0xFF, 0xD8));
     // External authentication with the write key 04 (as stations do), before the first write.
-    let auth = rec.sent.iter().position(|a| a[1] == 0x82).unwrap();
+    let auth = sent.iter().position(|a| a[1] == 0x82).unwrap();
     assert_eq!(write_key_id(&p), 0x04);
-    assert_eq!(rec.sent[auth][3], 0x04);
-    assert!(auth < rec.sent.iter().position(|a| a[1] == 0xD6).unwrap());
+    assert_eq!(sent[auth][3], 0x04);
+    assert!(auth < sent.iter().position(|a| a[1] == 0xD6).unwrap());
 }
 
 #[test]
@@ -113,7 +115,8 @@ fn the_card_refuses_a_photo_write_without_the_write_key() {
         "9000"
     );
     // The library says which key is missing, before sending any write.
-    let mut s = Session::new(&mut t);
+    let mut tx = Tx::begin(&mut t).unwrap();
+    let mut s = Session::new(&mut tx);
     let e = write_photo(&mut s, &file, &CardKeys::default(), &[0xFF, 0xD8]).unwrap_err();
     assert!(matches!(e, PhotoError::MissingKey { .. }), "{e}");
     assert!(e.to_string().contains("--keys"), "{e}");
@@ -152,13 +155,15 @@ fn a_write_cut_at_any_apdu_leaves_no_half_photo_and_the_rerun_finishes() {
     let (base, ks, total) = {
         let mut t = card(dir.path(), "base.json", &p);
         let ks = keys(&p, &t.atr());
-        let mut s = Session::new(&mut t);
+        let mut tx = Tx::begin(&mut t).unwrap();
+        let mut s = Session::new(&mut tx);
         write_photo(&mut s, &file, &ks, &old).unwrap();
         // How many APDUs a whole write of the new photo takes.
         let before = s.stats().apdus;
         write_photo(&mut s, &file, &ks, &old).unwrap();
         let total = s.stats().apdus - before;
         drop(s);
+        drop(tx);
         (t.image().card().state().clone(), ks, total as u64)
     };
     assert!(total > 30, "{total} APDUs");
@@ -173,7 +178,10 @@ fn a_write_cut_at_any_apdu_leaves_no_half_photo_and_the_rerun_finishes() {
                 ..FaultConfig::default()
             });
             t.reset(ResetKind::Cold).unwrap();
-            let first = write_photo(&mut Session::new(&mut t), &file, &ks, &new);
+            let first = {
+                let mut tx = Tx::begin(&mut t).unwrap();
+                write_photo(&mut Session::new(&mut tx), &file, &ks, &new)
+            };
             let err = first.expect_err(&format!("power lost at APDU {n} must stop the write"));
             assert!(
                 matches!(err, PhotoError::Cut { .. }),
@@ -187,7 +195,8 @@ fn a_write_cut_at_any_apdu_leaves_no_half_photo_and_the_rerun_finishes() {
             // Power back: the card holds the old photo, no photo, or the whole new one;
             // never a damaged or mixed one.
             t.reset(ResetKind::Cold).unwrap();
-            let mut s = Session::new(&mut t);
+            let mut tx = Tx::begin(&mut t).unwrap();
+            let mut s = Session::new(&mut tx);
             let seen = read_photo(&mut s, &file, None)
                 .unwrap_or_else(|e| panic!("after cut {n} {how:?}: {e}"));
             assert!(

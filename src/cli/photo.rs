@@ -7,7 +7,7 @@ use sscard::perso::{Encoded, Station};
 use sscard::photo::{PhotoFile, jpeg, read_photo, write_photo};
 use sscard::profile::Profile;
 use sscard::session::CardKeys;
-use sscard::session::Session;
+use sscard::session::{Session, in_transaction};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -111,14 +111,11 @@ fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
     }
     let values = factor_values(&station, None, args.card.card_id.as_deref())?;
     let chunks = file.size.div_ceil(usize::from(file.spec.chunk.max(1)));
-    let result = (|| -> Result<()> {
-        let mut s = Session::new(card.as_mut());
-        s.begin()?;
-        let keys = card_keys(&mut s, &station, kf.as_ref(), values)?;
+    let result = in_transaction(card.as_mut(), |s| -> Result<()> {
+        let keys = card_keys(s, &station, kf.as_ref(), values)?;
         if let sscard::cos::AccessCondition::ExternalAuth(k) = file.update
             && keys.get(k).is_none()
         {
-            let _ = s.end();
             bail!(
                 "key {k:02X} ({}) is needed for writing the photo but is not available: {}. \
                  Give the card identification code with --card-id HEX when the card does not let it be read",
@@ -127,12 +124,8 @@ fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
                     .unwrap_or("the key file has no such key")
             );
         }
-        let r = write_photo(&mut s, &file, &keys, &photo.jpeg);
-        let end = s.end();
-        r?;
-        end?;
-        Ok(())
-    })();
+        Ok(write_photo(s, &file, &keys, &photo.jpeg)?)
+    });
     let _ = card.close();
     result.with_context(|| format!("writing the photo to {} on {name}", file.name()))?;
     println!(
@@ -177,14 +170,13 @@ fn run_read(args: ReadArgs, g: &Globals) -> Result<ExitCode> {
     let file = PhotoFile::from_profile(&profile)?;
     let station = Station::new(&profile)?;
     let values = factor_values(&station, None, args.card.card_id.as_deref())?;
-    let result = (|| -> Result<Option<Vec<u8>>> {
-        let mut s = Session::new(card.as_mut());
+    let result = in_transaction(card.as_mut(), |s| -> Result<Option<Vec<u8>>> {
         let keys = match &kf {
-            Some(_) => Some(card_keys(&mut s, &station, kf.as_ref(), values)?),
+            Some(_) => Some(card_keys(s, &station, kf.as_ref(), values)?),
             None => None,
         };
-        Ok(read_photo(&mut s, &file, keys.as_ref())?)
-    })();
+        Ok(read_photo(s, &file, keys.as_ref())?)
+    });
     let _ = card.close();
     let photo = result.with_context(|| format!("reading the photo {} on {name}", file.name()))?;
     let Some(photo) = photo else {

@@ -1,9 +1,9 @@
 //! Test pictures made here with the image crate (no photo of anyone, no binary file copied
-//! from anywhere) and a transport that records what is sent.
+//! from anywhere) and an observer that records what is sent.
 #![allow(dead_code)]
 
 use image::{ImageFormat, Rgb, RgbImage};
-use sscard::transport::{ResetKind, Transport, TransportError};
+use sscard::transport::{Observer, Refusal};
 use std::io::Cursor;
 
 /// A drawn head-and-shoulders figure on a light blue background, `w` × `h` pixels, as PNG.
@@ -44,35 +44,13 @@ fn png(img: &RgbImage) -> Vec<u8> {
     out
 }
 
-/// Passes everything to the inner transport and keeps every command APDU sent.
-pub struct Recorder<'t> {
-    inner: &'t mut dyn Transport,
-    /// The command APDUs, in order.
-    pub sent: Vec<Vec<u8>>,
-}
+/// Keeps every command APDU sent through a [`sscard::transport::Tap`].
+#[derive(Default)]
+pub struct Sent(pub Vec<Vec<u8>>);
 
-impl<'t> Recorder<'t> {
-    /// Records what goes to `inner`.
-    pub fn new(inner: &'t mut dyn Transport) -> Self {
-        Recorder {
-            inner,
-            sent: Vec::new(),
-        }
-    }
-}
-
-impl Transport for Recorder<'_> {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.sent.push(apdu.to_vec());
-        self.inner.transmit(apdu)
-    }
-    fn atr(&self) -> Vec<u8> {
-        self.inner.atr()
-    }
-    fn name(&self) -> String {
-        self.inner.name()
-    }
-    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
-        self.inner.reset(kind)
+impl Observer for Sent {
+    fn command(&mut self, apdu: &[u8]) -> Result<(), Refusal> {
+        self.0.push(apdu.to_vec());
+        Ok(())
     }
 }
