@@ -17,9 +17,8 @@
 //! let picture = std::fs::read("holder.png")?;
 //! let photo = jpeg::prepare(&picture, &file.spec, file.size)?;
 //! let mut card = sscard::sim::transport::open("card.json".as_ref())?;
-//! let mut s = sscard::session::Session::new(card.as_mut());
 //! let keys = sscard::session::CardKeys::default(); // the write key, diversified for the card
-//! write_photo(&mut s, &file, &keys, &photo.jpeg)?;
+//! sscard::session::in_transaction(card.as_mut(), |s| write_photo(s, &file, &keys, &photo.jpeg))?;
 //! # Ok(()) }
 //! ```
 
