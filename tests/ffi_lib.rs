@@ -418,6 +418,7 @@ fn the_two_step_read_with_the_callers_encryption_machine_gives_the_line_of_sscar
     assert!((-0x63CF..=-0x6300).contains(&rc), "63xx: {rc} {text}");
     assert!(text.contains("EXTERNAL AUTHENTICATE"), "{text}");
     // A card read without a key needs no encryption machine.
+    std::fs::create_dir_all(dir.path().join("g2")).unwrap();
     let image2 = card_image(&dir.path().join("g2"), "ssc-2.00", false);
     let cfg2 = config(&dir.path().join("g2"), &sim(&image2), "ssc-2.00", false, "");
     let r = drive(
