@@ -25,3 +25,4 @@ pub mod sim;
 pub mod tlv;
 pub mod trace;
 pub mod transport;
+pub mod version;

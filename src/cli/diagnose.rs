@@ -32,8 +32,8 @@ docs/diagnose.md.";
 #[derive(clap::Args, Debug)]
 #[command(after_help = AFTER)]
 pub struct Args {
-    /// The card profile (TOML) the card was made with.
-    #[arg(long, value_name = "PROFILE.toml")]
+    /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file, the one the card was made with.
+    #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
     /// Print the report as JSON.
     #[arg(long)]

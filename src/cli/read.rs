@@ -24,8 +24,8 @@ pub enum Format {
 /// Arguments of `sscard read`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The card profile (TOML).
-    #[arg(long, value_name = "PROFILE.toml")]
+    /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file.
+    #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
