@@ -6,6 +6,7 @@ use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
     println!("cargo:rerun-if-env-changed=SSCARD_GIT_COMMIT");
     let commit = std::env::var("SSCARD_GIT_COMMIT")
@@ -38,17 +39,17 @@ fn git_commit() -> Option<String> {
     };
     let commit = out(&["rev-parse", "--short=12", "HEAD"])?;
     // HEAD moves on commit or checkout; the branch ref moves on commit (a worktree's HEAD is
-    // in its own git dir, the refs in the common one).
-    if let Some(head) = out(&["rev-parse", "--git-path", "HEAD"]) {
-        println!("cargo:rerun-if-changed={head}");
+    // in its own git dir, the refs in the common one). Only files that exist are watched: a
+    // missing one would rerun this script, and rebuild the crate, on every build.
+    let mut watch = vec![out(&["rev-parse", "--git-path", "HEAD"])];
+    if let Some(r) = out(&["symbolic-ref", "-q", "HEAD"]) {
+        watch.push(out(&["rev-parse", "--git-path", &r]));
     }
-    if let Some(r) = out(&["symbolic-ref", "-q", "HEAD"])
-        && let Some(p) = out(&["rev-parse", "--git-path", &r])
-    {
-        println!("cargo:rerun-if-changed={p}");
-    }
-    if let Some(p) = out(&["rev-parse", "--git-path", "packed-refs"]) {
-        println!("cargo:rerun-if-changed={p}");
+    watch.push(out(&["rev-parse", "--git-path", "packed-refs"]));
+    for p in watch.into_iter().flatten() {
+        if std::path::Path::new(&p).exists() {
+            println!("cargo:rerun-if-changed={p}");
+        }
     }
     Some(commit)
 }

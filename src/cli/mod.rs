@@ -8,6 +8,7 @@ mod conformance;
 mod demo;
 mod diagnose;
 mod enable;
+pub mod generate;
 mod init;
 mod perso;
 mod pin;
