@@ -18,7 +18,7 @@ case "${1:-}" in
     profile=debug
     # The features the test suite builds with, so the test build's binary is reused as it is
     # (the feature only switches tests on; the binary is the same).
-    build=(--features pcscd-tests)
+    build=(--features pcscd-tests,pg-tests)
     ;;
   *) echo "usage: scripts/package.sh [--dev]" >&2; exit 2 ;;
 esac

@@ -10,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(pcscd libpcsclite-dev vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome opensc
-  pcsc-tools pkg-config gcc libc6-dev util-linux man-db dpkg-dev)
+  pcsc-tools pkg-config gcc libc6-dev util-linux postgresql man-db dpkg-dev)
 declare -a RESULTS=()
 FAILED=0
 START=$(date +%s)
@@ -30,7 +30,11 @@ cleanup() {
     fi
   done
 }
-trap cleanup EXIT INT TERM
+PG_DIR=""
+stop_pg() {
+  [ -n "$PG_DIR" ] && scripts/pg-cluster.sh stop "$PG_DIR" || true
+}
+trap 'cleanup; stop_pg' EXIT INT TERM
 
 summary() {
   local took=$(( $(date +%s) - START ))
@@ -116,10 +120,20 @@ if [ "$FAILED" -ne 0 ]; then
   exit 1
 fi
 step "cargo fmt" cargo fmt --all -- --check
-step "cargo clippy" cargo clippy --all-targets --features pcscd-tests -- -D warnings
+step "cargo clippy" cargo clippy --all-targets --features pcscd-tests,pg-tests -- -D warnings
+# The register tests need a real PostgreSQL: a private cluster on its own port, stopped at exit.
+start_pg() {
+  local env
+  env=$(scripts/pg-cluster.sh start) || return 1
+  eval "$env"
+  PG_DIR=$SSCARD_TEST_PG_DIR
+  export SSCARD_TEST_PG
+  echo "PostgreSQL test cluster at $SSCARD_TEST_PG ($PG_DIR)"
+}
+step "private PostgreSQL cluster" start_pg
 TESTLOG=$(mktemp)
 step "cargo test (with private pcscd + vpcd + vicc)" \
-  bash -c 'cargo test --no-fail-fast --features pcscd-tests 2>&1 | tee "$0"; exit "${PIPESTATUS[0]}"' "$TESTLOG"
+  bash -c 'cargo test --no-fail-fast --features pcscd-tests,pg-tests 2>&1 | tee "$0"; exit "${PIPESTATUS[0]}"' "$TESTLOG"
 # The Debian package as a station installs it (from the debug build above; installs cargo-deb
 # once if missing): unpacked into a fresh root and run from /tmp. See scripts/install-test.sh.
 step "install test (Debian package)" scripts/install-test.sh

@@ -16,6 +16,7 @@ pub mod conformance;
 pub mod crypto;
 pub mod diagnose;
 pub mod exchange;
+pub mod journal;
 pub mod perso;
 pub mod profile;
 pub mod record;

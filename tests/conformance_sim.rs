@@ -68,6 +68,14 @@ fn a_good_card_passes_every_check_and_is_left_as_found() {
         );
     }
     assert!(text.contains("Card state: restored"), "{text}");
+    // Key 0D guards only the regional EF0D (empty: probed with UPDATE RECORD 1).
+    for needle in [
+        "UPDATE of EF 3F00/DDF1/EF0D refused without auth:regional (key 0D)",
+        "UPDATE of EF 3F00/DDF1/EF0D allowed with auth:regional (key 0D)",
+        "UPDATE of EF 3F00/DDF1/EF05 allowed with auth:write (key 04)",
+    ] {
+        assert!(line_of(&text, needle).contains("PASS"), "{text}");
+    }
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains(r#"failures="0" skipped="0""#), "{xml}");
     assert!(xml.contains("<testcase classname=\"pin\""), "{xml}");
@@ -128,13 +136,15 @@ fn catches_an_access_condition_not_enforced() {
     let (_d, card) = broken(Defect::AccessNotEnforced);
     let (code, text) = run300(&card);
     assert_eq!(code, 40, "{text}");
-    let l = line_of(&text, "READ of EF 3F00/DDF1/EF05 refused without auth:read");
+    let l = line_of(&text, "READ of EF 3F00/DDF1/EF06 refused without auth:read");
     assert!(l.contains("FAIL"), "{l}");
     assert!(line_of(&text, "UPDATE of EF 3F00/DDF1/EF06 refused without").contains("FAIL"));
     // The evidence shows the READ that should have been refused, and its 9000.
     let ev = evidence(&text);
     assert!(ev.contains("expected 6982, got 9000"), "{ev}");
     assert!(ev.contains("> 00 B2 01 04 00"), "{ev}");
+    // EF05 is free to read on a 3rd-generation card: no READ check for it at all.
+    assert!(!text.contains("READ of EF 3F00/DDF1/EF05"), "{text}");
     // The rest of the card conforms.
     assert!(line_of(&text, "a wrong PIN counts down").contains("PASS"));
 }
@@ -200,7 +210,7 @@ fn fault_modes_fail_with_the_reason() {
         "{text}"
     );
     assert!(
-        line_of(&text, "READ of EF 3F00/DDF1/EF05 allowed with").contains("PASS"),
+        line_of(&text, "UPDATE of EF 3F00/DDF1/EF05 allowed with").contains("PASS"),
         "{text}"
     );
     assert!(text.contains("6581"), "{text}");

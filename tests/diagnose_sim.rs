@@ -357,9 +357,7 @@ fn third_generation_without_keys_says_the_data_was_not_checked() {
     let (code, text) = run300(&card, &[]);
     assert_eq!(code, 0, "{text}");
     assert!(
-        text.contains(
-            "VERDICT: OK (data not checked: give --keys and --card-id to read 3rd-generation data)"
-        ),
+        text.contains("VERDICT: OK (data not checked: give --keys and --card-id to read EF06)"),
         "{text}"
     );
     // One line for the whole EF, not one per element.
@@ -399,12 +397,16 @@ fn third_generation_with_keys_reads_everything_through_the_read_key_only() {
         }
     }
     assert!(sent.iter().any(|a| a[1] == 0x84), "GET CHALLENGE sent");
-    // One authentication per EF (EF05, EF06): the walker stays on an EF while the security
-    // state holds instead of selecting and authenticating again for every element.
+    // One authentication, for EF06 only (EF05 is free on a 3rd-generation card): the walker
+    // stays on an EF while the security state holds instead of authenticating per element.
     assert_eq!(
         sent.iter().filter(|a| a[1] == 0x82).count(),
-        2,
-        "EXTERNAL AUTHENTICATE once per EF"
+        1,
+        "EXTERNAL AUTHENTICATE once, for EF06"
+    );
+    assert!(
+        sent.iter().all(|a| a[1] != 0x82 || a[3] == 0x0A),
+        "only the read key 0A authenticates"
     );
     for apdu in &sent {
         assert_eq!(apdu[0], 0x00, "CLA of {apdu:02X?}");

@@ -34,9 +34,9 @@ fn ssc_3_00_plan_order_and_contents() {
     assert_eq!(ops[1], ("CREATE FILE", "DF ssse (DDF1)".into()));
     assert_eq!(ops[2], ("SELECT", "DF ssse (DDF1)".into()));
     let keys = ops.iter().filter(|(c, _)| *c == "WRITE KEY").count();
-    assert_eq!(keys, 8, "7 keys and the PIN");
+    assert_eq!(keys, 9, "8 keys and the PIN");
     assert_eq!(ops[ops.len() - 1], ("ACTIVATE FILE", "MF (3F00)".into()));
-    assert_eq!(plan.apdu_count(), 29, "15 + 14 blank records");
+    assert_eq!(plan.apdu_count(), 31, "17 + 14 blank records");
     assert_eq!(
         plan.byte_count(),
         plan.steps
@@ -52,7 +52,17 @@ fn ssc_3_00_plan_order_and_contents() {
     assert_eq!(fcp.df_name.as_deref(), Some(&profile::SSSE_NAME[..]));
     assert_eq!(fcp.fid, Some(0xDDF1));
     assert_eq!(fcp.lcs, Some(0x03));
-    // EF06: linear variable, 7 records of up to 32 bytes, SFI 6, read RKSSSE (2A), update 2D.
+    // EF05: free to read (00), written after key 04 (24): what stations do on 3.00 cards.
+    let ef05 = plan
+        .steps
+        .iter()
+        .find(|s| s.target == "EF ef05 (EF05)")
+        .unwrap();
+    assert_eq!(
+        sscard::apdu::compact(&ef05.apdu.data),
+        "6219820504210012078302EF058801288A010586060024FFFFFFFF"
+    );
+    // EF06: linear variable, 7 records of up to 32 bytes, SFI 6, read RKSSSE (2A), update 24.
     let ef06 = plan
         .steps
         .iter()
@@ -60,16 +70,16 @@ fn ssc_3_00_plan_order_and_contents() {
         .unwrap();
     assert_eq!(
         sscard::apdu::compact(&ef06.apdu.data),
-        "6219820504210020078302EF068801308A010586062A2DFFFFFFFF"
+        "6219820504210020078302EF068801308A010586062A24FFFFFFFF"
     );
 
     // The write key is the test master key diversified by the last 8 bytes of the card id.
     let w = plan
         .steps
         .iter()
-        .find(|s| s.target == "key 0D write in ssse")
+        .find(|s| s.target == "key 04 write in ssse")
         .unwrap();
-    assert_eq!((w.apdu.cla, w.apdu.ins, w.apdu.p2), (0x80, 0xD4, 0x0D));
+    assert_eq!((w.apdu.cla, w.apdu.ins, w.apdu.p2), (0x80, 0xD4, 0x04));
     assert_eq!(&w.apdu.data[..3], &[0x01, 0x02, 0x0F]);
     let master = Key::from_hex(Algorithm::Sm4, "542D534D342D57524954452D2D2D2D2D").unwrap();
     let f: [u8; 8] = hex::decode(&CARD_ID[16..]).unwrap().try_into().unwrap();
@@ -96,7 +106,7 @@ fn printed_plan_masks_keys_and_pins() {
         assert!(!text.contains(&secret), "key visible: {}", s.target);
         assert!(!format!("{s:?}").contains(&secret));
     }
-    assert!(text.ends_with("29 APDUs, 535 bytes\n"), "{text}");
+    assert!(text.ends_with("31 APDUs, 591 bytes\n"), "{text}");
 }
 
 #[test]

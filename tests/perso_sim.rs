@@ -109,15 +109,25 @@ fn tampered_element_is_caught_and_the_card_is_not_enabled() {
         )
         .unwrap();
     // Someone (or a failing chip) changes the name on the card.
+    t.reset(sscard::transport::ResetKind::Warm).unwrap(); // forget the plan's key 04
     {
         let keys = station.card_keys(Some(&k), &values, &t.atr());
         let mut s = sscard::session::Session::new(&mut t);
         s.select_df(&station.app.df_name, "SSSE").unwrap();
-        s.authenticate(0x0D, "write", keys.get(0x0D).unwrap())
-            .unwrap();
         let mut rec = vec![0x09, 30];
         rec.extend_from_slice(&[0xB2, 0xE2]); // GBK 测 -> another character
         rec.resize(32, 0);
+        // Key 0D guards only the regional EF0D: it does not open EF06 for writing.
+        s.authenticate(0x0D, "regional", keys.get(0x0D).unwrap())
+            .unwrap();
+        let e = s
+            .with_card("tampering", |c| {
+                c.update_record(Ef::Sfi(6), RecordRef::Tag(0x09), &rec)
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("6982"), "{e}");
+        s.authenticate(0x04, "write", keys.get(0x04).unwrap())
+            .unwrap();
         s.with_card("tampering", |c| {
             c.update_record(Ef::Sfi(6), RecordRef::Tag(0x09), &rec)
         })
@@ -177,7 +187,7 @@ fn wrong_key_is_a_clear_error_and_nothing_is_written_or_enabled() {
         )
         .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("external authentication with key 0D"), "{msg}");
+    assert!(msg.contains("external authentication with key 04"), "{msg}");
     assert!(msg.contains("not this card's key"), "{msg}");
     assert!(!msg.contains("00112233"), "key bytes leaked: {msg}");
     let read = demo::read_out(&mut t, &station, Some(&k), &values).unwrap();

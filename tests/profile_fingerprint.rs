@@ -51,6 +51,7 @@ fn same_structure_written_differently_same_fingerprint() {
             "description = \"third generation 社会保障卡",
         )
         .replace("id = 0x0D", "id = 13")
+        .replace("id = 0x04", "id = 4")
         .replace(
             "name = \"card_id\"\nlabel = \"卡识别码\"",
             "label = \"卡识别码\"\nname = \"card_id\"",
@@ -83,7 +84,8 @@ fn any_structural_change_changes_the_fingerprint() {
         ("sfi = 6", "sfi = 7"),
         ("fid = \"EF06\"", "fid = \"EF16\""),
         ("update = \"auth:write\" }", "update = \"auth:issuer\" }"),
-        ("id = 0x0D", "id = 0x04"),
+        ("id = 0x0D", "id = 0x07"),
+        ("id = 0x04", "id = 0x0E"),
         ("tag = \"4E\"", "tag = \"4F\""),
         (
             "length = 18\nformat = \"an\"",

@@ -35,7 +35,7 @@ fn missing_keys_are_all_listed() {
     )
     .unwrap();
     let errs = k.check(&ssc3()).unwrap_err();
-    assert_eq!(errs.len(), 6, "7 keys, 1 present");
+    assert_eq!(errs.len(), 7, "8 keys, 1 present");
     assert!(errs[0].to_string().contains("add `[keys."), "{}", errs[0]);
     assert!(!format!("{k:?}").contains("0011"), "{k:?}");
 }

@@ -52,8 +52,19 @@ fn ssc_3_00_has_the_spec_layout() {
             .iter()
             .all(|(_, k)| k.algorithm == sscard::crypto::Algorithm::Sm4)
     );
+    // Stations write after key 04; key 0D guards only the regional EF0D; EF05 is free.
     let (_, w) = p.key("write").unwrap();
-    assert_eq!(w.id, 0x0D);
+    assert_eq!(w.id, 0x04);
+    let (_, r) = p.key("regional").unwrap();
+    assert_eq!(r.id, 0x0D);
+    let ef05 = p.element("card_id").unwrap().ef;
+    assert_eq!(ef05.access.read, sscard::profile::Access::Always);
+    assert_eq!(ef05.access.update.byte(), 0x24);
+    let ef06 = p.element("ssn").unwrap().ef;
+    assert_eq!(
+        (ef06.access.read.byte(), ef06.access.update.byte()),
+        (0x2A, 0x24)
+    );
     let (_, pin) = p.pin("holder").unwrap();
     assert_eq!((pin.reference, pin.max_tries), (0, 3));
     assert!(!format!("{pin:?}").contains("123456"));

@@ -10,6 +10,7 @@ mod diagnose;
 mod enable;
 pub mod generate;
 mod init;
+pub mod journal;
 mod perso;
 mod pin;
 mod profile;
@@ -73,6 +74,9 @@ pub enum Command {
     Read(read::Args),
     /// Diagnose an aged or failing chip (read-only) and give a verdict.
     Diagnose(diagnose::Args),
+    /// The issuance journal / city register: show, export, stats, report a card lost.
+    #[command(subcommand)]
+    Journal(journal::Command),
     /// Run the conformance suite generated from a profile on a test card.
     Conformance(conformance::Args),
     /// Run the virtual card: behind pcscd's vpcd driver, or show/create an image.
@@ -106,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pin(c) => pin::run(c, g),
         Command::Read(a) => read::run(a, g),
         Command::Diagnose(a) => diagnose::run(a, g),
+        Command::Journal(c) => journal::run(c, g),
         Command::Conformance(a) => conformance::run(a, g),
         Command::Sim(a) => sim::run(a, g),
         Command::Demo(a) => demo::run(a, g),

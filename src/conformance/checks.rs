@@ -187,17 +187,23 @@ fn access_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
                 if *access == Access::Always {
                     continue;
                 }
-                let build = |l: &mut Lab<'_, '_>| -> R<Command> {
+                // An empty record EF (a regional file sscard does not write) is probed with
+                // UPDATE RECORD 1: the card checks access before it looks for the record, so
+                // 6982 without the key and 6A83 with it are both the answers a card gives.
+                let build = |l: &mut Lab<'_, '_>| -> R<(Command, bool)> {
                     if op == "READ" {
-                        return Ok(read_cmd(ef));
+                        return Ok((read_cmd(ef), false));
                     }
                     match original(l, d, ef)? {
-                        Some(data) => Ok(update_cmd(ef, &data)),
-                        None => Err(Halt::Skip("the file has no record to rewrite".into())),
+                        Some(data) => Ok((update_cmd(ef, &data), false)),
+                        None if ef.structure.is_record() => {
+                            Ok((update_cmd(ef, &[0x00, 0x00]), true))
+                        }
+                        None => Err(Halt::Skip("the file has no content to rewrite".into())),
                     }
                 };
                 lab.check("access", refused_name(op, &path, access), |l| {
-                    let cmd = build(l)?;
+                    let (cmd, _) = build(l)?;
                     l.fresh()?;
                     l.goto(&d.chain)?;
                     l.select_ef(ef.fid)?;
@@ -216,12 +222,16 @@ fn access_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
                     "access",
                     format!("{op} of EF {path} allowed with {access}"),
                     |l| {
-                        let cmd = build(l)?;
+                        let (cmd, empty) = build(l)?;
                         l.fresh()?;
                         l.goto(&d.chain)?;
                         l.select_ef(ef.fid)?;
                         let r = l.send_under(access, d.df, &cmd)?;
-                        let ok: &[Sw] = if op == "READ" { &READ_OK } else { &[Sw::OK] };
+                        let ok: &[Sw] = match (op, empty) {
+                            ("READ", _) => &READ_OK,
+                            (_, true) => &[Sw::OK, Sw::RECORD_NOT_FOUND],
+                            _ => &[Sw::OK],
+                        };
                         expect(r.sw, ok, &format!("{op} with {access}"))?;
                         Ok(format!("{}", r.sw))
                     },

@@ -168,10 +168,22 @@ pub fn diagnose_with_keys(
     let verdict = f.verdict();
     let mut verdict_text = verdict.text().to_string();
     if unchecked > 0 {
+        // Name the files left unread (on a 3rd-generation card: EF06 only, EF05 is free).
+        let files: Vec<&str> = dfs
+            .iter()
+            .flat_map(|d: &DfCheck| d.efs.iter())
+            .filter(|e| {
+                e.status.starts_with("not checked")
+                    || e.elements
+                        .iter()
+                        .any(|x| x.status.starts_with("not checked"))
+            })
+            .map(|e| e.path.rsplit('/').next().unwrap_or(&e.path))
+            .collect();
         let why = if !notes.is_empty() {
-            "the read key was refused or missing: check the key file / card id"
+            "the read key was refused or missing: check the key file / card id".to_string()
         } else {
-            "give --keys and --card-id to read 3rd-generation data"
+            format!("give --keys and --card-id to read {}", files.join(", "))
         };
         verdict_text = format!("{verdict_text} (data not checked: {why})");
     }

@@ -106,7 +106,9 @@ impl Report {
                     "  {:<16} {}  {}",
                     ef.path,
                     ef.label,
-                    if ef.status == "ok" || ef.status == "see elements" {
+                    if ef.status == "ok" && ef.elements.is_empty() {
+                        "selectable (the profile declares no data elements in it)".to_string()
+                    } else if ef.status == "ok" || ef.status == "see elements" {
                         format!("{ok} of {} elements ok", ef.elements.len())
                     } else {
                         ef.status.clone()
