@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("birth_date", "19901229"),
             ("card_id", DEMO_CARD_ID),
             ("init_org", "440700000000000000000001"),
-            ("card_number", "A00000001"),
+            ("card_number", "A00000003"),
             ("issue_date", "20250101"),
         ],
     );

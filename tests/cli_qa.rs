@@ -9,7 +9,7 @@ const SSC3: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/card-profiles/ssc-3.00.
 const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/card-profiles/test-keys.toml");
 const HEADER: &str =
     "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n";
-const GOOD_ROW: &str = "110101199012290016,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n";
+const GOOD_ROW: &str = "110101199012290016,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000003,20250101\n";
 
 fn sscard(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sscard"))
@@ -88,7 +88,7 @@ fn a_record_file_saved_as_gbk_names_the_line_of_the_first_bad_byte() {
     let mut bytes = HEADER.as_bytes().to_vec();
     bytes.extend_from_slice(b"110101199012290016,");
     bytes.extend_from_slice(&[0xB2, 0xE2, 0xCA, 0xD4, 0xD2, 0xBB]); // 测试一 in GBK
-    bytes.extend_from_slice(b",1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n");
+    bytes.extend_from_slice(b",1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000003,20250101\n");
     std::fs::write(&record, bytes).unwrap();
     let out = dry_run(&record);
     let err = failed_cleanly(&out);
@@ -106,7 +106,7 @@ fn a_json_number_too_long_to_be_exact_is_refused_not_mangled() {
         r#"{"ssn": "110101199012290016", "name": "测试一", "sex": "1", "ethnicity": "01",
             "birth_place": "440782", "birth_date": "19901229",
             "card_id": "440700D156000005008A3F21C4E5B607", "init_org": 440700000000000000000001,
-            "card_number": "A00000001", "issue_date": "20250101"}"#,
+            "card_number": "A00000003", "issue_date": "20250101"}"#,
     )
     .unwrap();
     let out = dry_run(&record);
@@ -226,6 +226,6 @@ fn reading_a_3rd_generation_card_without_the_card_id_names_the_option_read_takes
         KEYS,
     ]);
     let err = failed_cleanly(&out);
-    assert!(err.contains("key 0A (read)"), "{err}");
+    assert!(err.contains("need read key 0A"), "{err}");
     assert!(err.contains("take it from `--record FILE`"), "{err}");
 }

@@ -89,13 +89,13 @@ fn ssse_name_is_ascii_plus_gbk() {
 #[test]
 fn ssn_check_character() {
     assert!(rules::check_ssn("110101199012290016").is_ok());
-    for c in "0123456789X".chars().filter(|&c| c != '7') {
-        let v = format!("44078219901229261{c}");
+    for c in "0123456789X".chars().filter(|&c| c != '6') {
+        let v = format!("11010119901229001{c}");
         assert_eq!(
             rules::check_ssn(&v),
             Err(CodecError::CheckChar {
                 got: c,
-                expected: '7'
+                expected: '6'
             }),
             "{v}"
         );
@@ -110,14 +110,14 @@ fn ssn_check_character() {
     ));
     assert!(rules::check_ssn("11010519491231002X").is_ok());
     assert!(matches!(
-        rules::check_ssn("4407821990122926"),
+        rules::check_ssn("1101011990122900"),
         Err(CodecError::WrongChars {
             expected: 18,
             actual: 16
         })
     ));
     assert!(matches!(
-        rules::check_ssn("44078219901A292617"),
+        rules::check_ssn("11010119901A290016"),
         Err(CodecError::BadChar {
             ch: 'A',
             pos: 12,
@@ -146,6 +146,85 @@ fn dates_are_calendar_checked() {
     assert!(rules::check_date("2023043").is_err());
     assert!(encode(Format::Date, 4, Padding::NibbleF, "20230230").is_err());
     assert!(decode(Format::Date, Padding::NibbleF, &[0x20, 0x23, 0x02, 0x30]).is_err());
+}
+
+#[test]
+fn card_number_check_character() {
+    // The spec's examples: A00000003 and X00000019 are right, A00000001 is not.
+    for good in [
+        "A00000003",
+        "X00000019",
+        "D12345676",
+        "B12345671",
+        "A00000011",
+    ] {
+        assert_eq!(Rule::CardNumber.check(good), Ok(()), "{good}");
+    }
+    assert_eq!(rules::card_number_check_char("A0000000"), Some('3'));
+    assert_eq!(rules::card_number_check_char("a0000000"), None);
+    // r = 10 gives X, r = 11 gives 0.
+    assert_eq!(rules::card_number_check_char("A0000002"), Some('X'));
+    assert_eq!(rules::card_number_check_char("00000000"), Some('0'));
+    assert_eq!(Rule::CardNumber.check("A0000002X"), Ok(()));
+    assert_eq!(Rule::CardNumber.check("000000000"), Ok(()));
+    let e = Rule::CardNumber.check("A00000001").unwrap_err();
+    assert_eq!(
+        e,
+        CodecError::CardCheckChar {
+            got: '1',
+            expected: '3'
+        }
+    );
+    assert!(e.to_string().contains("'3'"), "{e}");
+    for c in "0124567890X".chars().filter(|&c| c != '3') {
+        assert!(
+            Rule::CardNumber.check(&format!("A0000000{c}")).is_err(),
+            "{c}"
+        );
+    }
+}
+
+#[test]
+fn region_codes_are_plausible() {
+    for good in ["110101", "440782", "650102", "820000", "710000"] {
+        assert_eq!(Rule::RegionCode.check(good), Ok(()), "{good}");
+    }
+    for bad in ["000000", "100101", "830000", "990000"] {
+        let e = Rule::RegionCode.check(bad).unwrap_err();
+        assert!(e.to_string().contains("11 to 82"), "{bad}: {e}");
+    }
+    // The citizen number starts with a region code too.
+    let e = rules::check_ssn("99010119901229001X").unwrap_err();
+    assert!(e.to_string().contains("characters 1-6 (990101)"), "{e}");
+}
+
+#[test]
+fn card_and_holder_dates_in_order() {
+    let ok = rules::check_date_order(
+        Some("20250101"),
+        Some("20350101"),
+        Some("19901229"),
+        "20260101",
+    );
+    assert!(ok.is_empty(), "{ok:?}");
+    // Born on the issue day: allowed (a newborn's card).
+    assert!(
+        rules::check_date_order(Some("20250101"), None, Some("20250101"), "20260101").is_empty()
+    );
+    let p = rules::check_date_order(
+        Some("20250101"),
+        Some("20250101"),
+        Some("20250102"),
+        "20250101",
+    );
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert!(p[0].contains("expiry_date) 20250101 is not after"), "{p:?}");
+    assert!(p[1].contains("is after 发卡日期"), "{p:?}");
+    assert!(p[2].contains("in the future (today is 20250101)"), "{p:?}");
+    // Invalid dates are reported by their own rule, not compared here.
+    assert!(
+        rules::check_date_order(Some("20251301"), Some("20200101"), None, "20260101").is_empty()
+    );
 }
 
 #[test]

@@ -56,11 +56,11 @@ fn wrong_pins(card: &std::path::Path, n: usize) {
     t.close().unwrap();
 }
 
-/// Changes the SSN's check character in the image: 4407821990122926 17 -> ...18.
+/// Changes the SSN's check character in the image: ...0016 -> ...0017.
 fn damage_ssn(card: &std::path::Path) {
     let text = std::fs::read_to_string(card).unwrap();
     let ssn = hex::encode_upper(b"110101199012290016");
-    let bad = hex::encode_upper(b"440782199012292618");
+    let bad = hex::encode_upper(b"110101199012290017");
     assert!(text.contains(&ssn), "the SSN is in the image");
     std::fs::write(card, text.replace(&ssn, &bad)).unwrap();
 }
@@ -205,7 +205,7 @@ fn damaged_ssn_is_data_damaged() {
     );
     assert!(text.contains("ssn"), "{text}");
     // The damaged value itself is not printed (personal data).
-    assert!(!text.contains("440782199012292618"), "{text}");
+    assert!(!text.contains("110101199012290017"), "{text}");
 }
 
 /// Records every command header on the way to the card.
@@ -367,7 +367,7 @@ fn third_generation_without_keys_says_the_data_was_not_checked() {
         .collect();
     assert_eq!(ef06.len(), 1, "{text}");
     assert!(
-        ef06[0].contains("not checked: reading it needs the read key"),
+        ef06[0].contains("not checked: needs read key 0A (读密钥 RKSSSE): give --keys"),
         "{text}"
     );
     assert!(!text.contains("  08 ssn"), "no per-element lines: {text}");
@@ -440,7 +440,7 @@ fn third_generation_damaged_ssn_is_data_damaged_with_keys() {
         "{text}"
     );
     assert!(text.contains("ssn"), "{text}");
-    assert!(!text.contains("440782199012292618"), "{text}");
+    assert!(!text.contains("110101199012290017"), "{text}");
 }
 
 #[test]

@@ -22,7 +22,7 @@ fn holder_file(dir: &Path) -> PathBuf {
         format!(
             r#"{{"ssn": "110101199012290016", "name": "测试一", "sex": "1", "ethnicity": "01",
                 "birth_place": "440782", "birth_date": "19901229", "card_id": "{CARD_ID}",
-                "init_org": "440700000000000000000001", "card_number": "A00000001",
+                "init_org": "440700000000000000000001", "card_number": "A00000003",
                 "issue_date": "20250101"}}"#
         ),
     )

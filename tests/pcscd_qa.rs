@@ -40,7 +40,7 @@ fn holder(dir: &Path) -> PathBuf {
         &p,
         format!(
             "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
-             110101199012290016,测试一,1,01,440782,19901229,{CARD_ID},440700000000000000000001,A00000001,20250101\n"
+             110101199012290016,测试一,1,01,440782,19901229,{CARD_ID},440700000000000000000001,A00000003,20250101\n"
         ),
     )
     .unwrap();

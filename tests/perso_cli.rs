@@ -93,11 +93,12 @@ fn read_of_the_demo_card_matches_the_snapshots() {
     let out = read_keyed(&image, &["--json"]);
     let want = std::fs::read_to_string(root().join("tests/snapshots/read-ssc-3.00.json")).unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
-    // Without keys, 3rd-generation reading says what is missing.
+    // Without keys, 3rd-generation reading shows what the card gives and says which
+    // elements need which key.
     let out = sscard(&image, &["read", "--profile", &p]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out).contains("no key file was given (--keys)"),
+        text(&out).contains("EF06 08-0D need read key 0A (读密钥 RKSSSE): give --keys"),
         "{}",
         text(&out)
     );
@@ -161,7 +162,7 @@ fn dry_run_masks_the_pin_and_bad_records_list_every_problem() {
         &rec,
         concat!(
             csv_header!(),
-            "110101199012290016,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n"
+            "110101199012290016,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000003,20250101\n"
         ),
     )
     .unwrap();
@@ -186,7 +187,7 @@ fn dry_run_masks_the_pin_and_bad_records_list_every_problem() {
         &rec,
         concat!(
             csv_header!(),
-            "440782199012292618,测试一,3,01,440782,19901329,440700D156000005008A3F21C4E5B607,440700000000000000000001,A000000012,20250101\n"
+            "110101199012290017,测试一,3,01,440782,19901329,440700D156000005008A3F21C4E5B607,440700000000000000000001,A000000012,20250101\n"
         ),
     )
     .unwrap();
@@ -221,7 +222,7 @@ fn verify_and_disable_on_the_command_line() {
         format!(
             r#"[{{"ssn": "110101199012290016", "name": "测试一", "sex": "1", "ethnicity": "01",
                 "birth_place": "440782", "birth_date": "19901229", "card_id": "{CARD_ID}",
-                "init_org": "440700000000000000000001", "card_number": "A00000001",
+                "init_org": "440700000000000000000001", "card_number": "A00000003",
                 "issue_date": "20250101"}}]"#
         ),
     )
@@ -261,8 +262,8 @@ fn a_file_of_several_records_needs_an_index() {
         &rec,
         concat!(
             csv_header!(),
-            "110101199003070011,测试二,1,01,110101,19900307,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000002,20250101\n\
-         110101199012290016,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000001,20250101\n"
+            "110101199003070011,测试二,1,01,110101,19900307,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000011,20250101\n\
+         110101199012290016,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000003,20250101\n"
         ),
     )
     .unwrap();

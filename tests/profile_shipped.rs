@@ -82,7 +82,7 @@ fn ssc_3_00_has_the_spec_layout() {
         p.element("ssn")
             .unwrap()
             .element
-            .encode("440782199012292618")
+            .encode("110101199012290017")
             .is_err()
     );
     assert!(

@@ -15,6 +15,7 @@ Verdicts and exit codes:
   11  NOT ENABLED           (application not enabled, disabled or terminated)
   12  PIN BLOCKED           (unblock at the counter)
   20  DATA DAMAGED          (re-personalize or replace)
+  21  PROFILE MISMATCH      (the card's spec version is of another generation than --profile)
   30  CHIP FAILING          (replace the card)
   31  NO RESPONSE           (replace the card)
    1  sscard itself could not run (bad profile, no reader, ...); 2 bad arguments
@@ -32,9 +33,11 @@ docs/diagnose.md.";
 #[derive(clap::Args, Debug)]
 #[command(after_help = AFTER)]
 pub struct Args {
-    /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file, the one the card was made with.
+    /// The card profile the card was made with: a name (`ssc-3.00`, see `sscard profile list`)
+    /// or a TOML file. Without it, the card's spec version
+    /// (EF05 tag 03) picks the shipped profile (1.x: ssc-1.00, 2.x: ssc-2.00, 3.x: ssc-3.00).
     #[arg(long, value_name = "NAME|FILE")]
-    pub profile: PathBuf,
+    pub profile: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -61,7 +64,11 @@ pub struct Args {
 
 /// Runs `sscard diagnose`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
-    let profile = super::perso::load_profile(&args.profile)?;
+    let given = args
+        .profile
+        .as_deref()
+        .map(super::perso::load_profile)
+        .transpose()?;
     if let Some(t) = &args.today
         && (t.len() != 8 || !t.bytes().all(|b| b.is_ascii_digit()))
     {
@@ -72,32 +79,42 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         link_rounds: args.rounds,
         today: args.today.clone(),
     };
-    let prepared = match &args.keys {
-        Some(path) => {
-            let station = sscard::perso::Station::new(&profile)?;
-            let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
-            Some((station, values, load_keys(Some(path))?))
-        }
-        None => None,
-    };
-    let report: Report = match super::common::open_card(g) {
-        Ok(mut card) => {
-            let keys = prepared
-                .as_ref()
-                .map(|(st, values, kf)| st.card_keys(kf.as_ref(), values, &card.atr()));
-            let r = diagnose_with_keys(card.as_mut(), &profile, &opts, keys.as_ref());
-            let _ = card.close();
-            r
-        }
+    let mut card = match super::common::open_card(g) {
+        Ok(card) => card,
         Err(e) => match e.downcast_ref::<TransportError>() {
             Some(
                 te @ (TransportError::Unresponsive { reader }
                 | TransportError::CardRemoved { reader }),
-            ) => no_response(reader, &profile, &te.to_string()),
+            ) => {
+                let name = given
+                    .as_ref()
+                    .map_or("(none: not detected)", |p| &p.meta.name);
+                let report = no_response(reader, name, &te.to_string());
+                return print(&report, args.json);
+            }
             _ => return Err(e),
         },
     };
-    if args.json {
+    let profile = match given {
+        Some(p) => p,
+        None => super::read::profile_or_detect(None, card.as_mut())?.0,
+    };
+    let keys = match &args.keys {
+        Some(path) => {
+            let station = sscard::perso::Station::new(&profile)?;
+            let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
+            let kf = load_keys(Some(path))?;
+            Some(station.card_keys(kf.as_ref(), &values, &card.atr()))
+        }
+        None => None,
+    };
+    let report = diagnose_with_keys(card.as_mut(), &profile, &opts, keys.as_ref());
+    let _ = card.close();
+    print(&report, args.json)
+}
+
+fn print(report: &Report, json: bool) -> Result<ExitCode> {
+    if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", report.render());

@@ -4,10 +4,12 @@ use super::Globals;
 use super::perso::{factor_values, load_keys, load_profile};
 use anyhow::{Context, Result};
 use sscard::perso::Station;
+use sscard::perso::detect::{self, Detected};
 use sscard::perso::encode::{card_fields, decode_found};
 use sscard::perso::read::{Terminal, ireadcardbas, read_card, render_table, to_json};
+use sscard::profile::Profile;
 use sscard::session::Session;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Output formats of `sscard read`.
@@ -25,8 +27,10 @@ pub enum Format {
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file.
+    /// Without it, the card's spec version (EF05 tag 03) picks the
+    /// shipped profile (1.x: ssc-1.00, 2.x: ssc-2.00, 3.x: ssc-3.00).
     #[arg(long, value_name = "NAME|FILE")]
-    pub profile: PathBuf,
+    pub profile: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -42,22 +46,50 @@ pub struct Args {
     /// The card identification code (32 hex digits), when the read key is diversified by it.
     #[arg(long, value_name = "HEX", conflicts_with = "record")]
     pub card_id: Option<String>,
-    /// Terminal number for --format ireadcardbas.
-    #[arg(long, default_value = "000000000000")]
+    /// Terminal number for --format ireadcardbas: 12 hex digits (the PSAM's terminal number;
+    /// a station without a PSAM keeps the default).
+    #[arg(long, default_value = "000000000000", value_parser = Terminal::check_number)]
     pub terminal_no: String,
-    /// Terminal device number for --format ireadcardbas.
-    #[arg(long, default_value = "FFFFFFFFFFFFFF")]
+    /// Terminal device number for --format ireadcardbas: 14 letters or digits (the reader's
+    /// serial number).
+    #[arg(long, default_value = "FFFFFFFFFFFFFF", value_parser = Terminal::check_device)]
     pub terminal_device: String,
+}
+
+/// The profile given with `--profile`, or the shipped one the card's spec version names
+/// (EF05 tag 03, read without a key). Returns the profile and, when detected, the version.
+pub(super) fn profile_or_detect(
+    given: Option<&Path>,
+    card: &mut dyn sscard::transport::Transport,
+) -> Result<(Profile, Option<Detected>)> {
+    if let Some(path) = given {
+        return Ok((load_profile(path)?, None));
+    }
+    let name = card.name();
+    let found = detect::detect(&mut Session::new(card))
+        .with_context(|| format!("no --profile given, and the card on {name} does not say"))?;
+    let profile = shipped(found.profile)?;
+    Ok((profile, Some(found)))
+}
+
+/// The profile of a detected generation, by name: a local or packaged copy first (as for
+/// `--profile NAME`), else the one compiled in.
+fn shipped(name: &str) -> Result<Profile> {
+    Ok(sscard::profile::find(name)?.load()?)
 }
 
 /// Runs `sscard read`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
-    let profile = load_profile(&args.profile)?;
-    let station = Station::new(&profile)?;
-    let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
+    let given = args.profile.as_deref().map(load_profile).transpose()?;
     let kf = load_keys(args.keys.as_deref())?;
     let mut card = super::common::open_card(g)?;
     let name = card.name();
+    let (profile, detected) = match given {
+        Some(p) => (p, None),
+        None => profile_or_detect(None, card.as_mut())?,
+    };
+    let station = Station::new(&profile)?;
+    let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
     let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
     let result = {
         let mut s = Session::new(card.as_mut());
@@ -92,14 +124,29 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         Format::Table => {
             println!("card         {name}");
             println!("ATR          {}", sscard::apdu::spaced(&content.atr));
-            println!("profile      {}", profile.meta.name);
+            match &detected {
+                Some(d) => println!(
+                    "profile      {} (the card says spec version {})",
+                    profile.meta.name, d.spec_version
+                ),
+                None => println!("profile      {}", profile.meta.name),
+            }
             println!(
                 "application  {} {}",
                 station.app.df_label,
                 content.state_text()
             );
             print!("{}", render_table(&decoded, ""));
+            for n in &content.needs {
+                println!("not read     {n}");
+            }
         }
+    }
+    for note in &content.notes {
+        eprintln!("note: {note}");
+    }
+    if let Some(missing) = content.missing() {
+        anyhow::bail!("not everything on the card on {name} was read: {missing}");
     }
     Ok(ExitCode::SUCCESS)
 }

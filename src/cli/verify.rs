@@ -30,6 +30,9 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let _ = card.close();
     let r = result.with_context(|| format!("verifying {} on {name}", record.source))?;
     print_report(&name, &record, &r);
+    for note in &r.notes {
+        println!("note     {note}");
+    }
     println!("OK: every element matches the record");
     Ok(ExitCode::SUCCESS)
 }

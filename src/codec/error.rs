@@ -104,6 +104,17 @@ pub enum CodecError {
         /// What the check computes.
         expected: char,
     },
+    /// The card number's check character (its 9th) is wrong.
+    #[error(
+        "card number check character is '{got}' but the first 8 characters give '{expected}': \
+         a character is probably mistyped; compare with the card face or the issuing register"
+    )]
+    CardCheckChar {
+        /// What the number ends with.
+        got: char,
+        /// What the check computes.
+        expected: char,
+    },
     /// A value breaks a rule (form of an identifier, consistency between fields, value set).
     #[error("{0}")]
     Rule(String),

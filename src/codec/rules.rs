@@ -13,11 +13,11 @@ use std::str::FromStr;
 pub enum Rule {
     /// Social security number: 18 characters, check character per GB 11643.
     Ssn,
-    /// Card number: 9 upper-case letters or digits.
+    /// Card number: 8 upper-case letters or digits and a check character.
     CardNumber,
     /// Card identification code: region code + `D156000005` + 16 hex digits.
     CardId,
-    /// Administrative region code (行政区划代码): 6 digits.
+    /// Administrative region code (行政区划代码): 6 digits, province prefix 11 to 82.
     RegionCode,
     /// Sex (GB/T 2261.1): `1` male, `2` female.
     Sex,
@@ -164,6 +164,12 @@ pub fn check_ssn(value: &str) -> Result<SsnInfo, CodecError> {
             expected,
         });
     }
+    let region: String = chars.get(..6).unwrap_or(&[]).iter().collect();
+    check_region_code(&region).map_err(|e| {
+        CodecError::Rule(format!(
+            "characters 1-6 ({region}) must be the region code where the number was issued: {e}"
+        ))
+    })?;
     let birth_date: String = chars.get(6..14).unwrap_or(&[]).iter().collect();
     check_date(&birth_date).map_err(|e| {
         CodecError::Rule(format!(
@@ -173,8 +179,48 @@ pub fn check_ssn(value: &str) -> Result<SsnInfo, CodecError> {
     Ok(SsnInfo {
         birth_date,
         male: d[16] % 2 == 1,
-        region: chars.get(..6).unwrap_or(&[]).iter().collect(),
+        region,
     })
+}
+
+/// The dates of a card and its holder in their order (all `YYYYMMDD`, already checked as
+/// dates; a missing one is not compared): the expiry date after the issue date, the birth
+/// date neither after the issue date nor after `today`. Returns every problem.
+pub fn check_date_order(
+    issue: Option<&str>,
+    expiry: Option<&str>,
+    birth: Option<&str>,
+    today: &str,
+) -> Vec<String> {
+    fn valid(d: Option<&str>) -> Option<&str> {
+        d.filter(|d| check_date(d).is_ok())
+    }
+    let (issue, expiry, birth) = (valid(issue), valid(expiry), valid(birth));
+    let mut out = Vec::new();
+    if let (Some(i), Some(e)) = (issue, expiry)
+        && e <= i
+    {
+        out.push(format!(
+            "卡有效期 (expiry_date) {e} is not after 发卡日期 (issue_date) {i}: a card is valid \
+             for 10 years from its issue date"
+        ));
+    }
+    if let (Some(b), Some(i)) = (birth, issue)
+        && b > i
+    {
+        out.push(format!(
+            "出生日期 (birth_date) {b} is after 发卡日期 (issue_date) {i}: a card is issued to \
+             someone already born"
+        ));
+    }
+    if let Some(b) = birth
+        && b > today
+    {
+        out.push(format!(
+            "出生日期 (birth_date) {b} is in the future (today is {today})"
+        ));
+    }
+    out
 }
 
 /// Checks that a birth date and sex agree with the social security number.
@@ -197,7 +243,29 @@ pub fn check_holder(ssn: &str, birth_date: &str, sex: &str) -> Result<(), CodecE
     Ok(())
 }
 
-/// Card number: 9 characters, upper-case letters and digits (e.g. `D12345676`).
+/// The check character of a card number's first 8 characters: digits count 0-9, letters
+/// A=10 ... Z=35, weights 3 7 9 10 5 8 4 2, r = 11 - (sum mod 11); 10 gives `X`, 11 gives `0`,
+/// else the digit r (`A0000000` -> `3`, `X0000001` -> `9`). `None` for a character that is not
+/// an upper-case letter or a digit.
+pub fn card_number_check_char(first8: &str) -> Option<char> {
+    const W: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+    let mut sum = 0u32;
+    for (ch, w) in first8.chars().zip(W) {
+        let v = match ch {
+            '0'..='9' | 'A'..='Z' => ch.to_digit(36)?,
+            _ => return None,
+        };
+        sum += v * w;
+    }
+    match 11 - sum % 11 {
+        10 => Some('X'),
+        11 => Some('0'),
+        r => char::from_digit(r, 10),
+    }
+}
+
+/// Card number (卡号): 9 characters, upper-case letters and digits, the 9th the check
+/// character of the first 8 ([`card_number_check_char`]; e.g. `A00000003`, `D12345676`).
 pub fn check_card_number(value: &str) -> Result<(), CodecError> {
     fixed_len(value, 9)?;
     for (i, ch) in value.chars().enumerate() {
@@ -209,7 +277,12 @@ pub fn check_card_number(value: &str) -> Result<(), CodecError> {
             });
         }
     }
-    Ok(())
+    let (first8, last) = value.split_at(8);
+    let got = last.chars().next().unwrap_or(' ');
+    match card_number_check_char(first8) {
+        Some(expected) if expected != got => Err(CodecError::CardCheckChar { got, expected }),
+        _ => Ok(()),
+    }
 }
 
 /// Card identification code: 6-digit region code + `D156000005` + 16 hex digits (32 hex).
@@ -243,10 +316,18 @@ pub fn check_card_id(value: &str) -> Result<(), CodecError> {
     Ok(())
 }
 
-/// Region code: 6 digits.
+/// Region code (GB/T 2260): 6 digits whose first two, the province, are 11 to 82 (11 Beijing
+/// ... 65 Xinjiang, 71 Taiwan, 81 Hong Kong, 82 Macao). The county part is not checked against
+/// a list: codes change and old ones stay on cards and citizen numbers.
 pub fn check_region_code(value: &str) -> Result<(), CodecError> {
     fixed_len(value, 6)?;
-    all_digits(value, 1)
+    all_digits(value, 1)?;
+    match value.get(..2).and_then(|p| p.parse::<u8>().ok()) {
+        Some(11..=82) => Ok(()),
+        _ => Err(CodecError::Rule(format!(
+            "'{value}' is not a region code: the first two digits are a province, 11 to 82"
+        ))),
+    }
 }
 
 /// Sex: `1` male, `2` female. Returns true for male.

@@ -6,6 +6,7 @@ use crate::apdu::Sw;
 use crate::card::{Card, CardError, Ef, PinState, RecordRef, SelectBy, SelectReturn};
 use crate::codec::Format;
 use crate::perso::CardKeys;
+use crate::perso::tryread::KeyNeed;
 use crate::profile::{Access, Df, Element, Profile};
 use crate::session::{Session, SessionError};
 use crate::tlv::{Fcp, SimpleTlv};
@@ -38,8 +39,17 @@ pub(super) struct Walker<'t> {
     pub unchecked: usize,
     /// Whether the card refused a read key (wrong key file or card id).
     pub key_refused: bool,
-    /// Notes for the verdict that do not condemn the card (a read key refused or missing).
+    /// Notes for the verdict that do not condemn the card (a read key refused or missing, a
+    /// card more open than its profile).
     pub notes: Vec<String>,
+    /// The read key the profile names for the current EF (id, label), if any.
+    ef_key: Option<(u8, String)>,
+    /// That key in words (`read key 0A (读密钥 RKSSSE)`).
+    ef_key_words: String,
+    /// The current EF was refused (6982) and no key opens it: its other elements are not read.
+    ef_need: Option<KeyNeed>,
+    /// Every EF not read for want of a key.
+    pub needs: Vec<KeyNeed>,
 }
 
 fn memory_sw(sw: Sw) -> bool {
@@ -81,6 +91,10 @@ impl<'t> Walker<'t> {
             unchecked: 0,
             key_refused: false,
             notes: Vec::new(),
+            ef_key: None,
+            ef_key_words: String::new(),
+            ef_need: None,
+            needs: Vec::new(),
         }
     }
 
@@ -118,6 +132,43 @@ impl<'t> Walker<'t> {
             command: "EXTERNAL AUTHENTICATE",
             problem,
         })
+    }
+
+    /// The card answered 6982 in the current EF: makes the EF's read key ready for a retry
+    /// (`Ok`), or says why there is none (`Err`, with what the EF needs when the profile
+    /// names a key).
+    fn want_key(&mut self, ef_path: &str) -> Result<(), Option<KeyNeed>> {
+        let Some((id, label)) = self.ef_key.clone() else {
+            self.notes.push(format!(
+                "{ef_path}: the card refused reading it (6982) although the profile says it is \
+                 free: the card's access rules differ from the profile"
+            ));
+            return Err(None);
+        };
+        let file = ef_path.rsplit('/').next().unwrap_or(ef_path).to_string();
+        let need = |why: String| KeyNeed {
+            file: file.clone(),
+            tags: Vec::new(),
+            key_id: id,
+            key: self.ef_key_words.clone(),
+            why,
+        };
+        if let Some(why) = &self.auth_refused {
+            return Err(Some(need(why.clone())));
+        }
+        let Some(keys) = self.keys else {
+            return Err(Some(need("give --keys".into())));
+        };
+        if keys.get(id).is_none() {
+            let why = keys.why_missing(id).unwrap_or("it is not in the key file");
+            let problem = format!("read key {id:02X} ({label}) not available: {why}");
+            self.notes.push(format!("{ef_path}: {problem}"));
+            self.auth_refused = Some(problem.clone());
+            return Err(Some(need(problem)));
+        }
+        self.auth = Some((id, label));
+        self.here = None;
+        Ok(())
     }
 
     /// Runs `op` after selecting `chain` (and the EF `ef` with `ret`, if any), up to 3 times
@@ -332,29 +383,18 @@ impl<'t> Walker<'t> {
                 }
             }
             self.mem_failed = 0;
-            self.auth = match &ef.access.read {
-                Access::Auth { id, .. } if self.keys.is_some() && self.auth_refused.is_none() => {
-                    match self.keys.and_then(|k| k.get(*id).map(|_| k)) {
-                        Some(_) => Some((*id, read_key_label(df, *id))),
-                        None => {
-                            let why = self
-                                .keys
-                                .and_then(|k| k.why_missing(*id))
-                                .unwrap_or("it is not in the key file");
-                            self.auth_refused = Some(format!(
-                                "read key {id:02X} ({}) not available: {why}",
-                                read_key_label(df, *id)
-                            ));
-                            self.notes.push(format!(
-                                "{path}: {}",
-                                self.auth_refused.clone().unwrap_or_default()
-                            ));
-                            None
-                        }
-                    }
-                }
+            // Try first: no authentication until the card answers 6982 for this EF.
+            self.auth = None;
+            self.ef_key = match &ef.access.read {
+                Access::Auth { id, .. } => Some((*id, read_key_label(df, *id))),
                 _ => None,
             };
+            self.ef_key_words = self
+                .ef_key
+                .as_ref()
+                .map(|(id, _)| key_words(df, *id))
+                .unwrap_or_default();
+            self.ef_need = None;
             let refused_before = self.auth_refused.is_some();
             for el in &ef.elements {
                 if self.lost {
@@ -373,6 +413,19 @@ impl<'t> Walker<'t> {
                 if status != "ok" && ec.status == "ok" {
                     ec.status = "see elements".into();
                 }
+            }
+            if let Some(need) = self.ef_need.take() {
+                self.needs.push(need);
+            }
+            if self.auth.is_none()
+                && let Some((id, _)) = &self.ef_key
+                && ec.elements.iter().any(|e| e.status == "ok")
+            {
+                self.notes.push(format!(
+                    "{ef_path}: read without {}: the profile says reading it needs that key; \
+                     this card's access rules are more open than the profile's",
+                    key_words(df, *id)
+                ));
             }
             self.auth = None;
             self.here = None;
@@ -424,15 +477,45 @@ impl<'t> Walker<'t> {
             "{ef_label} ({ef_path}) {} '{}' (tag {:02X})",
             el.name, el.label, el.tag
         );
-        let read = self.attempt(
-            &what,
-            chain,
-            Some((fid, SelectReturn::Nothing)),
-            |c, _| match c.read_record(Ef::Current, RecordRef::Tag(el.tag), el.length + 2) {
-                Err(e) if e.sw() == Some(Sw::RECORD_NOT_FOUND) => Ok(None),
-                other => other.map(Some),
-            },
-        );
+        if let Some(need) = &mut self.ef_need {
+            // The card refused this EF and no key opens it: not asked again.
+            need.tags.push(el.tag);
+            let status = format!("not checked: {}", need_words(need));
+            self.unchecked += 1;
+            ec.elements.push(ElementCheck {
+                name: el.name.clone(),
+                label: el.label.clone(),
+                tag: format!("{:02X}", el.tag),
+                status: status.clone(),
+                date: None,
+            });
+            return status;
+        }
+        let op = |c: &mut Card<'_>, _| match c.read_record(
+            Ef::Current,
+            RecordRef::Tag(el.tag),
+            el.length + 2,
+        ) {
+            Err(e) if e.sw() == Some(Sw::RECORD_NOT_FOUND) => Ok(None),
+            other => other.map(Some),
+        };
+        let ef = Some((fid, SelectReturn::Nothing));
+        let mut read = self.attempt(&what, chain, ef, op);
+        // Try first: only a 6982 makes the read key worth using, and only once per EF.
+        if self.auth.is_none()
+            && self.ef_need.is_none()
+            && matches!(&read, Err(e) if e.sw() == Some(Sw::SECURITY_NOT_SATISFIED))
+        {
+            match self.want_key(ef_path) {
+                Ok(()) => read = self.attempt(&what, chain, ef, op),
+                Err(need) => {
+                    self.ef_need = need.map(|n| KeyNeed {
+                        tags: vec![el.tag],
+                        ..n
+                    })
+                }
+            }
+        }
         let mut date = None;
         let status = match read {
             Ok(None) if el.required => {
@@ -469,9 +552,12 @@ impl<'t> Walker<'t> {
                 let s = match e.sw() {
                     Some(Sw::SECURITY_NOT_SATISFIED) => {
                         self.unchecked += 1;
-                        match &self.auth_refused {
-                            Some(why) => format!("not checked: {why}"),
-                            None => "not checked: reading it needs the read key (give --keys and --card-id)".to_string(),
+                        match (&self.auth_refused, &self.ef_need) {
+                            (Some(why), _) => format!("not checked: {why}"),
+                            (None, Some(need)) => format!("not checked: {}", need_words(need)),
+                            (None, None) => {
+                                "not checked: the card refused reading it (6982)".to_string()
+                            }
                         }
                     }
                     Some(sw) => format!("unreadable: {sw}"),
@@ -585,6 +671,19 @@ fn read_key_label(df: &Df, id: u8) -> String {
         .iter()
         .find(|k| k.id == id)
         .map_or_else(|| format!("key {id:02X}"), |k| k.label.clone())
+}
+
+/// Key `id` of `df` in words: `read key 0A (读密钥 RKSSSE)`.
+fn key_words(df: &Df, id: u8) -> String {
+    match df.keys.iter().find(|k| k.id == id) {
+        Some(k) => format!("{} key {id:02X} ({})", k.name, k.label),
+        None => format!("key {id:02X}"),
+    }
+}
+
+/// What an EF needs, for its element lines: `needs read key 0A (...): give --keys`.
+fn need_words(need: &KeyNeed) -> String {
+    format!("needs {}: {}", need.key, need.why)
 }
 
 /// A life cycle status byte in words (`activated`, `deactivated`, ... or the hex byte).

@@ -61,6 +61,8 @@ pub struct Report {
     pub reader: String,
     /// The profile's name.
     pub profile: String,
+    /// The spec version the card says it follows (EF05 tag 03), when it could be read.
+    pub spec_version: Option<String>,
     /// The verdict.
     pub verdict: Verdict,
     /// The verdict as the operator reads it.
@@ -69,6 +71,9 @@ pub struct Report {
     pub notes: Vec<String>,
     /// How many elements were not checked because reading them needs the read key.
     pub unchecked: usize,
+    /// Which elements were not read for want of which key, one line per EF
+    /// (`EF06 08-0D need read key 0A (读密钥 RKSSSE): give --keys`).
+    pub not_read: Vec<String>,
     /// How many EXTERNAL AUTHENTICATE commands were sent (read key, `--keys` only).
     pub authentications: usize,
     /// The exit code of `sscard diagnose` for this verdict.
@@ -109,6 +114,8 @@ pub fn diagnose_with_keys(
     guard.auth = keys.is_some();
     let mut notes = Vec::new();
     let mut unchecked = 0;
+    let mut needs = Vec::new();
+    let mut spec_version = None;
     let mut f = Findings::default();
     let power = power::check_power(&mut guard, opts.resets, &mut f);
     let mut link = LinkCheck::default();
@@ -118,12 +125,16 @@ pub fn diagnose_with_keys(
     if f.verdict() != Verdict::NoResponse {
         link = power::check_link(&mut guard, opts.link_rounds, &mut f);
     }
+    if f.verdict() != Verdict::NoResponse && profile.meta.spec_version.is_some() {
+        spec_version = check_generation(&mut guard, profile, &mut f);
+    }
     if f.verdict() != Verdict::NoResponse {
         let mut w = files::Walker::new(&mut guard).with_keys(keys);
         dfs = files::check_profile(&mut w, profile, &mut f);
         retried = w.flaky.clone();
         notes = w.notes.clone();
         unchecked = w.unchecked;
+        needs = w.needs.clone();
         if !retried.is_empty() {
             f.add(
                 Verdict::ChipFailing,
@@ -180,7 +191,7 @@ pub fn diagnose_with_keys(
             })
             .map(|e| e.path.rsplit('/').next().unwrap_or(&e.path))
             .collect();
-        let why = if !notes.is_empty() {
+        let why = if keys.is_some() {
             "the read key was refused or missing: check the key file / card id".to_string()
         } else {
             format!("give --keys and --card-id to read {}", files.join(", "))
@@ -190,10 +201,12 @@ pub fn diagnose_with_keys(
     Report {
         reader: guard.name(),
         profile: profile.meta.name.clone(),
+        spec_version,
         verdict,
         verdict_text,
         notes,
         unchecked,
+        not_read: needs.iter().map(ToString::to_string).collect(),
         authentications: guard.sent.iter().filter(|h| h[1] == 0x82).count(),
         exit_code: verdict.exit_code(),
         reasons: f.reasons(),
@@ -207,17 +220,19 @@ pub fn diagnose_with_keys(
 }
 
 /// The report for a card that could not even be connected to (no ATR): `NO RESPONSE`.
-pub fn no_response(reader: &str, profile: &Profile, why: &str) -> Report {
+pub fn no_response(reader: &str, profile: &str, why: &str) -> Report {
     let mut f = Findings::default();
     f.add(Verdict::NoResponse, format!("no answer to reset: {why}"));
     let verdict = f.verdict();
     Report {
         reader: reader.to_string(),
-        profile: profile.meta.name.clone(),
+        profile: profile.to_string(),
+        spec_version: None,
         verdict,
         verdict_text: verdict.text().to_string(),
         notes: Vec::new(),
         unchecked: 0,
+        not_read: Vec::new(),
         authentications: 0,
         exit_code: verdict.exit_code(),
         reasons: f.reasons(),
@@ -228,6 +243,37 @@ pub fn no_response(reader: &str, profile: &Profile, why: &str) -> Report {
         retried: Vec::new(),
         apdus: 0,
     }
+}
+
+/// Reads the card's spec version (EF05 tag 03, no key) and compares its generation with the
+/// profile's: another generation is [`Verdict::ProfileMismatch`]. A card that does not tell
+/// (no SSSE, EF05 refused) is left to the file checks.
+fn check_generation(t: &mut dyn Transport, profile: &Profile, f: &mut Findings) -> Option<String> {
+    let version = crate::perso::detect::spec_version(&mut crate::session::Session::new(t)).ok()?;
+    let card = crate::perso::detect::generation_of(&version);
+    let wanted = profile.meta.generation.or_else(|| {
+        profile
+            .meta
+            .spec_version
+            .as_deref()
+            .and_then(crate::perso::detect::generation_of)
+    });
+    if let (Some(card), Some(wanted)) = (card, wanted)
+        && card != wanted
+    {
+        let fits = crate::perso::detect::profile_for(&version).unwrap_or("the card's profile");
+        f.add(
+            Verdict::ProfileMismatch,
+            format!(
+                "the card says spec version {version} (EF05 tag 03, generation {card}) but profile \
+                 {} is for generation {wanted}: its data was checked against the wrong rules; \
+                 diagnose again without --profile (the card's generation picks {fits}) or with \
+                 --profile {fits}",
+                profile.meta.name
+            ),
+        );
+    }
+    Some(version)
 }
 
 /// Checks between elements: the SSN's birth date and sex against the holder's.

@@ -15,11 +15,25 @@ impl Report {
     /// The report as the operator reads it: the verdict and its reasons first, then each check.
     pub fn render(&self) -> String {
         let mut o = String::new();
-        let _ = writeln!(o, "Card on {} (profile {})", self.reader, self.profile);
+        match &self.spec_version {
+            Some(v) => {
+                let _ = writeln!(
+                    o,
+                    "Card on {} (profile {}; the card says spec version {v})",
+                    self.reader, self.profile
+                );
+            }
+            None => {
+                let _ = writeln!(o, "Card on {} (profile {})", self.reader, self.profile);
+            }
+        }
         let _ = writeln!(o);
         let _ = writeln!(o, "VERDICT: {}", self.verdict_text);
         for r in &self.reasons {
             let _ = writeln!(o, "  - {}", r.text);
+        }
+        for n in &self.not_read {
+            let _ = writeln!(o, "  - not read: {n}");
         }
         for n in &self.notes {
             let _ = writeln!(o, "  - {n}");

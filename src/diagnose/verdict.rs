@@ -17,6 +17,10 @@ pub enum Verdict {
     PinBlocked,
     /// The chip answers but its data is wrong or missing: re-personalize or replace.
     DataDamaged,
+    /// The card's spec version (EF05 tag 03) is of another generation than the profile: the
+    /// data was checked against the wrong rules, so nothing is said about it. Diagnose again
+    /// with the right profile (or without `--profile`).
+    ProfileMismatch,
     /// The chip answers unreliably, or its memory fails: replace the card.
     ChipFailing,
     /// No answer to reset or to commands: replace the card.
@@ -25,12 +29,13 @@ pub enum Verdict {
 
 impl Verdict {
     /// Every verdict, best first.
-    pub const ALL: [Verdict; 7] = [
+    pub const ALL: [Verdict; 8] = [
         Verdict::Ok,
         Verdict::OkExpired,
         Verdict::NotEnabled,
         Verdict::PinBlocked,
         Verdict::DataDamaged,
+        Verdict::ProfileMismatch,
         Verdict::ChipFailing,
         Verdict::NoResponse,
     ];
@@ -43,6 +48,9 @@ impl Verdict {
             Verdict::NotEnabled => "NOT ENABLED",
             Verdict::PinBlocked => "PIN BLOCKED (unblock at the counter)",
             Verdict::DataDamaged => "DATA DAMAGED (re-personalize or replace)",
+            Verdict::ProfileMismatch => {
+                "PROFILE MISMATCH (diagnose again with the card's profile, or without --profile)"
+            }
             Verdict::ChipFailing => "CHIP FAILING (replace the card)",
             Verdict::NoResponse => "NO RESPONSE (replace the card)",
         }
@@ -57,6 +65,7 @@ impl Verdict {
             Verdict::NotEnabled => 11,
             Verdict::PinBlocked => 12,
             Verdict::DataDamaged => 20,
+            Verdict::ProfileMismatch => 21,
             Verdict::ChipFailing => 30,
             Verdict::NoResponse => 31,
         }

@@ -37,7 +37,7 @@ pub fn demo_holder() -> HolderRecord {
             ("birth_date", "19901229"),
             ("card_id", DEMO_CARD_ID),
             ("init_org", "440700000000000000000001"),
-            ("card_number", "A00000001"),
+            ("card_number", "A00000003"),
             ("issue_date", "20250101"),
         ],
     )
@@ -169,6 +169,9 @@ pub fn run(t: &mut dyn Transport, profile_text: &str, name: &str) -> Result<Demo
         .plan(&values, super::PlanOptions::default())
         .map_err(JobError::from)?;
     let perso = station.run_plan(t, &plan, &values, Some(&keys), RunOptions::default())?;
+    // The operator reads the card as it is next inserted: powered up afresh, no security
+    // state left from personalization.
+    t.reset(crate::transport::ResetKind::Cold)?;
     let read = read_out(t, &station, Some(&keys), &values)?;
     Ok(DemoRun {
         init_apdus,

@@ -176,6 +176,7 @@ pub fn app_spec(p: &Profile) -> Result<AppSpec, ProfileUseError> {
             .map(|k| KeySpec {
                 id: k.id,
                 label: k.name.clone(),
+                title: k.label.clone(),
                 alg: k.algorithm,
                 diversify: match k.diversification {
                     None => Diversify::None,
@@ -292,6 +293,15 @@ pub fn encode_record(
         problems.push(Problem::Inconsistent(format!(
             "社会保障号码 (ssn), 出生日期 (birth_date), 性别 (sex) disagree: {e}"
         )));
+    }
+    let today = crate::diagnose::today_yyyymmdd();
+    for p in rules::check_date_order(
+        record.get("issue_date"),
+        record.get("expiry_date"),
+        record.get("birth_date"),
+        &today,
+    ) {
+        problems.push(Problem::Inconsistent(p));
     }
     if problems.is_empty() {
         Ok(out)

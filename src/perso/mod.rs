@@ -20,6 +20,7 @@
 //! ```
 
 pub mod demo;
+pub mod detect;
 pub mod enable;
 pub mod encode;
 pub mod keys;
@@ -28,6 +29,7 @@ pub mod plan;
 pub mod read;
 pub mod run;
 pub mod spec;
+pub mod tryread;
 pub mod wire;
 
 pub use encode::{ProfileUseError, RecordInvalid};
@@ -161,7 +163,7 @@ impl<'p> Station<'p> {
         let mut s = Session::new(t);
         s.begin().map_err(PersoError::from)?;
         let decode = |b: &[u8]| self.decode_identity(b);
-        let result = run::run(&mut s, plan, &keys, opts, &decode);
+        let result = run::run(&mut s, &self.app, plan, &keys, opts, &decode);
         let end = s.end();
         let report = result?;
         end.map_err(PersoError::from)?;

@@ -340,10 +340,15 @@ impl Plan {
         })
     }
 
-    /// Verify only: select, authenticate to read if needed, read every element back.
+    /// Verify only: select, read every element back (authenticating where the card asks).
     pub fn verify(app: &AppSpec, elements: &[Encoded]) -> Result<Plan, PlanError> {
+        // No authentication up front: the run reads first and authenticates only where the
+        // card answers 6982 (reading as the field reads, perso::tryread).
         let mut b = Builder::selecting(app);
-        b.read_back(elements)?;
+        b.steps.extend(elements.iter().map(|e| Step::ReadBack {
+            el: e.el.clone(),
+            expected: e.value.clone(),
+        }));
         Ok(Plan {
             steps: b.steps,
             cryptogram_len: app.cryptogram_len(),
@@ -353,24 +358,12 @@ impl Plan {
     /// Enable only after a successful verify: select, read every element back, activate,
     /// confirm.
     pub fn enable(app: &AppSpec, elements: &[Encoded]) -> Result<Plan, PlanError> {
-        let p = Plan::verify(app, elements)?;
-        let held = p
-            .steps
-            .iter()
-            .filter_map(|s| match s {
-                Step::Authenticate { key_id, .. } => Some(*key_id),
-                _ => None,
-            })
-            .collect();
-        let mut b = Builder {
-            app,
-            steps: p.steps,
-            held,
-        };
+        let mut b = Builder::selecting(app);
+        b.read_back(elements)?;
         b.enable()?;
         Ok(Plan {
             steps: b.steps,
-            cryptogram_len: p.cryptogram_len,
+            cryptogram_len: app.cryptogram_len(),
         })
     }
 

@@ -1,8 +1,9 @@
 //! Reading a personalized card: every element, the application state, and the one-line
 //! output of the MOHRSS reader interface (`iReadCardBas`).
 
-use super::run::{CardKeys, Found, PersoError, read_element};
-use super::spec::{Access, AppSpec, ElementRef};
+use super::run::{CardKeys, Found, PersoError};
+use super::spec::{AppSpec, ElementRef};
+use super::tryread::{KeyNeed, TryReader};
 use crate::session::Session;
 use std::collections::BTreeMap;
 
@@ -15,14 +16,30 @@ pub struct CardContent {
     pub sw: crate::apdu::Sw,
     /// Life cycle status of the application DF, when the FCP gave it.
     pub lcs: Option<u8>,
-    /// Every element, in profile order, with what the card holds.
+    /// Every element read, in profile order, with what the card holds.
     pub values: Vec<(ElementRef, Found)>,
+    /// Elements not read: the card wants a key that was not given.
+    pub needs: Vec<KeyNeed>,
+    /// Differences between the card's access rules and the profile's (more open on the card).
+    pub notes: Vec<String>,
+    /// External authentications made (only where the card answered `6982`).
+    pub authentications: usize,
 }
 
 impl CardContent {
     /// Whether the application is enabled (activated).
     pub fn enabled(&self) -> bool {
         self.sw == crate::apdu::Sw::OK && self.lcs.is_none_or(|l| l == 0x05)
+    }
+
+    /// Everything not read, one part per file (`EF06 08-0D need read key 0A (...): give
+    /// --keys`), or `None` when everything was read.
+    pub fn missing(&self) -> Option<String> {
+        if self.needs.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self.needs.iter().map(ToString::to_string).collect();
+        Some(parts.join("; "))
     }
 
     /// The state in words.
@@ -38,9 +55,10 @@ impl CardContent {
     }
 }
 
-/// Reads every element of the application. Elements whose file needs external authentication
-/// are read after authenticating with the key from `keys`; a deactivated application is
-/// reported with empty values (the card refuses reads below it).
+/// Reads every element of the application, trying first ([`super::tryread`]): an element is
+/// read as the card allows, and a key from `keys` is used only when the card answers `6982`.
+/// Elements no key at hand opens are listed in [`CardContent::needs`]. A deactivated
+/// application is reported with empty values (the card refuses reads below it).
 pub fn read_card(
     s: &mut Session<'_>,
     app: &AppSpec,
@@ -48,16 +66,12 @@ pub fn read_card(
 ) -> Result<CardContent, PersoError> {
     let state = s.reselect_df(&app.df_name, &app.df_label)?;
     let mut values = Vec::new();
+    let mut reader = TryReader::new(app, keys);
     if !state.is_deactivated() {
         for el in &app.elements {
-            if let Access::Auth(k) = el.read
-                && !s.is_authenticated(k)
-            {
-                let key = keys.need(k, &app.key_label(k), &format!("reading {el}"))?;
-                s.authenticate(k, &app.key_label(k), key)?;
+            if let Some(found) = reader.read(s, el)? {
+                values.push((el.clone(), found));
             }
-            let found = read_element(s, el)?;
-            values.push((el.clone(), found));
         }
     }
     Ok(CardContent {
@@ -65,6 +79,9 @@ pub fn read_card(
         sw: state.sw,
         lcs: state.lcs,
         values,
+        needs: reader.needs,
+        notes: reader.notes,
+        authentications: reader.authentications,
     })
 }
 
@@ -75,6 +92,35 @@ pub struct Terminal {
     pub number: String,
     /// Terminal device number (`FFFFFFFFFFFFFF` when none).
     pub device: String,
+}
+
+impl Terminal {
+    /// Checks a terminal number for the `iReadCardBas` line: 12 hex digits (a PSAM terminal
+    /// number is 6 bytes; `000000000000` when the station has none). Returned in upper case.
+    pub fn check_number(text: &str) -> Result<String, String> {
+        Self::check(text, 12, |c| c.is_ascii_hexdigit(), "hex digits 0-9 A-F")
+            .map(|s| s.to_ascii_uppercase())
+    }
+
+    /// Checks a terminal device number (the reader's serial) for the `iReadCardBas` line:
+    /// 14 letters or digits (`FFFFFFFFFFFFFF` when unknown).
+    pub fn check_device(text: &str) -> Result<String, String> {
+        Self::check(text, 14, |c| c.is_ascii_alphanumeric(), "letters or digits")
+    }
+
+    fn check(text: &str, len: usize, ok: fn(char) -> bool, what: &str) -> Result<String, String> {
+        let n = text.chars().count();
+        if n != len {
+            return Err(format!("{len} characters are needed, '{text}' has {n}"));
+        }
+        match text.chars().enumerate().find(|(_, c)| !ok(*c)) {
+            Some((i, c)) => Err(format!(
+                "character {} ('{c}') is not allowed: {what} only",
+                i + 1
+            )),
+            None => Ok(text.to_string()),
+        }
+    }
 }
 
 impl Default for Terminal {
@@ -147,6 +193,14 @@ pub fn to_json(
         "atr": crate::apdu::compact(&content.atr),
         "fields": fields,
         "elements": elements,
+        "not_read": content.needs.iter().map(|n| serde_json::json!({
+            "file": n.file,
+            "tags": n.tags.iter().map(|t| format!("{t:02X}")).collect::<Vec<_>>(),
+            "key_id": format!("{:02X}", n.key_id),
+            "key": n.key,
+            "why": n.why,
+        })).collect::<Vec<_>>(),
+        "notes": content.notes,
     })
 }
 

@@ -147,6 +147,8 @@ pub struct KeySpec {
     pub id: u8,
     /// Its role or name (`write`, `read`, ...).
     pub label: String,
+    /// Its label for operators (`读密钥 RKSSSE`; may be empty).
+    pub title: String,
     /// The algorithm.
     pub alg: crate::crypto::Algorithm,
     /// Whether the card's key is diversified from a master key, and by what factor.

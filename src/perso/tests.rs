@@ -39,12 +39,14 @@ fn app(read: Access) -> AppSpec {
             KeySpec {
                 id: 0x0D,
                 label: "write".into(),
+                title: String::new(),
                 alg: Algorithm::Sm4,
                 diversify: Diversify::CardId,
             },
             KeySpec {
                 id: 0x0A,
                 label: "read".into(),
+                title: "读密钥 RKSSSE".into(),
                 alg: Algorithm::Sm4,
                 diversify: Diversify::CardId,
             },
