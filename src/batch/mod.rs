@@ -453,7 +453,7 @@ fn read_from_card(station: &Station<'_>, card: &mut dyn Transport) -> Vec<(Strin
         let Some(el) = app.element(field) else {
             continue;
         };
-        if !matches!(el.read, crate::perso::Access::Always) {
+        if !matches!(el.read, crate::cos::AccessCondition::Always) {
             continue;
         }
         let Ok(found) = crate::perso::run::read_element(&mut s, el) else {
