@@ -28,15 +28,7 @@ impl HolderArgs {
     /// The profile's folder, against which its relative paths (the enable command list)
     /// resolve: the folder of the file, found by name or given as a path.
     pub fn profile_dir(&self) -> PathBuf {
-        sscard::profile::locate(&self.profile).map_or_else(
-            |_| {
-                self.profile
-                    .parent()
-                    .unwrap_or(Path::new("."))
-                    .to_path_buf()
-            },
-            |f| f.dir(),
-        )
+        profile_dir(&self.profile)
     }
 }
 
@@ -55,6 +47,15 @@ pub struct Args {
     /// Overwrite a card that holds another person's data, or re-personalize an enabled one.
     #[arg(long)]
     pub force: bool,
+}
+
+/// The folder of a `--profile` argument (a name is found through the profile folders), against
+/// which the profile's relative paths (the enable command list) resolve.
+pub(super) fn profile_dir(arg: &Path) -> PathBuf {
+    sscard::profile::locate(arg).map_or_else(
+        |_| arg.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        |f| f.dir(),
+    )
 }
 
 /// Loads the profile, by name (`ssc-3.00`) or path.
