@@ -35,7 +35,7 @@ if ! cargo deb --version >/dev/null 2>&1; then
 fi
 
 # 1. The binary, then the man pages and completions it generates from its own command line.
-cargo build "${build[@]}" --bin sscard
+cargo build "${build[@]}" --bin sscard --lib
 bin="target/$profile/sscard"
 assets=target/pkg-assets
 rm -rf "$assets"
@@ -43,6 +43,29 @@ mkdir -p "$assets/man" "$assets/completions"
 "$bin" gen-man "$assets/man"
 gzip -9n "$assets"/man/*.1
 "$bin" gen-completions "$assets/completions"
+
+# The C reader interface, when the crate builds it: libsscard.so in the multiarch folder
+# (/usr/lib/x86_64-linux-gnu), its header and a pkg-config file. Cargo.toml's assets take them
+# from target/pkg-assets/lib and target/pkg-assets/include.
+if [ -f "target/$profile/libsscard.so" ] && [ -f include/sscard.h ]; then
+  triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+  [ -n "$triplet" ] || { echo "package.sh: cannot tell the multiarch triplet (apt-get install dpkg-dev)" >&2; exit 1; }
+  mkdir -p "$assets/lib/$triplet/pkgconfig" "$assets/include"
+  cp "target/$profile/libsscard.so" "$assets/lib/$triplet/"
+  cp include/sscard.h "$assets/include/"
+  version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+  cat > "$assets/lib/$triplet/pkgconfig/sscard.pc" <<EOF
+prefix=/usr
+libdir=\${prefix}/lib/$triplet
+includedir=\${prefix}/include
+
+Name: sscard
+Description: the social security card reader interface (iReadCardBas, iReadCard, ...) over PC/SC
+Version: $version
+Libs: -L\${libdir} -lsscard
+Cflags: -I\${includedir}
+EOF
+fi
 
 # 2. The package (cargo-deb does not rebuild: the build above is the one packaged). cargo-deb
 # takes the binary from <target>/release; a --dev package stages the debug binary there.
