@@ -84,5 +84,24 @@ grep -q 'sscard-read' "$work/man" || fail "the sscard-read man page does not nam
 
 bash -c "source '$root/usr/share/bash-completion/completions/sscard' && complete -p sscard" ||
   fail "the bash completion does not register for sscard"
+# The C reader interface, when the crate builds it: the C example compiles and links against
+# the packaged header and library through the packaged pkg-config file.
+if grep -q '"cdylib"' Cargo.toml; then
+  need cc "apt-get install gcc"
+  need pkg-config "apt-get install pkg-config"
+  lib=$(find "$root/usr/lib" -name libsscard.so | head -1)
+  [ -n "$lib" ] || fail "the crate builds libsscard.so but the package does not install it"
+  pcdir=$(dirname "$lib")/pkgconfig
+  [ -f "$pcdir/sscard.pc" ] || fail "no pkg-config file sscard.pc beside $lib"
+  [ -f "$root/usr/include/sscard.h" ] || fail "/usr/include/sscard.h is not in the package"
+  flags=$(PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_LIBDIR="$pcdir" pkg-config --cflags --libs sscard) ||
+    fail "pkg-config does not know sscard"
+  echo "pkg-config --cflags --libs sscard: $flags"
+  # shellcheck disable=SC2086
+  cc "$repo/examples/c/read_card.c" $flags -o "$work/read_card" || fail "the C example does not build against the package"
+  LD_LIBRARY_PATH=$(dirname "$lib") ldd "$work/read_card" | grep -F "$lib" ||
+    fail "the C example does not load the packaged libsscard.so"
+fi
+
 echo "install test: OK ($(basename "$deb"), run from $work/cwd)"
 cd "$repo"
