@@ -288,7 +288,7 @@ pub fn list() -> Vec<Found> {
 }
 
 fn read(name: &str, origin: Origin, path: PathBuf) -> Result<Found, ProfileError> {
-    match std::fs::read_to_string(&path) {
+    match crate::input::read_text(&path, crate::input::TEXT_MAX) {
         Ok(text) => Ok(Found {
             name: name.to_string(),
             origin,
