@@ -86,7 +86,7 @@ bash -c "source '$root/usr/share/bash-completion/completions/sscard' && complete
   fail "the bash completion does not register for sscard"
 # The C reader interface, when the crate builds it: the C example compiles and links against
 # the packaged header and library through the packaged pkg-config file.
-if grep -q '"cdylib"' Cargo.toml; then
+if grep -q '"cdylib"' "$repo/Cargo.toml"; then
   need cc "apt-get install gcc"
   need pkg-config "apt-get install pkg-config"
   lib=$(find "$root/usr/lib" -name libsscard.so | head -1)
