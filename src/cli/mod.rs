@@ -13,6 +13,7 @@ pub mod generate;
 mod init;
 pub mod journal;
 mod perso;
+mod photo;
 mod pin;
 mod profile;
 mod profile_list;
@@ -73,6 +74,9 @@ pub enum Command {
     Pin(pin::Command),
     /// Read and decode every data element of the card.
     Read(read::Args),
+    /// The holder's photo (EF08): write a JPEG/PNG to the card, or read it back.
+    #[command(subcommand)]
+    Photo(photo::Command),
     /// Diagnose an aged or failing chip (read-only) and give a verdict.
     Diagnose(diagnose::Args),
     /// Personalize a list of records over one or more readers, with a journal (resumable).
@@ -112,6 +116,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Disable(a) => enable::run_disable(a, g),
         Command::Pin(c) => pin::run(c, g),
         Command::Read(a) => read::run(a, g),
+        Command::Photo(c) => photo::run(c, g),
         Command::Diagnose(a) => diagnose::run(a, g),
         Command::Batch(a) => batch::run(a, g),
         Command::Journal(c) => journal::run(c, g),
