@@ -18,8 +18,8 @@
 //!    [`perso::spec`], [`perso::encode`], [`perso::read`], [`perso::detect`] and [`record`]);
 //! 7. workflows: [`init`], [`perso`], [`diagnose`], [`conformance`], [`script`], [`batch`],
 //!    [`journal`];
-//! 8. the CLI (`src/cli`, the `sscard` binary).
-#![forbid(unsafe_code)]
+//! 8. the CLI (`src/cli`, the `sscard` binary) and the C interface ([`ffi`], `libsscard.so`).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod apdu;
@@ -27,11 +27,15 @@ pub mod atr;
 pub mod batch;
 pub mod card;
 pub mod codec;
+pub mod config;
 pub mod conformance;
 pub mod cos;
 pub mod crypto;
 pub mod diagnose;
 pub mod exchange;
+// The C interface is the one place with `unsafe` (C pointers); see its module doc.
+#[allow(unsafe_code, non_snake_case)]
+pub mod ffi;
 pub mod init;
 pub mod input;
 pub mod journal;
