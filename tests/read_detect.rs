@@ -34,7 +34,8 @@ fn the_library_tells_each_generation_from_ef05_tag_03_with_two_commands() {
     for (text, name, version) in GENERATIONS {
         let (_dir, path) = card(text, name);
         let mut t = open(&path);
-        let mut s = Session::new(t.as_mut());
+        let mut tx = sscard::transport::Tx::begin(t.as_mut()).unwrap();
+        let mut s = Session::new(&mut tx);
         let found = detect::detect(&mut s).unwrap();
         assert_eq!(found.spec_version, version);
         assert_eq!(found.profile, name);
@@ -270,4 +271,24 @@ impl sscard::transport::Transport for Headers<'_> {
     ) -> Result<Vec<u8>, sscard::transport::TransportError> {
         self.inner.reset(k)
     }
+}
+
+#[test]
+fn with_keys_but_no_card_id_the_card_identification_code_is_read_from_the_card() {
+    let (_dir, path) = card(SSC_300, "ssc-3.00");
+    let keys = repo("card-profiles/test-keys.toml");
+    let o = sscard(&path, &["read", "--keys", &keys]);
+    let t = out(&o);
+    assert!(o.status.success(), "{t}{}", err(&o));
+    assert!(t.contains("EF06 09  姓名            测试一"), "{t}");
+    let o = sscard(
+        &path,
+        &[
+            "diagnose", "--keys", &keys, "--today", "20260101", "--rounds", "2",
+        ],
+    );
+    let t = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("VERDICT: OK\n"), "{t}");
+    assert!(t.contains("1 external authentication(s)"), "{t}");
 }
