@@ -12,32 +12,24 @@ use std::path::{Path, PathBuf};
 const HEADER: &str =
     "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n";
 
-/// The demo holder (the one `personalized` writes), as a CSV file.
-fn holder_a(dir: &Path) -> PathBuf {
-    let p = dir.join("a.csv");
-    std::fs::write(
-        &p,
-        format!(
-            "{HEADER}110101199012290016,测试一,1,01,440782,19901229,{},440700000000000000000001,A00000003,20250101\n",
-            sscard::perso::demo::DEMO_CARD_ID
-        ),
-    )
-    .unwrap();
+/// A synthetic holder of the demo card as a CSV file `dir/NAME.csv`: `who` is
+/// `ssn,name,sex,ethnicity,birth_place,birth_date`.
+fn holder(dir: &Path, name: &str, who: &str) -> PathBuf {
+    let p = dir.join(format!("{name}.csv"));
+    let card = sscard::perso::demo::DEMO_CARD_ID;
+    let rest = format!("{card},440700000000000000000001,A00000003,20250101");
+    std::fs::write(&p, format!("{HEADER}{who},{rest}\n")).unwrap();
     p
+}
+
+/// The demo holder (the one `personalized` writes).
+fn holder_a(dir: &Path) -> PathBuf {
+    holder(dir, "a", "110101199012290016,测试一,1,01,440782,19901229")
 }
 
 /// Another (synthetic) holder for the same card.
 fn holder_b(dir: &Path) -> PathBuf {
-    let p = dir.join("b.csv");
-    std::fs::write(
-        &p,
-        format!(
-            "{HEADER}110101198503150021,测试二,2,01,440782,19850315,{},440700000000000000000001,A00000003,20250101\n",
-            sscard::perso::demo::DEMO_CARD_ID
-        ),
-    )
-    .unwrap();
-    p
+    holder(dir, "b", "110101198503150021,测试二,2,01,440782,19850315")
 }
 
 /// An ssc-2.00 card with the demo holder written and verified, the application not enabled.

@@ -9,18 +9,9 @@
 mod common;
 
 use common::spy::VpcdSpy;
-use common::{ChildGuard, PrivatePcscd, describe, spawn_card_on};
+use common::{CARD_ID, ChildGuard, PrivatePcscd, describe, holder_csv, repo_file, spawn_card_on};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-const CARD_ID: &str = "440700D156000005008A3F21C4E5B607";
-
-fn file(rel: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(rel)
-        .display()
-        .to_string()
-}
 
 /// An initialised, not yet personalized ssc-3.00 card image (built in-process).
 fn initialised_card(dir: &Path) -> PathBuf {
@@ -28,7 +19,11 @@ fn initialised_card(dir: &Path) -> PathBuf {
     let out = Command::new(env!("CARGO_BIN_EXE_sscard"))
         .env_remove("SSCARD_READER")
         .args(["--reader", &format!("sim:{}", image.display())])
-        .args(["init", "--profile", &file("card-profiles/ssc-3.00.toml")])
+        .args([
+            "init",
+            "--profile",
+            &repo_file("card-profiles/ssc-3.00.toml"),
+        ])
         .args(["--card-id", CARD_ID])
         .output()
         .expect("run sscard init");
@@ -36,26 +31,13 @@ fn initialised_card(dir: &Path) -> PathBuf {
     image
 }
 
-fn holder(dir: &Path) -> PathBuf {
-    let p = dir.join("holder.csv");
-    std::fs::write(
-        &p,
-        format!(
-            "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
-             110101199012290016,测试一,1,01,440782,19901229,{CARD_ID},440700000000000000000001,A00000003,20250101\n"
-        ),
-    )
-    .unwrap();
-    p
-}
-
 fn perso_args(record: &Path) -> Vec<String> {
     vec![
         "perso".into(),
         "--profile".into(),
-        file("card-profiles/ssc-3.00.toml"),
+        repo_file("card-profiles/ssc-3.00.toml"),
         "--keys".into(),
-        file("card-profiles/test-keys.toml"),
+        repo_file("card-profiles/test-keys.toml"),
         "--record".into(),
         record.display().to_string(),
     ]
@@ -148,7 +130,7 @@ fn rerun_finishes(image: &Path, record: &Path) {
 fn pcscd_dying_mid_perso_is_reported_and_the_rerun_finishes_the_card() {
     let dir = tempfile::tempdir().unwrap();
     let image = initialised_card(dir.path());
-    let record = holder(dir.path());
+    let record = holder_csv(dir.path());
     {
         let pcscd = PrivatePcscd::start();
         let (card, spy) = serve_held(&pcscd, &image, &[]);
@@ -171,7 +153,7 @@ fn pcscd_dying_mid_perso_is_reported_and_the_rerun_finishes_the_card() {
 fn the_card_side_vanishing_mid_perso_is_reported_and_the_rerun_finishes_the_card() {
     let dir = tempfile::tempdir().unwrap();
     let image = initialised_card(dir.path());
-    let record = holder(dir.path());
+    let record = holder_csv(dir.path());
     {
         let pcscd = PrivatePcscd::start();
         // Saved after every change, so what the card answered is on "its chip".

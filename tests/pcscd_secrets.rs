@@ -9,23 +9,15 @@
 mod common;
 
 use common::spy::{Exchange, VpcdSpy};
-use common::{PrivatePcscd, describe, spawn_card_on};
+use common::{CARD_ID, PrivatePcscd, describe, holder_csv, repo_file, spawn_card_on};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-const CARD_ID: &str = "440700D156000005008A3F21C4E5B607";
 const PIN: &str = "739251";
 const NEW_PIN: &str = "604817";
 const UNBLOCK_PIN: &str = "582946";
 const SCRIPT_PIN: &str = "582946";
 const WRONG_PIN: &str = "918273";
-
-fn file(rel: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(rel)
-        .display()
-        .to_string()
-}
 
 /// A secret and how it must not appear.
 #[derive(Debug)]
@@ -215,32 +207,24 @@ fn no_pin_key_or_cryptogram_is_shown_by_any_workflow() {
     std::fs::create_dir_all(&work).unwrap();
     std::fs::create_dir_all(&card_dir).unwrap();
     let image = card_dir.join("card.json");
-    let profile = file("card-profiles/ssc-3.00.toml");
+    let profile = repo_file("card-profiles/ssc-3.00.toml");
     // The synthetic test keys with a distinctive initial PIN.
     let keys = card_dir.join("keys.toml");
-    let key_text = std::fs::read_to_string(file("card-profiles/test-keys.toml")).unwrap();
+    let key_text = std::fs::read_to_string(repo_file("card-profiles/test-keys.toml")).unwrap();
     std::fs::write(
         &keys,
         format!("{key_text}\n[pins.holder]\ninitial = \"{PIN}\"\n"),
     )
     .unwrap();
     let keys = keys.display().to_string();
-    let record = card_dir.join("holder.csv");
-    std::fs::write(
-        &record,
-        format!(
-            "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
-             110101199012290016,测试一,1,01,440782,19901229,{CARD_ID},440700000000000000000001,A00000003,20250101\n"
-        ),
-    )
-    .unwrap();
+    let record = holder_csv(&card_dir);
     let record = record.display().to_string();
     let script = card_dir.join("verify.apdu");
     std::fs::write(
         &script,
         format!(
             "include {}\n00 20 00 00 03 ${{PIN}} -> 90 00\n",
-            file("apdu-scripts/lib/select-ssse.apdu")
+            repo_file("apdu-scripts/lib/select-ssse.apdu")
         ),
     )
     .unwrap();

@@ -7,22 +7,14 @@
 mod common;
 
 use common::spy::VpcdSpy;
-use common::{ChildGuard, PrivatePcscd, describe, spawn_card_on};
+use common::{CARD_ID, ChildGuard, PrivatePcscd, describe, holder_csv, repo_file, spawn_card_on};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CARD_ID: &str = "440700D156000005008A3F21C4E5B607";
 /// The second program's APDU: a SELECT of a FID no perso uses (answers 6A82).
 const OTHER: &str = "00A4000C021234";
 const OTHER_BYTES: [u8; 7] = [0x00, 0xA4, 0x00, 0x0C, 0x02, 0x12, 0x34];
-
-fn file(rel: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(rel)
-        .display()
-        .to_string()
-}
 
 fn sscard_sim(image: &Path, args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_sscard"))
@@ -34,30 +26,17 @@ fn sscard_sim(image: &Path, args: &[&str]) {
     assert!(out.status.success(), "{args:?}: {}", describe(&out));
 }
 
-fn holder(dir: &Path) -> PathBuf {
-    let p = dir.join("holder.csv");
-    std::fs::write(
-        &p,
-        format!(
-            "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
-             110101199012290016,测试一,1,01,440782,19901229,{CARD_ID},440700000000000000000001,A00000003,20250101\n"
-        ),
-    )
-    .unwrap();
-    p
-}
-
 /// An initialised ssc-3.00 card image (and with `perso`, personalized and enabled).
 fn card(dir: &Path, perso: bool) -> PathBuf {
     let image = dir.join("card.json");
-    let p = file("card-profiles/ssc-3.00.toml");
-    let k = file("card-profiles/test-keys.toml");
+    let p = repo_file("card-profiles/ssc-3.00.toml");
+    let k = repo_file("card-profiles/test-keys.toml");
     sscard_sim(
         &image,
         &["init", "--profile", &p, "--keys", &k, "--card-id", CARD_ID],
     );
     if perso {
-        let r = holder(dir);
+        let r = holder_csv(dir);
         let r = r.to_str().unwrap();
         sscard_sim(
             &image,
@@ -80,15 +59,19 @@ fn serve(pcscd: &PrivatePcscd, spy: &VpcdSpy, image: &Path) -> ChildGuard {
 fn a_second_program_never_lands_between_the_apdus_of_a_perso() {
     let dir = tempfile::tempdir().unwrap();
     let image = card(dir.path(), false);
-    let record = holder(dir.path());
+    let record = holder_csv(dir.path());
     let pcscd = PrivatePcscd::start();
     // The card "hangs" on the perso's 10th APDU until released: the perso is mid-way.
     let spy = VpcdSpy::holding(pcscd.port(), 10);
     let _card = serve(&pcscd, &spy, &image);
     let perso = pcscd
         .sscard()
-        .args(["perso", "--profile", &file("card-profiles/ssc-3.00.toml")])
-        .args(["--keys", &file("card-profiles/test-keys.toml")])
+        .args([
+            "perso",
+            "--profile",
+            &repo_file("card-profiles/ssc-3.00.toml"),
+        ])
+        .args(["--keys", &repo_file("card-profiles/test-keys.toml")])
         .arg("--record")
         .arg(&record)
         .stdout(Stdio::piped())
@@ -172,8 +155,8 @@ fn diagnose_prints_the_number_of_commands_the_card_received() {
     let pcscd = PrivatePcscd::start();
     let spy = VpcdSpy::start(pcscd.port());
     let _card = serve(&pcscd, &spy, &image);
-    let p = file("card-profiles/ssc-3.00.toml");
-    let k = file("card-profiles/test-keys.toml");
+    let p = repo_file("card-profiles/ssc-3.00.toml");
+    let k = repo_file("card-profiles/test-keys.toml");
     for with_keys in [false, true] {
         let before = spy.exchanges().len();
         let mut args = vec!["diagnose", "--profile", &p, "--today", "20260101"];

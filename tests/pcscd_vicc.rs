@@ -218,11 +218,17 @@ fn wait_for_insertion_and_removal_and_a_dying_card() {
     // Nothing in slot 1: a short wait times out with exit 1.
     let out = pcscd.run(&["--reader", "1", "wait", "--timeout", "0.3"]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
-    assert!(
-        stderr(&out).contains("timed out after 0.3 s waiting for a card in 'Virtual PCD 00 01'"),
-        "{}",
-        describe(&out)
-    );
+    // The time shown is the time measured (0.3 s or a little more on a loaded machine).
+    let err = stderr(&out);
+    let secs = err
+        .split("timed out after ")
+        .nth(1)
+        .and_then(|r| {
+            r.split(" s waiting for a card in 'Virtual PCD 00 01'")
+                .next()
+        })
+        .and_then(|n| n.parse::<f64>().ok());
+    assert!(secs.is_some_and(|s| s >= 0.3), "{}", describe(&out));
     // No card anywhere and no reader chosen.
     let out = pcscd.run(&["send", "00A4000C023F00"]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));

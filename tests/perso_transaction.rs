@@ -21,6 +21,15 @@ struct Spy<'a> {
     events: Vec<Ev>,
 }
 
+impl<'a> Spy<'a> {
+    fn on(inner: &'a mut dyn Transport) -> Self {
+        Spy {
+            inner,
+            events: Vec::new(),
+        }
+    }
+}
+
 impl Transport for Spy<'_> {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         self.events
@@ -69,10 +78,7 @@ fn perso_in_one_transaction(text: &str, name: &str) {
     demo::init_card(&mut t, &profile, &keys, DEMO_CARD_ID).unwrap();
 
     // A fresh perso.
-    let mut spy = Spy {
-        inner: &mut t,
-        events: Vec::new(),
-    };
+    let mut spy = Spy::on(&mut t);
     let r = station
         .run_plan(&mut spy, &plan, &values, Some(&keys), RunOptions::default())
         .unwrap();
@@ -82,10 +88,7 @@ fn perso_in_one_transaction(text: &str, name: &str) {
 
     // Again on the finished card (verify only), and with --force.
     for force in [false, true] {
-        let mut spy = Spy {
-            inner: &mut t,
-            events: Vec::new(),
-        };
+        let mut spy = Spy::on(&mut t);
         let r = station
             .run_plan(&mut spy, &plan, &values, Some(&keys), RunOptions { force })
             .unwrap();
@@ -123,19 +126,13 @@ fn a_torn_perso_and_its_resume_are_one_transaction_each() {
         ..FaultConfig::default()
     });
     t.reset(ResetKind::Cold).unwrap();
-    let mut spy = Spy {
-        inner: &mut t,
-        events: Vec::new(),
-    };
+    let mut spy = Spy::on(&mut t);
     let e = station.run_plan(&mut spy, &plan, &values, Some(&keys), RunOptions::default());
     assert!(e.is_err());
     // Cut at the 12th APDU: 12 sent, then the transaction is still ended.
     one_transaction(&spy.events, 12, "torn");
     t.reset(ResetKind::Cold).unwrap();
-    let mut spy = Spy {
-        inner: &mut t,
-        events: Vec::new(),
-    };
+    let mut spy = Spy::on(&mut t);
     let r = station
         .run_plan(&mut spy, &plan, &values, Some(&keys), RunOptions::default())
         .unwrap();

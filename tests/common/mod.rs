@@ -375,6 +375,31 @@ pub fn start_vicc(port: u16) -> ChildGuard {
     spawn_card_keeping(port, &mut cmd, vec![shim])
 }
 
+/// The synthetic test card's identification code (the demo card's, `sscard demo`).
+pub const CARD_ID: &str = "440700D156000005008A3F21C4E5B607";
+
+/// The repository's file `rel`, as an absolute path.
+pub fn repo_file(rel: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+/// Writes the synthetic demo holder (on the card [`CARD_ID`]) as a CSV record to
+/// `dir/holder.csv` and returns its path.
+pub fn holder_csv(dir: &Path) -> PathBuf {
+    let p = dir.join("holder.csv");
+    let text = format!(
+        "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
+         110101199012290016,测试一,1,01,440782,19901229,{CARD_ID},440700000000000000000001,A00000003,20250101\n"
+    );
+    if let Err(e) = std::fs::write(&p, text) {
+        panic!("cannot write {}: {e}", p.display());
+    }
+    p
+}
+
 /// True when the card link on vpcd port `port` is established and idle: every byte sent either
 /// way has been read (a request seen by the card has been answered and the answer taken).
 pub fn link_idle(port: u16) -> bool {
