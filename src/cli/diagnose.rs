@@ -16,13 +16,17 @@ Verdicts and exit codes:
   12  PIN BLOCKED           (unblock at the counter)
   20  DATA DAMAGED          (re-personalize or replace)
   21  PROFILE MISMATCH      (the card's spec version is of another generation than --profile)
+  22  NOT ISSUABLE          (security not enforced: finish init)
   30  CHIP FAILING          (replace the card)
   31  NO RESPONSE           (replace the card)
    1  sscard itself could not run (bad profile, no reader, ...); 2 bad arguments
 
-Without --keys, data that needs the read key (3rd generation: EF05, EF06) is not checked and
-the verdict says so (exit code unchanged). A read key the card refuses (wrong key file or card
-id) is a note, not a fault: the verdict keeps its code and says 'check the key file / card id'.
+Without --profile, the card's spec version (EF05 tag 03) picks the shipped profile. Every
+element is read as the card allows; the read key is used only where the card answers 6982.
+Without --keys, data the card refuses (3rd generation: EF06) is not checked, a 'not read'
+line names the elements and the key, and the verdict says so (exit code unchanged). A read
+key the card refuses (wrong key file or card id) is a note, not a fault: the verdict keeps
+its code and says 'check the key file / card id'.
 
 Nothing is written and no counter moves: only SELECT, READ, GET RESPONSE, GET DATA and
 VERIFY without data reach the card; with --keys also GET CHALLENGE and EXTERNAL
