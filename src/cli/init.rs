@@ -21,7 +21,8 @@ pub struct Args {
     /// diversified by it.
     #[arg(long, value_name = "HEX")]
     pub card_id: Option<String>,
-    /// ATR to take the historical bytes from in a dry run (hex), for keys diversified by them.
+    /// ATR of the card in a dry run (hex), for keys diversified by the ATR or its historical
+    /// bytes.
     #[arg(long, value_name = "HEX")]
     pub atr: Option<String>,
     /// Print the APDUs (keys and PINs masked) with their count and size; send nothing.
@@ -82,7 +83,9 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     }
     if args.dry_run {
         if let Some(a) = &args.atr {
-            factors.atr_historical = Some(historical(&sscard::apdu::parse_hex(a)?)?);
+            let atr = sscard::apdu::parse_hex(a)?;
+            factors.atr_historical = Some(historical(&atr)?);
+            factors.atr = Some(atr);
         }
         let plan = plan::init_plan(&profile, &keys, &factors)?;
         let from = if needs_keys {
@@ -102,6 +105,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     let reader = t.name();
     if factors.atr_historical.is_none() {
         factors.atr_historical = historical(&t.atr()).ok();
+        factors.atr = Some(t.atr());
     }
     let plan = plan::init_plan(&profile, &keys, &factors)?;
     if let Err(e) = plan::run(&plan, &mut *t) {

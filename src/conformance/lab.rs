@@ -160,12 +160,7 @@ pub fn run_suite(
         log,
         profile,
         keys,
-        factors: Factors {
-            card_id: opts.card_id.clone(),
-            atr_historical: crate::atr::Atr::parse(&atr)
-                .ok()
-                .map(|a| a.historical.bytes),
-        },
+        factors: Factors::new(opts.card_id.clone(), Some(&atr)),
         lost: atr.is_empty(),
         results: Vec::new(),
         changed: Vec::new(),
