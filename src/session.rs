@@ -346,6 +346,16 @@ impl<'t> Session<'t> {
         self.reselect_df(name, label).map(Some)
     }
 
+    /// Selects the MF and returns its life cycle status (tag 8A of its FCP), when the card
+    /// gave one. The session then knows no current DF.
+    pub fn select_mf(&mut self) -> Result<Option<u8>, SessionError> {
+        let r = self.with_card("selecting the MF", |c| {
+            c.select(SelectBy::Mf, SelectReturn::Fcp)
+        });
+        self.forget();
+        Ok(r?.fcp.and_then(|f| f.lcs))
+    }
+
     /// Selects a DF by name even when it is current (to re-read its state), returning its
     /// state. `9000` and `6283` (deactivated, still selected) both select it.
     pub fn reselect_df(&mut self, name: &[u8], label: &str) -> Result<DfState, SessionError> {

@@ -145,7 +145,7 @@ fn dead_chip_is_no_response_not_a_tool_error() {
 }
 
 #[test]
-fn card_that_dies_after_a_few_commands_is_no_response() {
+fn card_that_answers_reset_but_no_command_is_chip_failing() {
     // Power is lost at the first APDU after every power-on: the ATR comes, no answer does.
     let (_dir, card) = faulty200(FaultConfig {
         power_loss_at: Some(1),
@@ -154,9 +154,14 @@ fn card_that_dies_after_a_few_commands_is_no_response() {
     });
     let (code, text) = run(&card, &[]);
     // Every command is lost: the chip gives its ATR but never answers a command.
-    assert!(code == 31 || code == 30, "{code} {text}");
+    // Resets still bring the ATR, so the card did "come back": CHIP FAILING, not NO RESPONSE.
+    assert_eq!(code, 30, "{text}");
     assert!(
-        text.contains("stopped answering") || text.contains("no answer"),
+        text.contains("VERDICT: CHIP FAILING (replace the card)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("32 of 32 harmless commands failed (no answer ×32)"),
         "{text}"
     );
 }
@@ -443,10 +448,81 @@ fn third_generation_damaged_ssn_is_data_damaged_with_keys() {
     assert!(!text.contains("110101199012290017"), "{text}");
 }
 
+/// The key ids of the EXTERNAL AUTHENTICATE commands in `sent` (P2's low 5 bits).
+fn auth_key_ids(sent: &[Vec<u8>]) -> Vec<u8> {
+    sent.iter()
+        .filter(|a| a[1] == 0x82)
+        .map(|a| a[3] & 0x1F)
+        .collect()
+}
+
+/// Gives key `id` (in every DF that has it) a counter of `max` tries, all left. The shipped
+/// read key has unlimited tries, so without this a spent try would leave no trace.
+fn limit_key_tries(card: &std::path::Path, id: u8, max: u8) {
+    fn walk(n: &mut sscard::sim::fs::Node, id: u8, max: u8, hits: &mut usize) {
+        if let Some(k) = n.keys.key_mut(id) {
+            k.tries = sscard::sim::security::Tries::full(max);
+            *hits += 1;
+        }
+        for c in &mut n.children {
+            walk(c, id, max, hits);
+        }
+    }
+    let mut hits = 0;
+    edit(card, |c| {
+        let mut state = c.state().clone();
+        walk(&mut state.mf, id, max, &mut hits);
+        *c = sscard::sim::VirtualCard::from_state(state);
+    });
+    assert!(hits > 0, "key {id:02X} not found in the image");
+}
+
+/// The tries left of key `id` (the first DF that has it).
+fn key_tries_left(card: &std::path::Path, id: u8) -> u8 {
+    fn find(n: &sscard::sim::fs::Node, id: u8) -> Option<u8> {
+        if let Some(k) = n.keys.key(id) {
+            return Some(k.tries.left);
+        }
+        n.children.iter().find_map(|c| find(c, id))
+    }
+    let c = sscard::sim::VirtualCard::load_or_create(card).unwrap();
+    find(&c.state().mf, id).unwrap_or_else(|| panic!("key {id:02X} not in the image"))
+}
+
+#[test]
+fn third_generation_diagnose_with_the_right_key_spends_no_try_of_a_limited_key() {
+    let (_dir, card) = card300();
+    let (_, sent) = diagnose300(&card, DEMO_CARD_ID);
+    let ids = auth_key_ids(&sent);
+    assert!(!ids.is_empty(), "the read key was used");
+    let id = ids[0];
+    limit_key_tries(&card, id, 3);
+    let (report, sent) = diagnose300(&card, DEMO_CARD_ID);
+    assert_eq!(report.unchecked, 0, "{}", report.render());
+    assert_eq!(auth_key_ids(&sent).len(), 1, "EF06 only");
+    assert_eq!(key_tries_left(&card, id), 3, "no try spent");
+    let (code, text) = run300_keys(&card, DEMO_CARD_ID);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        key_tries_left(&card, id),
+        3,
+        "no try spent by the CLI: {text}"
+    );
+}
+
 #[test]
 fn third_generation_wrong_card_id_is_a_finding_tried_once() {
     let (_dir, card) = card300();
+    let (_, sent) = diagnose300(&card, DEMO_CARD_ID);
+    let id = auth_key_ids(&sent)[0];
+    // A fixture read key with 5 tries: every attempt with the wrong key shows in the counter.
+    limit_key_tries(&card, id, 5);
     let (report, sent) = diagnose300(&card, WRONG_ID);
+    assert_eq!(
+        key_tries_left(&card, id),
+        4,
+        "exactly one try spent by the library"
+    );
     let text = report.render();
     assert_eq!(
         sent.iter().filter(|a| a[1] == 0x82).count(),
@@ -461,13 +537,19 @@ fn third_generation_wrong_card_id_is_a_finding_tried_once() {
     assert!(report.unchecked > 0, "{text}");
     assert!(text.contains("check the key file / card id"), "{text}");
     let (code, text) = run300_keys(&card, WRONG_ID);
+    assert_eq!(
+        key_tries_left(&card, id),
+        3,
+        "exactly one try spent by the CLI"
+    );
     assert_eq!(code, 0, "documented: the verdict keeps its code: {text}");
     assert!(
         text.contains("VERDICT: OK (data not checked: the read key was refused or missing: check the key file / card id)"),
         "{text}"
     );
     assert!(text.contains("refused by the card"), "{text}");
-    // The key counter moved by one at most: a correct key still works afterwards.
+    // A correct key still works afterwards and fills the counter again.
     let (report, _) = diagnose300(&card, DEMO_CARD_ID);
     assert_eq!(report.unchecked, 0, "{}", report.render());
+    assert_eq!(key_tries_left(&card, id), 5);
 }

@@ -126,11 +126,26 @@ fn cli_init_on_the_virtual_card() {
     let counts = format!("{} APDUs, {} bytes", plan.apdu_count(), plan.byte_count());
     assert!(stdout.contains(&counts), "{counts}: {stdout}");
     assert!(stdout.contains("matches the profile"), "{stdout}");
+    // The same init again (after a cut at its last APDU, say) finds the card finished.
     let again = run("ssc-3.00.toml", &["--card-id", CARD_ID]);
-    let stderr = String::from_utf8_lossy(&again.stderr);
-    assert_eq!(again.status.code(), Some(1));
-    assert!(stderr.contains("6A89"), "{stderr}");
-    assert_eq!(stderr.matches("6A89").count(), 1, "said once: {stderr}");
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("nothing to do"), "{stdout}");
+    assert!(stdout.contains("matches the profile"), "{stdout}");
+    // Another profile's init on this (no longer blank) card is refused, saying why, once.
+    let other = run("ssc-2.00.toml", &["--card-id", CARD_ID]);
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert_eq!(other.status.code(), Some(1));
+    assert!(
+        stderr.contains("is not (part of) profile ssc-2.00"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("use a blank card"), "{stderr}");
+    assert_eq!(
+        stderr.matches("use a blank card").count(),
+        1,
+        "said once: {stderr}"
+    );
     // Dry run: masked keys, a count, nothing sent.
     let dry = run("ssc-3.00.toml", &["--card-id", CARD_ID, "--dry-run"]);
     let stdout = String::from_utf8_lossy(&dry.stdout);

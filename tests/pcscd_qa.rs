@@ -1,15 +1,17 @@
 //! QA through a real private pcscd: the link breaks in the middle of a personalization (the
 //! PC/SC service dies, the card side vanishes). The station must get exit 1, a message that says
 //! what happened and what to do, no panic, and the same command run again must finish the card.
+//! The cut is deterministic: a spy between vpcd and the card holds APDU 15 (the card "hangs"
+//! after part of the record is written), then the link is broken.
 //! Run with `--features pcscd-tests`.
 #![cfg(feature = "pcscd-tests")]
 
 mod common;
 
-use common::{ChildGuard, PrivatePcscd, describe};
+use common::spy::VpcdSpy;
+use common::{ChildGuard, PrivatePcscd, describe, spawn_card_on};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 const CARD_ID: &str = "440700D156000005008A3F21C4E5B607";
 
@@ -59,24 +61,39 @@ fn perso_args(record: &Path) -> Vec<String> {
     ]
 }
 
-/// Serves `image` behind `pcscd`, each answer delayed by `delay_ms` (so a run can be broken
-/// in the middle).
-fn serve(pcscd: &PrivatePcscd, image: &Path, delay_ms: u32) -> ChildGuard {
+/// Serves `image` behind `pcscd`.
+fn serve(pcscd: &PrivatePcscd, image: &Path) -> ChildGuard {
     let card = pcscd.spawn_card(pcscd.sscard().args([
         "sim",
         "--vpcd",
         &pcscd.port().to_string(),
         "--image",
         image.to_str().unwrap(),
-        "--fault-delay-ms",
-        &delay_ms.to_string(),
     ]));
     pcscd.wait_card();
     card
 }
 
-/// Starts a perso, lets it run `after`, breaks the link with `cut`, returns the perso's output.
-fn perso_cut(pcscd: &PrivatePcscd, record: &Path, after: Duration, cut: impl FnOnce()) -> Output {
+/// The APDU of the perso at which the card "hangs" (the spy holds it): the write of the name,
+/// after the card id and the SSN were written (see `sscard perso --dry-run`).
+const HOLD_AT: usize = 15;
+
+/// Serves `image` behind `pcscd` through a spy that holds APDU [`HOLD_AT`]; `extra` are more
+/// `sscard sim` options.
+fn serve_held(pcscd: &PrivatePcscd, image: &Path, extra: &[&str]) -> (ChildGuard, VpcdSpy) {
+    let spy = VpcdSpy::holding(pcscd.port(), HOLD_AT);
+    let mut cmd = pcscd.sscard();
+    cmd.args(["sim", "--vpcd", &spy.card_addr(), "--image"])
+        .arg(image)
+        .args(extra);
+    let card = spawn_card_on(pcscd.port(), &mut cmd);
+    pcscd.wait_card();
+    (card, spy)
+}
+
+/// Starts a perso, waits until the card "hangs" on APDU [`HOLD_AT`], breaks the link with
+/// `cut`, returns the perso's output.
+fn perso_cut(pcscd: &PrivatePcscd, spy: &VpcdSpy, record: &Path, cut: impl FnOnce()) -> Output {
     let child = pcscd
         .sscard()
         .env("RUST_BACKTRACE", "1")
@@ -85,11 +102,16 @@ fn perso_cut(pcscd: &PrivatePcscd, record: &Path, after: Duration, cut: impl FnO
         .stderr(Stdio::piped())
         .spawn()
         .expect("start sscard perso");
-    std::thread::sleep(after);
+    spy.wait_held(30);
+    let done = spy.exchanges();
+    assert_eq!(done.len(), HOLD_AT - 1, "{done:02X?}");
+    assert!(
+        done.iter().any(|e| e.command.get(1) == Some(&0xDC)),
+        "the card holds part of the record when the link breaks"
+    );
     cut();
     child.wait_with_output().expect("wait for sscard perso")
 }
-
 fn assert_clean_failure(out: &Output) -> String {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(1), "{}", describe(out));
@@ -101,10 +123,10 @@ fn assert_clean_failure(out: &Output) -> String {
     err
 }
 
-/// The re-run on a fresh pcscd finishes the card: personalized, verified, enabled.
+/// The re-run on a fresh pcscd finishes the interrupted card: personalized, verified, enabled.
 fn rerun_finishes(image: &Path, record: &Path) {
     let pcscd = PrivatePcscd::start();
-    let _card = serve(&pcscd, image, 0);
+    let _card = serve(&pcscd, image);
     let out = pcscd.run(
         &perso_args(record)
             .iter()
@@ -115,6 +137,10 @@ fn rerun_finishes(image: &Path, record: &Path) {
     assert!(out.status.success(), "re-run: {}", describe(&out));
     assert!(text.contains("ENABLED"), "{text}");
     assert!(text.contains("14 verified byte for byte"), "{text}");
+    assert!(
+        text.contains("result   personalized (finished an interrupted run)"),
+        "the re-run resumed the interrupted perso: {text}"
+    );
 }
 
 #[test]
@@ -124,9 +150,9 @@ fn pcscd_dying_mid_perso_is_reported_and_the_rerun_finishes_the_card() {
     let record = holder(dir.path());
     {
         let pcscd = PrivatePcscd::start();
-        let card = serve(&pcscd, &image, 50);
+        let (card, spy) = serve_held(&pcscd, &image, &[]);
         let pid = pcscd.pid().to_string();
-        let out = perso_cut(&pcscd, &record, Duration::from_millis(800), || {
+        let out = perso_cut(&pcscd, &spy, &record, || {
             let _ = Command::new("kill").args(["-KILL", &pid]).status();
         });
         let err = assert_clean_failure(&out);
@@ -147,9 +173,13 @@ fn the_card_side_vanishing_mid_perso_is_reported_and_the_rerun_finishes_the_card
     let record = holder(dir.path());
     {
         let pcscd = PrivatePcscd::start();
-        let mut card = serve(&pcscd, &image, 40);
-        // SIGKILL: no goodbye, no save of the last writes (like a card pulled out).
-        let out = perso_cut(&pcscd, &record, Duration::from_millis(700), || card.kill());
+        // Saved after every change, so what the card answered is on "its chip".
+        let (mut card, spy) = serve_held(&pcscd, &image, &["--save-every", "1"]);
+        // SIGKILL: no goodbye, no save at exit (like a card pulled out); then the link drops.
+        let out = perso_cut(&pcscd, &spy, &record, || {
+            card.kill();
+            spy.cut();
+        });
         let err = assert_clean_failure(&out);
         assert!(
             err.contains("Virtual PCD 00 00"),

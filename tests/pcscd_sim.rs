@@ -312,9 +312,27 @@ fn dead_chip_leaves_the_reader_empty() {
     let img_s = img.to_str().expect("utf-8 path");
     let out = pcscd.run(&["sim", "--image", img_s, "--create", "--fault-dead"]);
     assert!(out.status.success(), "{}", describe(&out));
-    let _sim = start_sim(&pcscd, pcscd.port(), &img);
-    // Connected (spawn_card waited for it); give pcscd a few presence polls (~400 ms each).
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let mut cmd = pcscd.sscard();
+    cmd.args([
+        "-vvv",
+        "sim",
+        "--vpcd",
+        &pcscd.port().to_string(),
+        "--image",
+    ])
+    .arg(&img);
+    let sim = spawn_card_on(pcscd.port(), &mut cmd);
+    // pcscd has asked the card for its ATR (its presence poll) and taken the (empty) answer:
+    // the reader is empty because the card said so, not because nobody asked yet.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while atr_polls(&sim.log()) < 1 || !common::link_idle(pcscd.port()) {
+        assert!(
+            std::time::Instant::now() < until,
+            "pcscd did not poll the card within 15 s: {}",
+            sim.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20)); // poll interval of a condition wait
+    }
     let out = pcscd.run(&["--reader", SLOT0, "send", "00A4000C023F00"]);
     assert!(!out.status.success(), "{}", describe(&out));
     assert!(
@@ -322,4 +340,11 @@ fn dead_chip_leaves_the_reader_empty() {
         "a dead chip must look like an empty reader: {}",
         describe(&out)
     );
+}
+
+/// How many ATR requests (vpcd control byte `04`) the card side has logged at `-vvv`.
+fn atr_polls(log: &str) -> usize {
+    log.lines()
+        .filter(|l| l.contains("vpcd frame") && l.contains("first=Some(4)"))
+        .count()
 }

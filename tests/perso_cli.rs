@@ -181,7 +181,7 @@ fn dry_run_masks_the_pin_and_bad_records_list_every_problem() {
     assert!(out.status.success(), "{t}");
     assert!(t.contains("80 D4 00 00 06 10 00 03 <PIN 3 bytes>"), "{t}");
     assert!(!t.contains("12 34 56"), "PIN in the plan: {t}");
-    assert!(t.contains("39 APDUs"), "{t}");
+    assert!(t.contains("40 APDUs"), "{t}");
     assert!(!image.exists(), "a dry run touches no card");
     std::fs::write(
         &rec,

@@ -33,9 +33,9 @@ fn demo_personalizes_ssc_300_and_sends_exactly_the_plan() {
         "sent exactly the planned commands, in order"
     );
     let count = |ins: u8| run.perso.headers.iter().filter(|h| h[1] == ins).count();
-    // One SELECT of SSSE, one to confirm it is enabled; one authentication per key
-    // (read, write, issuer for the PIN).
-    assert_eq!((count(0xA4), count(0x84), count(0x82)), (2, 3, 3));
+    // One SELECT of the MF (out of the creation state?), one of SSSE, one to confirm it is
+    // enabled; one authentication per key (read, write, issuer for the PIN).
+    assert_eq!((count(0xA4), count(0x84), count(0x82)), (3, 3, 3));
     assert!(run.read.content.enabled());
     assert_eq!(
         run.read.fields.get("name").map(String::as_str),

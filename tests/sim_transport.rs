@@ -99,6 +99,50 @@ fn accept(l: &TcpListener) -> TcpStream {
     }
 }
 
+/// Waits (up to 10 s) until an event matching `want` has been reported by the bridge.
+fn wait_event(run: &Running, want: impl Fn(&BridgeEvent) -> bool) {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ev = run.events.lock().expect("events lock").clone();
+        if ev.iter().any(&want) {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "event not reported within 10 s: {ev:?}"
+        );
+        std::thread::sleep(Duration::from_millis(5)); // poll interval of a condition wait
+    }
+}
+
+/// Waits (up to 10 s) until the peer of `s` has read everything sent on it: its socket's
+/// receive queue (`/proc/net/tcp`, the peer's local port is our remote port) is empty.
+fn wait_read_by_peer(s: &TcpStream) {
+    let peer = s.peer_addr().expect("peer addr").port();
+    let me = s.local_addr().expect("local addr").port();
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+        let queued = text.lines().skip(1).find_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let port = |c: &str| u16::from_str_radix(c.rsplit(':').next()?, 16).ok();
+            (port(cols.get(1)?) == Some(peer) && port(cols.get(2)?) == Some(me))
+                .then(|| cols.get(4)?.rsplit(':').next().map(str::to_string))
+                .flatten()
+        });
+        match queued.as_deref() {
+            Some(q) if q.trim_start_matches('0').is_empty() => return,
+            Some(_) => {}
+            None => panic!("the bridge's socket (port {peer}) is not in /proc/net/tcp"),
+        }
+        assert!(
+            Instant::now() < until,
+            "the bridge did not read within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(5)); // poll interval of a condition wait
+    }
+}
+
 fn send(s: &mut TcpStream, payload: &[u8]) {
     s.write_all(&vpcd::frame(payload)).expect("write to bridge");
 }
@@ -132,7 +176,8 @@ fn control_frames_and_merged_or_split_apdus() {
     let third = vpcd::frame(&[0x80, 0xCA, 0x9F, 0x7F]);
     for part in [&third[..1], &third[1..3], &third[3..]] {
         s.write_all(part).expect("write");
-        std::thread::sleep(Duration::from_millis(20));
+        // The bridge reads each part before the next is sent: really split, not merged.
+        wait_read_by_peer(&s);
     }
     assert_eq!(recv(&mut s), [0x0C, 0x00, 0xA4, 0x00, 0x90, 0x00]);
     assert_eq!(recv(&mut s), [0x02, 0x01, 0xB0, 0x00, 0x90, 0x00]);
@@ -156,7 +201,8 @@ fn reconnects_when_vpcd_closes_and_waits_for_it() {
     let (l, addr) = listener();
     drop(l);
     let run = start_bridge(addr, false, |_| {});
-    std::thread::sleep(Duration::from_millis(300));
+    // The bridge says it is waiting (its connect was refused) before anything listens.
+    wait_event(&run, |e| matches!(e, BridgeEvent::Waiting { .. }));
     let l = TcpListener::bind(addr).expect("rebind the port");
     let mut s = accept(&l);
     send(&mut s, &[0x04]);
@@ -186,12 +232,26 @@ fn power_lost_removes_the_card_until_reinserted() {
         0,
         "socket closed: card removed"
     );
-    // Not back by itself.
+    // Not back by itself: once the bridge has reported the power loss it waits for the flag.
+    wait_event(&run, |e| matches!(e, BridgeEvent::PowerLost { .. }));
     l.set_nonblocking(true).expect("nonblocking");
-    std::thread::sleep(Duration::from_millis(400));
     assert!(l.accept().is_err(), "the card came back without being told");
-    run.opts.reinsert.store(true, Ordering::SeqCst);
-    let mut s = accept(&l);
+    // Told: the bridge clears the flag when it starts waiting, so keep telling until it is back.
+    let until = Instant::now() + Duration::from_secs(10);
+    let mut s = loop {
+        run.opts.reinsert.store(true, Ordering::SeqCst);
+        if let Ok((s, _)) = l.accept() {
+            break s;
+        }
+        assert!(
+            Instant::now() < until,
+            "not re-inserted within 10 s of being told"
+        );
+        std::thread::sleep(Duration::from_millis(5)); // poll interval of a condition wait
+    };
+    s.set_nonblocking(false).expect("blocking");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
     send(&mut s, &[0x04]);
     assert_eq!(recv(&mut s), ATR);
     let (r, ev) = run.stop();

@@ -4,6 +4,7 @@ use super::Globals;
 use anyhow::Context as _;
 use sscard::profile::keys::{Factors, KeyFile};
 use sscard::profile::plan;
+use sscard::profile::resume::Found;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -107,8 +108,33 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         factors.atr_historical = historical(&t.atr()).ok();
         factors.atr = Some(t.atr());
     }
-    let plan = plan::init_plan(&profile, &keys, &factors)?;
-    if let Err(e) = plan::run(&plan, &mut *t) {
+    let resume = match sscard::profile::resume::resume_plan(&profile, &keys, &factors, &mut *t) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = t.close();
+            return Err(anyhow::Error::new(e).context(format!(
+                "cannot build profile {} on the card in '{reader}'",
+                profile.meta.name
+            )));
+        }
+    };
+    let plan = &resume.plan;
+    match resume.found {
+        Found::Complete => println!(
+            "the card in '{reader}' already holds profile {}, initialisation closed: nothing to do",
+            profile.meta.name
+        ),
+        Found::Partial { files, total, redo } => println!(
+            "resuming an interrupted init: {files} of {total} files already built{}",
+            if redo > 0 {
+                format!(", {redo} incomplete EF(s) deleted and created again")
+            } else {
+                String::new()
+            }
+        ),
+        Found::Blank => {}
+    }
+    if let Err(e) = plan::run(plan, &mut *t) {
         let msg = format!(
             "building profile {} on the card in '{reader}' stopped",
             profile.meta.name
@@ -116,12 +142,14 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         let _ = t.close();
         return Err(anyhow::Error::new(e).context(msg));
     }
-    println!(
-        "built profile {} on '{reader}': {} APDUs, {} bytes",
-        profile.meta.name,
-        plan.apdu_count(),
-        plan.byte_count()
-    );
+    if resume.found != Found::Complete {
+        println!(
+            "built profile {} on '{reader}': {} APDUs, {} bytes",
+            profile.meta.name,
+            plan.apdu_count(),
+            plan.byte_count()
+        );
+    }
     let mut code = ExitCode::SUCCESS;
     if !args.no_verify {
         let diffs = plan::verify_structure(&profile, &mut *t)

@@ -16,6 +16,7 @@ pub(super) fn run_all(lab: &mut Lab<'_, '_>) {
     super::life::life_cycle_group(lab, &dfs);
     t0_group(lab, &dfs);
     fcp_group(lab, &dfs);
+    super::life::creation_check(lab, &dfs);
 }
 
 /// The command that reads the start of the current EF.

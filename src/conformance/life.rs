@@ -122,6 +122,43 @@ pub(super) fn life_cycle_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
     }
 }
 
+/// No DF (the MF included) is left in the creation state, where the COS enforces no access
+/// condition (a torn or unfinished init): such a card must not be issued.
+pub(super) fn creation_check(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
+    lab.check(
+        "life-cycle",
+        "the MF and every DF are out of the creation state (access conditions enforced)",
+        |l| {
+            let mut open = Vec::new();
+            for d in dfs {
+                let state = if d.chain.is_empty() {
+                    l.fresh()?;
+                    let r = l.send(
+                        &Command::new(0x00, 0xA4, 0x00, 0x04)
+                            .with_data(vec![0x3F, 0x00])
+                            .with_le(256),
+                    )?;
+                    Fcp::parse(&r.data).ok().and_then(|f| f.lcs)
+                } else {
+                    lcs(l, d)?
+                };
+                if state == Some(crate::tlv::Lcs::Creation.byte()) {
+                    open.push(d.path.clone());
+                }
+            }
+            if open.is_empty() {
+                Ok("no file in the creation state".into())
+            } else {
+                Err(Halt::Fail(format!(
+                    "{} still in the creation state (8A 01): access conditions are not \
+                     enforced; finish init before issuing the card",
+                    open.join(", ")
+                )))
+            }
+        },
+    );
+}
+
 /// The DF's life-cycle byte from its FCP (selected from its parent).
 fn lcs(l: &mut Lab<'_, '_>, d: &DfAt<'_>) -> R<Option<u8>> {
     l.fresh()?;

@@ -283,6 +283,17 @@ impl<'t> Walker<'t> {
                 let lcs = fcp.as_ref().and_then(|x| x.lcs);
                 dc.lcs = lcs.map(lcs_words);
                 disabled = s.deactivated() || lcs == Some(0x04);
+                if lcs == Some(crate::tlv::Lcs::Creation.byte()) {
+                    f.add(
+                        Verdict::NotIssuable,
+                        format!(
+                            "{} ({path}) is still in the creation state (8A 01): access conditions \
+                             are not enforced, anyone can read and overwrite it (a torn or \
+                             unfinished init): run the same `sscard init` again, never hand it over",
+                            df.label
+                        ),
+                    );
+                }
                 if !is_mf {
                     let enabled = !disabled && matches!(lcs, None | Some(0x05));
                     dc.enabled = Some(enabled);
@@ -291,7 +302,8 @@ impl<'t> Walker<'t> {
                             Some(0x0C) => {
                                 "terminated: it can never be used again; replace the card"
                             }
-                            Some(0x01) | Some(0x03) => {
+                            Some(0x01) => "in the creation state (not initialised)",
+                            Some(0x03) => {
                                 "not enabled yet (initialisation state): enable it after personalization"
                             }
                             _ => "disabled (deactivated): enable it again if the holder may use it",

@@ -21,6 +21,10 @@ pub enum Verdict {
     /// data was checked against the wrong rules, so nothing is said about it. Diagnose again
     /// with the right profile (or without `--profile`).
     ProfileMismatch,
+    /// The MF or a DF is still in the creation state (a torn or unfinished `sscard init`):
+    /// access conditions are not enforced, anyone can read and overwrite it. Never hand it
+    /// over: finish init (run it again), or replace the card.
+    NotIssuable,
     /// The chip answers unreliably, or its memory fails: replace the card.
     ChipFailing,
     /// No answer to reset or to commands: replace the card.
@@ -29,13 +33,14 @@ pub enum Verdict {
 
 impl Verdict {
     /// Every verdict, best first.
-    pub const ALL: [Verdict; 8] = [
+    pub const ALL: [Verdict; 9] = [
         Verdict::Ok,
         Verdict::OkExpired,
         Verdict::NotEnabled,
         Verdict::PinBlocked,
         Verdict::DataDamaged,
         Verdict::ProfileMismatch,
+        Verdict::NotIssuable,
         Verdict::ChipFailing,
         Verdict::NoResponse,
     ];
@@ -51,6 +56,7 @@ impl Verdict {
             Verdict::ProfileMismatch => {
                 "PROFILE MISMATCH (diagnose again with the card's profile, or without --profile)"
             }
+            Verdict::NotIssuable => "NOT ISSUABLE (security not enforced: finish init)",
             Verdict::ChipFailing => "CHIP FAILING (replace the card)",
             Verdict::NoResponse => "NO RESPONSE (replace the card)",
         }
@@ -66,6 +72,7 @@ impl Verdict {
             Verdict::PinBlocked => 12,
             Verdict::DataDamaged => 20,
             Verdict::ProfileMismatch => 21,
+            Verdict::NotIssuable => 22,
             Verdict::ChipFailing => 30,
             Verdict::NoResponse => 31,
         }

@@ -17,7 +17,9 @@ use std::fmt;
 /// One step of a plan.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// SELECT the application DF by name (FCP returned: it tells the life cycle state).
+    /// SELECT the MF (FCP: a card whose MF is still in the creation state, security not
+    /// enforced, is refused), then the application DF by name (FCP returned: it tells the
+    /// life cycle state).
     Select {
         /// DF name.
         name: Vec<u8>,
@@ -116,7 +118,12 @@ impl Step {
     pub fn apdus(&self, cryptogram_len: usize) -> Vec<PlannedApdu> {
         let challenge = || PlannedApdu::plain(&wire::get_challenge(CHALLENGE_LEN), CHALLENGE_LEN);
         match self {
-            Step::Select { name, .. } | Step::Confirm { name, .. } => {
+            // The MF's FCP first: a card still in the creation state is refused.
+            Step::Select { name, .. } => vec![
+                PlannedApdu::plain(&wire::select_mf_fcp(), 32),
+                PlannedApdu::plain(&wire::select_by_name(name), 32),
+            ],
+            Step::Confirm { name, .. } => {
                 vec![PlannedApdu::plain(&wire::select_by_name(name), 32)]
             }
             Step::Authenticate { key_id, .. } => vec![
@@ -174,7 +181,12 @@ impl Step {
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Step::Select { label, .. } => write!(f, "select {label} by name"),
+            Step::Select { label, .. } => {
+                write!(
+                    f,
+                    "check the MF is out of the creation state, select {label} by name"
+                )
+            }
             Step::Authenticate { key_id, label } => {
                 write!(f, "external authentication, key {key_id:02X} ({label})")
             }

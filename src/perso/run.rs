@@ -177,6 +177,19 @@ pub enum PersoError {
         /// Life cycle status from the FCP.
         lcs: Option<u8>,
     },
+    /// The MF or the application DF is still in the creation state: access conditions are
+    /// not enforced (a torn or unfinished init).
+    #[error(
+        "the {what} of the card on {card} is still in the creation state (8A 01): its access \
+         conditions are not enforced (anyone can read and overwrite it), so it must not be \
+         issued; nothing was written: run the same `sscard init` again to finish the card"
+    )]
+    NotIssuable {
+        /// The card.
+        card: String,
+        /// The file in the creation state.
+        what: String,
+    },
     /// Some elements could not be read back: the card wants a key that was not given.
     #[error("{card} could not be verified completely: {missing}")]
     NotRead {
@@ -189,6 +202,9 @@ pub enum PersoError {
     #[error("{0}")]
     Unsupported(String),
 }
+
+/// The life cycle byte of the creation state (ISO/IEC 7816-4 §7.4.10).
+const CREATION: u8 = 0x01;
 
 /// Options of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -400,7 +416,22 @@ pub fn run(
         match step {
             Step::Select { name, label } => {
                 r.app_label = label.clone();
-                if let Some(state) = r.s.select_df(name, label)? {
+                let mf = r.s.select_mf()?;
+                // A blank card has no application: that error (6A82, run init) first.
+                let selected = r.s.select_df(name, label)?;
+                if mf == Some(CREATION) {
+                    return Err(PersoError::NotIssuable {
+                        card: r.s.card_name(),
+                        what: "MF (3F00)".into(),
+                    });
+                }
+                if let Some(state) = selected {
+                    if state.lcs == Some(CREATION) {
+                        return Err(PersoError::NotIssuable {
+                            card: r.s.card_name(),
+                            what: label.clone(),
+                        });
+                    }
                     if state.is_deactivated() {
                         return Err(PersoError::Disabled {
                             card: r.s.card_name(),

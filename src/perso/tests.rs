@@ -85,8 +85,9 @@ fn perso_plan_has_no_redundant_step() {
         .filter(|s| matches!(s, Step::Authenticate { .. }))
         .count();
     assert_eq!((selects, auths), (1, 1), "{}", p.render());
-    // select, check, (challenge, auth), 2 updates, pin, 2 reads, activate, confirm
-    assert_eq!(p.apdu_count(), 1 + 1 + 2 + 2 + 1 + 2 + 1 + 1);
+    // (select MF, select), check, (challenge, auth), 2 updates, pin, 2 reads, activate,
+    // confirm
+    assert_eq!(p.apdu_count(), 2 + 1 + 2 + 2 + 1 + 2 + 1 + 1);
     let (out, _) = p.byte_count();
     assert!(out > 0);
 }
@@ -143,5 +144,6 @@ fn verify_plan_reads_only() {
             .iter()
             .all(|s| matches!(s, Step::Select { .. } | Step::ReadBack { .. }))
     );
-    assert_eq!(p.apdu_count(), 3);
+    // SELECT MF (is it out of the creation state?), SELECT the application, 2 reads.
+    assert_eq!(p.apdu_count(), 4);
 }

@@ -11,6 +11,11 @@ pub fn select_by_name(name: &[u8]) -> Command {
     build::select(SelectBy::Name(name), SelectReturn::Fcp)
 }
 
+/// SELECT of the MF, FCP requested (P1=00, P2=04): [`build::select`].
+pub fn select_mf_fcp() -> Command {
+    build::select(SelectBy::Mf, SelectReturn::Fcp)
+}
+
 /// GET CHALLENGE of `len` bytes: [`build::get_challenge`].
 pub fn get_challenge(len: usize) -> Command {
     build::get_challenge(len)

@@ -24,6 +24,7 @@ mod load;
 mod model;
 pub mod plan;
 mod raw;
+pub mod resume;
 pub mod show;
 
 pub use check_ef::tlv_header_len;

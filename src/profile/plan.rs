@@ -10,6 +10,7 @@
 use super::fcp;
 use super::keys::{Factors, KeyFile, KeyFileError};
 use super::model::{Df, Lcs, Profile};
+use super::resume::{EfHave, Have};
 use crate::apdu::{Command, Sw};
 use crate::card::{Card, CardError, SelectBy, SelectReturn, build};
 use crate::crypto::{Secret, encode_pin};
@@ -159,7 +160,34 @@ impl InitError {
     }
 }
 
-fn df_words(df: &Df) -> String {
+/// What is wrong with a file left in the creation state, and what to do.
+pub const OPEN_WINDOW: &str = "still in the creation state (8A 01): access conditions are not \
+     enforced; run the same `sscard init` again to finish it";
+
+/// The blank records init appends to a record EF, in record order, with their elements:
+/// one per element (tag, length, the value all padding: `00` for an/gbk/b, `FF` for
+/// cn/date, i.e. an empty value), so that personalization can UPDATE RECORD each one by its
+/// tag (ssc-card.md).
+pub(super) fn blank_records(ef: &super::model::Ef) -> Vec<(&super::model::Element, Vec<u8>)> {
+    let mut elements: Vec<_> = ef.elements.iter().collect();
+    elements.sort_by_key(|e| e.record);
+    elements
+        .into_iter()
+        .map(|e| {
+            let fill = match e.padding {
+                crate::codec::Padding::Byte(b) => b,
+                crate::codec::Padding::NibbleF => 0xFF,
+                crate::codec::Padding::LeadingZero | crate::codec::Padding::None => 0x00,
+            };
+            let blank = crate::tlv::SimpleTlv::new(e.tag, vec![fill; e.length])
+                .to_bytes()
+                .unwrap_or_default();
+            (e, blank)
+        })
+        .collect()
+}
+
+pub(super) fn df_words(df: &Df) -> String {
     match df.fid {
         Some(f) => format!("DF {} ({f:04X})", df.name),
         None => format!("DF {}", df.name),
@@ -204,6 +232,7 @@ fn df_steps(
     path: &[&Df],
     keys: &KeyFile,
     factors: &Factors,
+    have: Option<&Have>,
 ) -> Result<(), InitError> {
     for k in &df.keys {
         let key = keys.card_key(k, factors)?;
@@ -230,26 +259,31 @@ fn df_steps(
         ));
     }
     for ef in &df.efs {
-        plan.steps.push(Step::new(
-            "CREATE FILE",
-            format!("EF {} ({:04X})", ef.name, ef.fid),
-            build::create_file(&fcp::ef_fcp(ef)),
-        ));
+        // What a torn init left of this EF (resume::Have): kept, completed or rebuilt.
+        let (create, built_records) = match have.and_then(|h| h.ef(path, ef.fid)) {
+            None => (true, 0),
+            Some(EfHave::Records(n)) => (false, n),
+            Some(EfHave::Redo) => {
+                plan.steps.push(Step::new(
+                    "DELETE FILE",
+                    format!("EF {} ({:04X}), incomplete", ef.name, ef.fid),
+                    build::delete_file(Some(ef.fid)),
+                ));
+                (true, 0)
+            }
+        };
+        if create {
+            plan.steps.push(Step::new(
+                "CREATE FILE",
+                format!("EF {} ({:04X})", ef.name, ef.fid),
+                build::create_file(&fcp::ef_fcp(ef)),
+            ));
+        }
         // Record EFs get one blank record per element (tag, length, the value all padding:
         // `00` for an/gbk/b, `FF` for cn/date, i.e. an empty value), in record order, so that
         // personalization can UPDATE RECORD each one by its tag (ssc-card.md).
         if let (Some(sfi), true) = (ef.sfi, ef.structure.is_record()) {
-            let mut elements: Vec<_> = ef.elements.iter().collect();
-            elements.sort_by_key(|e| e.record);
-            for e in elements {
-                let fill = match e.padding {
-                    crate::codec::Padding::Byte(b) => b,
-                    crate::codec::Padding::NibbleF => 0xFF,
-                    crate::codec::Padding::LeadingZero | crate::codec::Padding::None => 0x00,
-                };
-                let blank = crate::tlv::SimpleTlv::new(e.tag, vec![fill; e.length])
-                    .to_bytes()
-                    .unwrap_or_default();
+            for (e, blank) in blank_records(ef).into_iter().skip(built_records) {
                 plan.steps.push(Step::new(
                     "APPEND RECORD",
                     format!(
@@ -262,15 +296,17 @@ fn df_steps(
         }
     }
     for child in &df.dfs {
-        plan.steps.push(Step::new(
-            "CREATE FILE",
-            df_words(child),
-            build::create_file(&fcp::df_fcp(child)),
-        ));
-        plan.steps.push(select_df(child));
         let mut sub = path.to_vec();
         sub.push(child);
-        df_steps(plan, child, &sub, keys, factors)?;
+        if !have.is_some_and(|h| h.has_df(&sub)) {
+            plan.steps.push(Step::new(
+                "CREATE FILE",
+                df_words(child),
+                build::create_file(&fcp::df_fcp(child)),
+            ));
+        }
+        plan.steps.push(select_df(child));
+        df_steps(plan, child, &sub, keys, factors, have)?;
         // Back to this DF: from the MF down.
         plan.steps.push(select_mf());
         for d in path.iter().skip(1) {
@@ -282,9 +318,21 @@ fn df_steps(
 
 /// Builds the init plan of `profile`, with card keys from `keys` diversified by `factors`.
 pub fn init_plan(profile: &Profile, keys: &KeyFile, factors: &Factors) -> Result<Plan, InitError> {
+    plan_with(profile, keys, factors, None)
+}
+
+/// The init plan, leaving out what `have` says a torn init already built (a DF or EF that
+/// exists, the blank records already appended) and deleting what it left incomplete. Keys
+/// and PINs are always written again (WRITE KEY replaces).
+pub(super) fn plan_with(
+    profile: &Profile,
+    keys: &KeyFile,
+    factors: &Factors,
+    have: Option<&Have>,
+) -> Result<Plan, InitError> {
     let mut plan = Plan::default();
     plan.steps.push(select_mf());
-    df_steps(&mut plan, &profile.mf, &[&profile.mf], keys, factors)?;
+    df_steps(&mut plan, &profile.mf, &[&profile.mf], keys, factors, have)?;
     if profile.mf.lcs == Lcs::Creation {
         // After the last child the MF is selected again; close the manufacturer's window.
         if plan.steps.last().map(|s| s.target.as_str()) != Some("MF (3F00)") {
@@ -318,7 +366,8 @@ pub fn run(plan: &Plan, t: &mut dyn Transport) -> Result<(), InitError> {
 
 /// Reads back, with SELECT P2=04, the FCP of every DF and EF init created and compares it with
 /// the profile. Returns one line per difference (empty: the card matches). The life cycle of
-/// DFs is not compared (enable/disable move it on).
+/// DFs is not compared (enable/disable move it on), except that no DF may be left in the
+/// creation state (access conditions not enforced) when the profile's init closes it.
 pub fn verify_structure(
     profile: &Profile,
     t: &mut dyn Transport,
@@ -326,6 +375,13 @@ pub fn verify_structure(
     use crate::card::SelectBy;
     let mut card = Card::new(t);
     let mut diffs = Vec::new();
+    let closes = profile.mf.lcs == Lcs::Creation;
+    if closes {
+        let (mf, _) = card.select_fcp(SelectBy::Mf)?;
+        if mf.lcs == Some(Lcs::Creation.byte()) {
+            diffs.push(format!("MF (3F00): {OPEN_WINDOW}"));
+        }
+    }
     for path in profile.dfs() {
         card.select(SelectBy::Mf, crate::card::SelectReturn::Nothing)?;
         let Some((df, above)) = path.split_last() else {
@@ -340,6 +396,9 @@ pub fn verify_structure(
                 .map_err(|e| e.with_target(df_words(df)))?;
             for d in fcp::compare(&fcp::df_fcp(df), &got, false) {
                 diffs.push(format!("{}: {d}", df_words(df)));
+            }
+            if closes && got.lcs == Some(Lcs::Creation.byte()) {
+                diffs.push(format!("{}: {OPEN_WINDOW}", df_words(df)));
             }
         }
         for ef in &df.efs {
@@ -358,7 +417,7 @@ pub fn verify_structure(
     Ok(diffs)
 }
 
-fn by_of(df: &Df) -> crate::card::SelectBy<'_> {
+pub(super) fn by_of(df: &Df) -> crate::card::SelectBy<'_> {
     match (df.fid, &df.aid) {
         (Some(f), _) => crate::card::SelectBy::Fid(f),
         (None, Some(a)) => crate::card::SelectBy::Name(a),

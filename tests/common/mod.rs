@@ -32,6 +32,7 @@
 #![allow(dead_code)]
 
 mod ports;
+pub mod spy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -366,6 +367,12 @@ pub fn start_vicc(port: u16) -> ChildGuard {
             format!("{VICC_LIB}:{}", shim.path().display()),
         );
     spawn_card_keeping(port, &mut cmd, vec![shim])
+}
+
+/// True when the card link on vpcd port `port` is established and idle: every byte sent either
+/// way has been read (a request seen by the card has been answered and the answer taken).
+pub fn link_idle(port: u16) -> bool {
+    ports::idle(port)
 }
 
 /// A command's exit status, stdout and stderr, for assertion messages.

@@ -111,3 +111,40 @@ pub fn connected(port: u16) -> bool {
         .iter()
         .any(|(p, s)| *p == port && s == ESTABLISHED)
 }
+
+/// True when a connection to or from `port` is established and no byte is queued on it in
+/// either direction on either end (everything sent has been read: the exchange is done).
+pub fn idle(port: u16) -> bool {
+    let mut seen = false;
+    for f in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(remote), Some(state), Some(queues)) =
+                (cols.get(1), cols.get(2), cols.get(3), cols.get(4))
+            else {
+                continue;
+            };
+            let port_of = |a: &str| {
+                a.rsplit(':')
+                    .next()
+                    .and_then(|p| u16::from_str_radix(p, 16).ok())
+            };
+            if *state != ESTABLISHED
+                || (port_of(local) != Some(port) && port_of(remote) != Some(port))
+            {
+                continue;
+            }
+            seen = true;
+            if queues
+                .split(':')
+                .any(|q| !q.trim_start_matches('0').is_empty())
+            {
+                return false;
+            }
+        }
+    }
+    seen
+}
