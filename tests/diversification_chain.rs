@@ -61,7 +61,11 @@ fn a_two_level_chain_loads_and_gives_the_documented_card_key() {
 fn one_level_is_a_chain_of_one_and_none_is_empty() {
     let one = parse(&with_chain(r#"diversification = ["card-id-last8"]"#)).unwrap();
     let shipped = parse(SSC_300).unwrap();
-    assert_eq!(fingerprint(&one), fingerprint(&shipped), "same chain, same structure");
+    assert_eq!(
+        fingerprint(&one),
+        fingerprint(&shipped),
+        "same chain, same structure"
+    );
     assert_eq!(
         shipped.key("write").unwrap().1.diversification,
         vec![FactorSource::CardIdLast8]
@@ -74,7 +78,10 @@ fn one_level_is_a_chain_of_one_and_none_is_empty() {
     let (_, w) = chained.key("write").unwrap();
     let only_id = Factors::new(Some(hex::decode(CARD_ID).unwrap()), None);
     let e = kf.card_key(w, &only_id).unwrap_err().to_string();
-    assert!(e.contains("diversified by the ATR, which is not known yet"), "{e}");
+    assert!(
+        e.contains("diversified by the ATR, which is not known yet"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -82,13 +89,18 @@ fn a_bad_level_is_reported_at_its_line() {
     let text = with_chain(r#"diversification = ["region-ascii-7378", "atr-first8"]"#);
     let e = parse(&text).unwrap_err().to_string();
     assert!(e.contains("unknown value 'atr-first8'"), "{e}");
-    assert!(e.contains("region-ascii-7378"), "the known sources are listed: {e}");
+    assert!(
+        e.contains("region-ascii-7378"),
+        "the known sources are listed: {e}"
+    );
     assert!(e.contains("chain.toml:"), "{e}");
     let e = parse(&with_chain("diversification = [1]"))
         .unwrap_err()
         .to_string();
     assert!(e.contains("a chain level must be a source name"), "{e}");
-    let e = parse(&with_chain("diversification = 7")).unwrap_err().to_string();
+    let e = parse(&with_chain("diversification = 7"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("a list of them (a chain)"), "{e}");
 }
 
@@ -97,7 +109,10 @@ fn a_card_built_with_a_chain_is_personalized_verified_and_read_on_the_virtual_ca
     let dir = tempfile::tempdir().unwrap();
     let mut t = SimTransport::new(ImageCard::open(&dir.path().join("card.json")).unwrap()).unwrap();
     let run = demo::run(&mut t, &with_chain(CITY_THEN_ATR), "chain.toml").unwrap();
-    assert!(run.perso.enabled, "written after key 04 and verified with key 0A");
+    assert!(
+        run.perso.enabled,
+        "written after key 04 and verified with key 0A"
+    );
     assert_eq!(
         run.read.fields.get("name").map(String::as_str),
         Some("测试一")

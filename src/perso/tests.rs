@@ -2,8 +2,8 @@
 
 use super::plan::{Plan, PlanOptions, Step};
 use super::spec::{Access, AppSpec, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
-use crate::profile::FactorSource;
 use crate::crypto::Algorithm;
+use crate::profile::FactorSource;
 
 const SSSE: &[u8] = b"sx1.sh.\xC9\xE7\xBB\xE1\xB1\xA3\xD5\xCF";
 

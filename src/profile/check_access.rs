@@ -112,9 +112,7 @@ impl Ctx<'_> {
                     d.span(),
                     kpath,
                     "diversification",
-                    format!(
-                        "expected a source name or a list of them (a chain), got {other}"
-                    ),
+                    format!("expected a source name or a list of them (a chain), got {other}"),
                 );
                 Vec::new()
             }

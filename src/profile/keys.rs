@@ -331,10 +331,12 @@ impl KeyFile {
     pub fn card_key(&self, spec: &KeySpec, factors: &Factors) -> Result<Key, KeyFileError> {
         let master = self.master(spec)?;
         let chain = factors.chain(&spec.diversification, &spec.name)?;
-        chain.apply(master).map_err(|source| KeyFileError::Diversify {
-            key: spec.name.clone(),
-            source,
-        })
+        chain
+            .apply(master)
+            .map_err(|source| KeyFileError::Diversify {
+                key: spec.name.clone(),
+                source,
+            })
     }
 
     /// The initial PIN digits: the key file's override, else the profile's.
