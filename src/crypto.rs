@@ -16,7 +16,6 @@
 //!   per level of a chain ([`derive::Chain`]).
 
 use std::fmt;
-use std::str::FromStr;
 
 use cipher::{Block, BlockCipherDecrypt, BlockCipherEncrypt, BlockSizeUser, KeyInit};
 use des::{Des, TdesEde2};
@@ -34,64 +33,7 @@ pub const MAC_LEN: usize = 4;
 /// Length of a diversification factor.
 pub const FACTOR_LEN: usize = 8;
 
-/// A block cipher the card knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Algorithm {
-    /// Two-key triple DES (16-byte key, 8-byte block).
-    Tdes,
-    /// SM4 (16-byte key, 16-byte block).
-    Sm4,
-}
-
-impl Algorithm {
-    /// Block length in bytes: 8 for 3DES, 16 for SM4.
-    pub const fn block_len(self) -> usize {
-        match self {
-            Algorithm::Tdes => 8,
-            Algorithm::Sm4 => 16,
-        }
-    }
-
-    /// The algorithm byte of WRITE KEY (docs/cos.md): `01` 3DES, `02` SM4.
-    pub const fn code(self) -> u8 {
-        match self {
-            Algorithm::Tdes => 0x01,
-            Algorithm::Sm4 => 0x02,
-        }
-    }
-
-    /// The algorithm for a WRITE KEY algorithm byte.
-    pub fn from_code(code: u8) -> Result<Self, CryptoError> {
-        match code {
-            0x01 => Ok(Algorithm::Tdes),
-            0x02 => Ok(Algorithm::Sm4),
-            other => Err(CryptoError::UnknownAlgorithmCode(other)),
-        }
-    }
-}
-
-impl fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Algorithm::Tdes => "3DES",
-            Algorithm::Sm4 => "SM4",
-        })
-    }
-}
-
-impl FromStr for Algorithm {
-    type Err = CryptoError;
-
-    /// Accepts `3des`, `tdes`, `des3` and `sm4` in any case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "3des" | "tdes" | "des3" => Ok(Algorithm::Tdes),
-            "sm4" => Ok(Algorithm::Sm4),
-            _ => Err(CryptoError::UnknownAlgorithmName(s.trim().to_string())),
-        }
-    }
-}
+pub use crate::cos::Algorithm;
 
 /// What went wrong in a cryptographic helper. Never carries key, PIN or challenge bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -111,12 +53,6 @@ pub enum CryptoError {
         /// How many bytes were given.
         found: usize,
     },
-    /// An algorithm byte other than `01`/`02`.
-    #[error("algorithm code {0:02X} is unknown: 01 is 3DES, 02 is SM4")]
-    UnknownAlgorithmCode(u8),
-    /// An algorithm name other than 3DES/SM4.
-    #[error("algorithm '{0}' is unknown: write 3des or sm4")]
-    UnknownAlgorithmName(String),
     /// An input of the wrong length.
     #[error("{what} must be {expected} bytes, got {found}")]
     Length {

@@ -10,12 +10,15 @@
 
 pub mod apdu;
 pub mod atr;
+pub mod batch;
 pub mod card;
 pub mod codec;
 pub mod conformance;
+pub mod cos;
 pub mod crypto;
 pub mod diagnose;
 pub mod exchange;
+pub mod init;
 pub mod journal;
 pub mod perso;
 pub mod profile;

@@ -1,8 +1,9 @@
 //! The init plan as data: order, FCPs, WRITE KEY contents, masking, counts.
 
 use sscard::crypto::{Algorithm, Key, diversify};
+use sscard::init;
+use sscard::profile;
 use sscard::profile::keys::{Factors, KeyFile};
-use sscard::profile::{self, plan};
 use std::path::Path;
 
 const CARD_ID: &str = "440300D156000005005E1F0C3A9D2B47";
@@ -24,7 +25,7 @@ fn factors() -> Factors {
 #[test]
 fn ssc_3_00_plan_order_and_contents() {
     let (p, k) = setup("ssc-3.00.toml");
-    let plan = plan::init_plan(&p, &k, &factors()).unwrap();
+    let plan = init::init_plan(&p, &k, &factors()).unwrap();
     let ops: Vec<(&str, String)> = plan
         .steps
         .iter()
@@ -97,7 +98,7 @@ fn ssc_3_00_plan_order_and_contents() {
 #[test]
 fn printed_plan_masks_keys_and_pins() {
     let (p, k) = setup("ssc-3.00.toml");
-    let plan = plan::init_plan(&p, &k, &factors()).unwrap();
+    let plan = init::init_plan(&p, &k, &factors()).unwrap();
     let text = plan.render();
     assert!(text.contains("80 D4 00 00 06 10 00 03 ** ** **"), "{text}");
     assert!(!text.contains("12 34 56"), "PIN visible:\n{text}");
@@ -112,14 +113,14 @@ fn printed_plan_masks_keys_and_pins() {
 #[test]
 fn diversified_keys_need_the_card_id() {
     let (p, k) = setup("ssc-3.00.toml");
-    let e = plan::init_plan(&p, &k, &Factors::default()).unwrap_err();
+    let e = init::init_plan(&p, &k, &Factors::default()).unwrap_err();
     assert!(e.to_string().contains("--card-id"), "{e}");
 }
 
 #[test]
 fn demo_profile_plan_is_plain_iso() {
     let (p, k) = setup("iso7816-demo.toml");
-    let plan = plan::init_plan(&p, &k, &Factors::default()).unwrap();
+    let plan = init::init_plan(&p, &k, &Factors::default()).unwrap();
     let ops: Vec<(&str, &str)> = plan
         .steps
         .iter()
@@ -145,7 +146,7 @@ fn demo_profile_plan_is_plain_iso() {
 #[test]
 fn blank_records_hold_empty_padded_values() {
     let (p, k) = setup("ssc-3.00.toml");
-    let plan = plan::init_plan(&p, &k, &factors()).unwrap();
+    let plan = init::init_plan(&p, &k, &factors()).unwrap();
     let blank = |target: &str| {
         let s = plan.steps.iter().find(|s| s.target == target).unwrap();
         assert_eq!((s.apdu.ins, s.apdu.p1), (0xE2, 0x00));

@@ -1,8 +1,9 @@
 //! `sscard init` on the in-process virtual card: the structure is built, and what SELECT
 //! (P2=04) reads back matches the profile and `profile show`.
 
+use sscard::init;
 use sscard::profile::keys::{Factors, KeyFile};
-use sscard::profile::{self, fcp, plan};
+use sscard::profile::{self, fcp};
 use sscard::tlv::Fcp;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,11 +44,11 @@ fn init_builds_ssc_3_00_and_the_card_matches_show() {
     let tmp = tempfile::tempdir().unwrap();
     let image = tmp.path().join("card.json");
     let (p, keys, factors) = ssc300();
-    let plan = plan::init_plan(&p, &keys, &factors).unwrap();
+    let plan = init::init_plan(&p, &keys, &factors).unwrap();
     let mut t = sscard::sim::transport::open(&image).unwrap();
-    plan::run(&plan, &mut *t).unwrap();
+    init::run(&plan, &mut *t).unwrap();
     assert_eq!(
-        plan::verify_structure(&p, &mut *t).unwrap(),
+        init::verify_structure(&p, &mut *t).unwrap(),
         Vec::<String>::new()
     );
 
@@ -78,7 +79,7 @@ fn init_builds_ssc_3_00_and_the_card_matches_show() {
 
     // A second init on the same (no longer blank) card is refused with the status word.
     let mut t = sscard::sim::transport::open(&image).unwrap();
-    let e = plan::run(&plan, &mut *t).unwrap_err();
+    let e = init::run(&plan, &mut *t).unwrap_err();
     assert_eq!(e.sw(), Some(sscard::apdu::Sw(0x6A89)), "{e}");
 }
 
@@ -88,13 +89,13 @@ fn a_card_that_differs_from_the_profile_is_reported() {
     let image = tmp.path().join("card.json");
     let (built, keys, factors) = ssc300();
     let mut t = sscard::sim::transport::open(&image).unwrap();
-    plan::run(&plan::init_plan(&built, &keys, &factors).unwrap(), &mut *t).unwrap();
+    init::run(&init::init_plan(&built, &keys, &factors).unwrap(), &mut *t).unwrap();
     // The same profile with EF06 one byte longer per record: the card no longer matches.
     let text = std::fs::read_to_string(dir().join("ssc-3.00.toml"))
         .unwrap()
         .replace("record_length = 32", "record_length = 33");
     let other = profile::parse(&text, Path::new("changed.toml")).unwrap();
-    let diffs = plan::verify_structure(&other, &mut *t).unwrap();
+    let diffs = init::verify_structure(&other, &mut *t).unwrap();
     assert_eq!(diffs.len(), 1, "{diffs:?}");
     assert!(
         diffs[0].contains("EF06") && diffs[0].contains("file descriptor"),
@@ -122,7 +123,7 @@ fn cli_init_on_the_virtual_card() {
         String::from_utf8_lossy(&out.stderr)
     );
     let (p, keys, factors) = ssc300();
-    let plan = plan::init_plan(&p, &keys, &factors).unwrap();
+    let plan = init::init_plan(&p, &keys, &factors).unwrap();
     let counts = format!("{} APDUs, {} bytes", plan.apdu_count(), plan.byte_count());
     assert!(stdout.contains(&counts), "{counts}: {stdout}");
     assert!(stdout.contains("matches the profile"), "{stdout}");

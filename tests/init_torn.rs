@@ -5,12 +5,13 @@
 //! card must then personalize.
 
 use sscard::diagnose::{self, Verdict};
+use sscard::init;
+use sscard::init::resume::{self, Found};
 use sscard::perso::demo::{self, DEMO_CARD_ID, SSC_300};
 use sscard::perso::{PlanOptions, RunOptions, Station};
 use sscard::profile::keys::{Factors, KeyFile};
-use sscard::profile::resume::{self, Found};
-use sscard::profile::{Lcs, Profile, plan};
-use sscard::sim::fs::{Kind, Node};
+use sscard::profile::{Lcs, Profile};
+use sscard::sim::fs::{FileStructure, Node};
 use sscard::sim::transport::{ImageCard, SimTransport};
 use sscard::sim::{FaultConfig, InterruptedWrite};
 use sscard::transport::{ResetKind, Transport};
@@ -25,7 +26,7 @@ fn factors() -> Factors {
 /// One init as `sscard init` runs it: look, then build what is missing.
 fn init(t: &mut dyn Transport, p: &Profile, keys: &KeyFile) -> Result<Found, String> {
     let r = resume::resume_plan(p, keys, &factors(), t).map_err(|e| e.to_string())?;
-    plan::run(&r.plan, t).map_err(|e| format!("{e}: {:?}", std::error::Error::source(&e)))?;
+    init::run(&r.plan, t).map_err(|e| format!("{e}: {:?}", std::error::Error::source(&e)))?;
     Ok(r.found)
 }
 
@@ -109,7 +110,7 @@ fn init_cut_at_every_apdu_resumes_and_an_unfinished_card_is_never_accepted() {
                 Err(e) => panic!("cut {k} {how:?}: re-run of init failed: {e}"),
             }
             assert_eq!(
-                plan::verify_structure(&profile, &mut t).unwrap(),
+                init::verify_structure(&profile, &mut t).unwrap(),
                 Vec::<String>::new(),
                 "cut {k} {how:?}"
             );
@@ -117,7 +118,7 @@ fn init_cut_at_every_apdu_resumes_and_an_unfinished_card_is_never_accepted() {
             let img = t.image();
             nodes(&img.card().state().mf, "3F00".into(), &mut all);
             for (p, n) in &all {
-                let want = if n.kind == Kind::Df && p != "3F00" {
+                let want = if n.kind == FileStructure::Df && p != "3F00" {
                     Lcs::Initialisation
                 } else {
                     Lcs::Activated
@@ -179,7 +180,7 @@ fn perso_verify_diagnose_and_conformance_refuse_a_card_left_in_the_creation_stat
     // Init cut just before its last APDU (ACTIVATE FILE on the MF): a complete structure
     // whose MF is still in the creation state, the most convincing unfinished card.
     let image = dir.path().join("torn.json");
-    let full = plan::init_plan(&profile, &keys, &factors())
+    let full = init::init_plan(&profile, &keys, &factors())
         .unwrap()
         .apdu_count() as u64;
     {
@@ -199,7 +200,7 @@ fn perso_verify_diagnose_and_conformance_refuse_a_card_left_in_the_creation_stat
         &record,
         r#"{ "ssn": "110101199012290016", "name": "测试一", "sex": "1", "ethnicity": "01",
   "birth_place": "440782", "birth_date": "19901229",
-  "card_id": "440700D156000005008A3F21C4E5B607", "card_number": "A00000001",
+  "card_id": "440700D156000005008A3F21C4E5B607", "card_number": "A00000003",
   "init_org": "440700000000000000000001", "issue_date": "20250101" }"#,
     )
     .unwrap();

@@ -76,7 +76,7 @@ fn serve(pcscd: &PrivatePcscd, image: &Path) -> ChildGuard {
 
 /// The APDU of the perso at which the card "hangs" (the spy holds it): the write of the name,
 /// after the card id and the SSN were written (see `sscard perso --dry-run`).
-const HOLD_AT: usize = 15;
+const HOLD_AT: usize = 16;
 
 /// Serves `image` behind `pcscd` through a spy that holds APDU [`HOLD_AT`]; `extra` are more
 /// `sscard sim` options.

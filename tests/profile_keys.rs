@@ -1,7 +1,8 @@
 //! Key files: loading, errors without key digits, PIN overrides, diversification factors.
 
+use sscard::init;
 use sscard::profile::keys::{Factors, KeyFile, KeyFileError};
-use sscard::profile::{self, FactorSource, plan};
+use sscard::profile::{self, FactorSource};
 use std::path::Path;
 
 fn ssc3() -> profile::Profile {
@@ -56,7 +57,7 @@ fn pin_override_and_factors() {
         atr_historical: Some(vec![1, 2, 3]),
         ..Factors::default()
     };
-    let plan = plan::init_plan(&ssc3(), &k, &f).unwrap();
+    let plan = init::init_plan(&ssc3(), &k, &f).unwrap();
     let pin = plan
         .steps
         .iter()

@@ -5,8 +5,9 @@
 
 use sscard::perso::demo::{self, DEMO_CARD_ID, SSC_300};
 use sscard::perso::read::read_card;
-use sscard::perso::{CardKeys, PersoError, Station};
+use sscard::perso::{PersoError, Station};
 use sscard::profile::Profile;
+use sscard::session::CardKeys;
 use sscard::session::Session;
 use sscard::sim::transport::{ImageCard, SimTransport};
 

@@ -42,7 +42,9 @@ pub mod build;
 mod error;
 mod files;
 
-pub use auth::{KeyUsage, PinState};
+/// WRITE KEY takes a usage ([`card::Card::write_key`](Card::write_key)); its home is [`crate::cos`].
+pub use crate::cos::KeyUsage;
+pub use auth::PinState;
 pub use error::{CardError, advice};
 pub use files::{Ef, RecordRef, SelectBy, SelectReturn, Selected};
 

@@ -2,9 +2,9 @@
 
 use super::Globals;
 use anyhow::Context as _;
+use sscard::init;
+use sscard::init::resume::Found;
 use sscard::profile::keys::{Factors, KeyFile};
-use sscard::profile::plan;
-use sscard::profile::resume::Found;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,6 +29,10 @@ pub struct Args {
     /// Print the APDUs (keys and PINs masked) with their count and size; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Also write the card identification code (--card-id) into the card's EF05 (record 01),
+    /// as a manufacturer does, so stations read it from the card (`sscard batch`).
+    #[arg(long, requires = "card_id")]
+    pub write_card_id: bool,
     /// Do not read the structure back after building it.
     #[arg(long)]
     pub no_verify: bool,
@@ -88,7 +92,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
             factors.atr_historical = Some(historical(&atr)?);
             factors.atr = Some(atr);
         }
-        let plan = plan::init_plan(&profile, &keys, &factors)?;
+        let plan = init::init_plan(&profile, &keys, &factors)?;
         let from = if needs_keys {
             format!(", keys from {}", key_path.display())
         } else {
@@ -108,7 +112,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         factors.atr_historical = historical(&t.atr()).ok();
         factors.atr = Some(t.atr());
     }
-    let resume = match sscard::profile::resume::resume_plan(&profile, &keys, &factors, &mut *t) {
+    let resume = match sscard::init::resume::resume_plan(&profile, &keys, &factors, &mut *t) {
         Ok(r) => r,
         Err(e) => {
             let _ = t.close();
@@ -134,7 +138,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         ),
         Found::Blank => {}
     }
-    if let Err(e) = plan::run(plan, &mut *t) {
+    if let Err(e) = init::run(plan, &mut *t) {
         let msg = format!(
             "building profile {} on the card in '{reader}' stopped",
             profile.meta.name
@@ -152,7 +156,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     }
     let mut code = ExitCode::SUCCESS;
     if !args.no_verify {
-        let diffs = plan::verify_structure(&profile, &mut *t)
+        let diffs = init::verify_structure(&profile, &mut *t)
             .with_context(|| format!("reading the structure back from '{reader}' failed"))?;
         if diffs.is_empty() {
             let files: usize = profile
@@ -172,6 +176,20 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
             );
             code = ExitCode::from(1);
         }
+    }
+    if args.write_card_id
+        && let Some(id) = &args.card_id
+    {
+        let station = sscard::perso::Station::new(&profile)?;
+        let values = super::perso::factor_values(&station, None, Some(id))?;
+        let r = station
+            .write_elements(&mut *t, &values, Some(&keys))
+            .with_context(|| format!("writing the card identification code on '{reader}'"))?;
+        println!(
+            "card identification code {} written and read back ({} APDUs)",
+            id.trim().to_ascii_uppercase(),
+            r.stats.apdus
+        );
     }
     t.close()?;
     Ok(code)

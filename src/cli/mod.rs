@@ -3,6 +3,7 @@
 pub mod common;
 
 mod atr;
+mod batch;
 mod bench;
 mod conformance;
 mod demo;
@@ -72,6 +73,8 @@ pub enum Command {
     Read(read::Args),
     /// Diagnose an aged or failing chip (read-only) and give a verdict.
     Diagnose(diagnose::Args),
+    /// Personalize a list of records over one or more readers, with a journal (resumable).
+    Batch(batch::Args),
     /// The issuance journal / city register: show, export, stats, report a card lost.
     #[command(subcommand)]
     Journal(journal::Command),
@@ -108,6 +111,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pin(c) => pin::run(c, g),
         Command::Read(a) => read::run(a, g),
         Command::Diagnose(a) => diagnose::run(a, g),
+        Command::Batch(a) => batch::run(a, g),
         Command::Journal(c) => journal::run(c, g),
         Command::Conformance(a) => conformance::run(a, g),
         Command::Sim(a) => sim::run(a, g),

@@ -1,7 +1,7 @@
 //! The checks, generated from the profile, group by group. Order matters for weak cards:
 //! commands that crash some emulators (SELECT returning FCP/FCI) come last.
 
-use super::lab::{DfAt, Halt, Lab, R, Step, all_dfs, expect, select};
+use super::lab::{DfAt, Halt, Lab, R, READ_OK, Step, all_dfs, expect, read_cmd, select};
 use crate::apdu::{Command, Sw};
 use crate::profile::{Access, Ef, EfSize, Structure};
 use crate::tlv::Fcp;
@@ -18,18 +18,6 @@ pub(super) fn run_all(lab: &mut Lab<'_, '_>) {
     fcp_group(lab, &dfs);
     super::life::creation_check(lab, &dfs);
 }
-
-/// The command that reads the start of the current EF.
-pub(super) fn read_cmd(ef: &Ef) -> Command {
-    if ef.structure == Structure::Transparent {
-        Command::new(0x00, 0xB0, 0x00, 0x00).with_le(256)
-    } else {
-        Command::new(0x00, 0xB2, 0x01, 0x04).with_le(256)
-    }
-}
-
-/// Status words a successful read may give (an empty record file answers 6A83).
-pub(super) const READ_OK: [Sw; 3] = [Sw::OK, Sw::RECORD_NOT_FOUND, Sw(0x6282)];
 
 fn parent(d: &DfAt<'_>) -> Vec<Step> {
     d.chain[..d.chain.len().saturating_sub(1)].to_vec()

@@ -6,7 +6,7 @@ use crate::apdu::{Command, Response, Sw, spaced};
 use crate::crypto::Key;
 use crate::exchange::{ExchangeOptions, exchange};
 use crate::profile::keys::{Factors, KeyFile};
-use crate::profile::{Access, Df, KeySpec, Profile};
+use crate::profile::{Access, Df, Ef, KeySpec, Profile, Structure};
 use crate::session::{Session, SessionError};
 use crate::transport::{ResetKind, Transport, TransportError};
 use std::cell::RefCell;
@@ -141,12 +141,13 @@ pub(super) struct Lab<'s, 't> {
     pub changed: Vec<String>,
 }
 
-/// Runs the suite generated from `profile` on the card on `t`.
-pub fn run_suite(
+/// Runs `checks` (the suite generated from `profile`) on the card on `t`.
+pub(super) fn run_with(
     t: &mut dyn Transport,
     profile: &Profile,
     keys: Option<&KeyFile>,
     opts: &Options,
+    checks: impl FnOnce(&mut Lab<'_, '_>),
 ) -> SuiteReport {
     let log = Rc::new(RefCell::new(Vec::new()));
     let atr = t.atr();
@@ -173,7 +174,7 @@ pub fn run_suite(
     if lab.factors.card_id.is_none() && !lab.lost {
         lab.factors.card_id = read_card_id(&mut lab);
     }
-    super::checks::run_all(&mut lab);
+    checks(&mut lab);
     SuiteReport {
         reader,
         atr: spaced(&atr),
@@ -183,6 +184,18 @@ pub fn run_suite(
         card_lost: lab.lost,
     }
 }
+
+/// The command that reads the start of the current EF.
+pub(super) fn read_cmd(ef: &Ef) -> Command {
+    if ef.structure == Structure::Transparent {
+        Command::new(0x00, 0xB0, 0x00, 0x00).with_le(256)
+    } else {
+        Command::new(0x00, 0xB2, 0x01, 0x04).with_le(256)
+    }
+}
+
+/// Status words a successful read may give (an empty record file answers 6A83).
+pub(super) const READ_OK: [Sw; 3] = [Sw::OK, Sw::RECORD_NOT_FOUND, Sw(0x6282)];
 
 impl Lab<'_, '_> {
     /// Runs one check; a card already lost makes it NOT RUN.

@@ -1,9 +1,9 @@
 //! Life-cycle checks: a deactivated application refuses, an activated one works. The DF is
 //! left activated (and the change reported when it was not before).
 
-use super::checks::{READ_OK, read_cmd};
-use super::lab::{DfAt, Halt, Lab, R, expect};
+use super::lab::{DfAt, Halt, Lab, R, READ_OK, expect, read_cmd};
 use crate::apdu::{Command, Sw};
+use crate::cos::Lcs;
 use crate::profile::{Access, KeyRole};
 use crate::tlv::Fcp;
 
@@ -27,7 +27,9 @@ pub(super) fn life_cycle_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
                 l.fresh()?;
                 l.goto(&d.chain)?;
                 let mut r = l.send_under(&acc.deactivate, d.df, &deactivate)?;
-                if r.sw == Sw::CONDITIONS_NOT_SATISFIED && lcs(l, d)? == Some(0x03) {
+                if r.sw == Sw::CONDITIONS_NOT_SATISFIED
+                    && lcs(l, d)?.and_then(Lcs::from_byte) == Some(Lcs::Initialisation)
+                {
                     // Never activated yet (initialisation): activate first, as `enable` would.
                     l.fresh()?;
                     l.goto(&d.chain)?;

@@ -91,7 +91,15 @@ impl SuiteReport {
     }
 }
 
-pub use lab::run_suite;
+/// Runs the suite generated from `profile` on the card on `t`.
+pub fn run_suite(
+    t: &mut dyn crate::transport::Transport,
+    profile: &crate::profile::Profile,
+    keys: Option<&crate::profile::keys::KeyFile>,
+    opts: &Options,
+) -> SuiteReport {
+    lab::run_with(t, profile, keys, opts, checks::run_all)
+}
 
 /// The report for a card that gives no ATR at all: one failed check, nothing else run.
 pub fn no_answer_report(reader: &str, profile: &crate::profile::Profile, why: &str) -> SuiteReport {

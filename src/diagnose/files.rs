@@ -5,9 +5,10 @@ use super::verdict::{Findings, Verdict};
 use crate::apdu::Sw;
 use crate::card::{Card, CardError, Ef, PinState, RecordRef, SelectBy, SelectReturn};
 use crate::codec::Format;
-use crate::perso::CardKeys;
+use crate::cos::Lcs;
 use crate::perso::tryread::KeyNeed;
 use crate::profile::{Access, Df, Element, Profile};
+use crate::session::CardKeys;
 use crate::session::{Session, SessionError};
 use crate::tlv::{Fcp, SimpleTlv};
 use crate::transport::{ResetKind, Transport};
@@ -282,8 +283,9 @@ impl<'t> Walker<'t> {
                 let fcp = Fcp::parse(&s.data).ok();
                 let lcs = fcp.as_ref().and_then(|x| x.lcs);
                 dc.lcs = lcs.map(lcs_words);
-                disabled = s.deactivated() || lcs == Some(0x04);
-                if lcs == Some(crate::tlv::Lcs::Creation.byte()) {
+                let state = lcs.and_then(Lcs::from_byte);
+                disabled = s.deactivated() || state == Some(Lcs::Deactivated);
+                if state == Some(Lcs::Creation) {
                     f.add(
                         Verdict::NotIssuable,
                         format!(
@@ -295,15 +297,15 @@ impl<'t> Walker<'t> {
                     );
                 }
                 if !is_mf {
-                    let enabled = !disabled && matches!(lcs, None | Some(0x05));
+                    let enabled = !disabled && (lcs.is_none() || state == Some(Lcs::Activated));
                     dc.enabled = Some(enabled);
                     if !enabled {
-                        let how = match lcs {
-                            Some(0x0C) => {
+                        let how = match state {
+                            Some(Lcs::Terminated) => {
                                 "terminated: it can never be used again; replace the card"
                             }
-                            Some(0x01) => "in the creation state (not initialised)",
-                            Some(0x03) => {
+                            Some(Lcs::Creation) => "in the creation state (not initialised)",
+                            Some(Lcs::Initialisation) => {
                                 "not enabled yet (initialisation state): enable it after personalization"
                             }
                             _ => "disabled (deactivated): enable it again if the holder may use it",

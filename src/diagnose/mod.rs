@@ -28,8 +28,8 @@ pub use files::{DfCheck, EfCheck, ElementCheck, ExpiryCheck, PinCheck};
 pub use power::{LinkCheck, PowerCheck};
 pub use verdict::{Finding, Findings, Verdict};
 
-use crate::perso::CardKeys;
 use crate::profile::Profile;
+use crate::session::CardKeys;
 use crate::transport::Transport;
 use serde::Serialize;
 

@@ -131,6 +131,7 @@ pub(crate) trait Store: Send {
         now: &Now,
     ) -> Result<ClaimOutcome, JournalError>;
     fn release(&mut self, record_key: &str, st: &Station) -> Result<(), JournalError>;
+    fn peek(&mut self, record_key: &str) -> Result<Option<claim::Existing>, JournalError>;
     fn attempt(
         &mut self,
         a: &NewAttempt,
@@ -245,6 +246,21 @@ impl Journal {
     /// means leave it (already issued, or being issued elsewhere).
     pub fn claim(&mut self, record_key: &str) -> Result<ClaimOutcome, JournalError> {
         self.store.claim(record_key, &self.station, &Now::current())
+    }
+
+    /// Where a record stands without claiming it: `None` when nobody holds it, else issued (with
+    /// its card) or held (by whom).
+    pub fn status(&mut self, record_key: &str) -> Result<Option<ClaimOutcome>, JournalError> {
+        Ok(self.store.peek(record_key)?.map(|e| {
+            if e.state == "issued" {
+                ClaimOutcome::Issued {
+                    card_id: e.card_id,
+                    station: e.station,
+                }
+            } else {
+                ClaimOutcome::Held { owner: e.owner }
+            }
+        }))
     }
 
     /// Gives a claimed record back (its card was refused): another card will take it.

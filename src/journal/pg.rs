@@ -219,6 +219,10 @@ impl Store for PgStore {
         })
     }
 
+    fn peek(&mut self, key: &str) -> Result<Option<Existing>, JournalError> {
+        self.in_tx("cannot look up a claim", |tx| existing(tx, key))
+    }
+
     fn release(&mut self, key: &str, st: &Station) -> Result<(), JournalError> {
         self.in_tx("cannot release a claim", |tx| {
             tx.execute(

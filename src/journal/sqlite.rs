@@ -198,6 +198,25 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    fn peek(&mut self, key: &str) -> Result<Option<Existing>, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT state, owner, station, card_id, since_unix FROM claims WHERE record_key = ?1",
+                params![key],
+                |r| {
+                    Ok(Existing {
+                        state: r.get(0)?,
+                        owner: r.get(1)?,
+                        station: r.get(2)?,
+                        card_id: r.get(3)?,
+                        since_unix: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(err(&self.url, "cannot look up a claim"))
+    }
+
     fn release(&mut self, key: &str, st: &Station) -> Result<(), JournalError> {
         self.conn
             .execute(

@@ -62,7 +62,7 @@ pub enum DemoError {
     Transport(#[from] crate::transport::TransportError),
     /// The manufacturer's init failed.
     #[error("init (manufacturer step): {0}")]
-    Init(#[from] crate::profile::plan::InitError),
+    Init(#[from] crate::init::InitError),
     /// Personalization failed.
     #[error("perso (station step): {0}")]
     Perso(#[from] JobError),
@@ -98,8 +98,8 @@ pub fn init_card(
     card_id: &str,
 ) -> Result<usize, DemoError> {
     let factors = Factors::new(crate::apdu::parse_hex(card_id).ok(), Some(&t.atr()));
-    let plan = crate::profile::plan::init_plan(profile, keys, &factors)?;
-    crate::profile::plan::run(&plan, t)?;
+    let plan = crate::init::init_plan(profile, keys, &factors)?;
+    crate::init::run(&plan, t)?;
     Ok(plan.apdu_count())
 }
 

@@ -2,9 +2,11 @@
 //! then SELECT again to confirm it answers `6283`. Enabling is a plan ([`super::Plan::enable`]):
 //! it runs only after every element has been verified.
 
-use super::run::{CardKeys, PersoError};
-use super::spec::{Access, AppSpec};
-use super::wire;
+use super::run::PersoError;
+use super::spec::AppSpec;
+use crate::card::build;
+use crate::cos::AccessCondition;
+use crate::session::CardKeys;
 use crate::session::{DfState, Session};
 
 /// Deactivates the application. A card already disabled is left as it is (`Ok(false)`).
@@ -14,8 +16,8 @@ pub fn disable(s: &mut Session<'_>, app: &AppSpec, keys: &CardKeys) -> Result<bo
         return Ok(false);
     }
     match app.deactivate {
-        Access::Always | Access::Mac(_) => {}
-        Access::Auth(k) => {
+        AccessCondition::Always | AccessCondition::SecureMessaging(_) => {}
+        AccessCondition::ExternalAuth(k) => {
             let key = keys.need(k, &app.key_label(k), &format!("disabling {}", app.df_label))?;
             s.authenticate(k, &app.key_label(k), key)?;
         }
@@ -28,9 +30,9 @@ pub fn disable(s: &mut Session<'_>, app: &AppSpec, keys: &CardKeys) -> Result<bo
     }
     let doing = format!("DEACTIVATE FILE {}", app.df_label);
     match app.deactivate {
-        Access::Mac(k) => {
+        AccessCondition::SecureMessaging(k) => {
             let key = keys.need(k, &app.key_label(k), &format!("the MAC of {doing}"))?;
-            s.send_with_mac(&wire::deactivate_file(app.df_fid), key, &doing)?;
+            s.send_with_mac(&build::deactivate_file(app.df_fid), key, &doing)?;
         }
         _ => {
             s.with_card(&doing, |c| c.deactivate_file(app.df_fid))?;

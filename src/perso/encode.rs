@@ -2,9 +2,9 @@
 //! ([`AppSpec`]) and every element's value, checked by the profile's codec before any card is
 //! touched. All problems of a record are reported together.
 
-use super::spec::{self, AppSpec, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
+use super::spec::{AppSpec, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
 use crate::codec::{FieldError, Format, Padding, rules};
-use crate::profile::{Access as PAccess, Df, Element, Profile};
+use crate::profile::{Df, Element, Profile};
 use crate::record::{HolderRecord, RecordSource};
 use std::fmt;
 
@@ -80,16 +80,6 @@ impl fmt::Display for RecordInvalid {
     }
 }
 
-fn access(a: &PAccess) -> spec::Access {
-    match a {
-        PAccess::Always => spec::Access::Always,
-        PAccess::Never => spec::Access::Never,
-        PAccess::Pin { reference, .. } => spec::Access::Pin(*reference),
-        PAccess::Auth { id, .. } => spec::Access::Auth(*id),
-        PAccess::Mac { id, .. } => spec::Access::Mac(*id),
-    }
-}
-
 fn find_app(df: &Df) -> Option<&Df> {
     if df
         .efs
@@ -140,8 +130,8 @@ pub fn app_spec(p: &Profile) -> Result<AppSpec, ProfileUseError> {
                 len: e.length,
                 field: e.name.clone(),
                 label: e.label.clone(),
-                read: access(&ef.access.read),
-                update: access(&ef.access.update),
+                read: ef.access.read.condition(),
+                update: ef.access.update.condition(),
             });
         }
     }
@@ -161,9 +151,9 @@ pub fn app_spec(p: &Profile) -> Result<AppSpec, ProfileUseError> {
         } else {
             df.label.clone()
         },
-        create: access(&df.access.create),
-        activate: access(&df.access.activate),
-        deactivate: access(&df.access.deactivate),
+        create: df.access.create.condition(),
+        activate: df.access.activate.condition(),
+        deactivate: df.access.deactivate.condition(),
         enable,
         pin: PinSpec {
             reference: pin.reference,

@@ -23,25 +23,25 @@ pub mod demo;
 pub mod detect;
 pub mod enable;
 pub mod encode;
-pub mod keys;
 pub mod pin;
 pub mod plan;
 pub mod read;
 pub mod run;
 pub mod spec;
 pub mod tryread;
-pub mod wire;
 
 pub use encode::{ProfileUseError, RecordInvalid};
-pub use keys::FactorInputs;
+/// What a diversification factor can be taken from: the card identification code (from the
+/// record, or read from the card) and the ATR historical bytes.
+pub type FactorInputs = crate::profile::keys::Factors;
 pub use plan::{Plan, PlanError, PlanOptions, Step};
-pub use run::{CardKeys, Outcome, PersoError, Report, RunOptions};
-pub use spec::{Access, AppSpec, ElementRef, EnableHow, Encoded};
+pub use run::{Outcome, PersoError, Report, RunOptions};
+pub use spec::{AppSpec, ElementRef, EnableHow, Encoded};
 
 use crate::profile::Profile;
 use crate::profile::keys::KeyFile;
 use crate::record::HolderRecord;
-use crate::session::Session;
+use crate::session::{CardKeys, Session};
 use crate::transport::Transport;
 
 /// Everything personalization needs from one profile.
@@ -136,6 +136,24 @@ impl<'p> Station<'p> {
         self.run_plan(t, &plan, &values, keys, opts)
     }
 
+    /// Writes and reads back the given elements only (no holder check, no PIN, no enabling):
+    /// the manufacturer's step that puts the card identification code on the chip.
+    pub fn write_elements(
+        &self,
+        t: &mut dyn Transport,
+        values: &[Encoded],
+        keys: Option<&KeyFile>,
+    ) -> Result<Report, JobError> {
+        let plan = self.plan(
+            values,
+            PlanOptions {
+                set_pin: false,
+                enable: false,
+            },
+        )?;
+        self.run_plan(t, &plan, values, keys, RunOptions::default())
+    }
+
     /// Verifies a card against a record (read-only).
     pub fn verify(
         &self,
@@ -171,9 +189,9 @@ impl<'p> Station<'p> {
     /// The card's keys from a key file (none without one).
     pub fn card_keys(&self, kf: Option<&KeyFile>, values: &[Encoded], atr: &[u8]) -> CardKeys {
         match kf {
-            Some(kf) => keys::card_keys(
+            Some(kf) => CardKeys::from_key_file(
                 self.profile,
-                &self.app,
+                &self.app.profile_df,
                 kf,
                 &self.factor_inputs(values, atr),
             ),

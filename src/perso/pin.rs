@@ -1,12 +1,13 @@
 //! The holder's PIN: verify, change, unblock, and the tries left (VERIFY without data).
 //! PINs travel as [`Secret`] and are never printed.
 
-use super::run::{CardKeys, PersoError};
+use super::run::PersoError;
 use super::spec::AppSpec;
-use super::wire;
 use crate::apdu::Sw;
+use crate::card::build;
 use crate::card::{CardError, PinState};
 use crate::crypto::{Secret, encode_pin};
+use crate::session::CardKeys;
 use crate::session::Session;
 
 /// The state in the operator's words.
@@ -96,7 +97,7 @@ pub fn unblock(
         None => (0x03, Secret::new(Vec::new())),
     };
     // RESET RETRY COUNTER under secure messaging: the MAC'd form is built by `crypto`.
-    let cmd = wire::reset_retry_counter(p1, app.pin.reference, data.expose());
+    let cmd = build::reset_retry_counter(p1, app.pin.reference, data.expose());
     s.send_with_mac(&cmd, key, "unblocking the PIN (RESET RETRY COUNTER)")?;
     let reference = app.pin.reference;
     Ok(s.with_card("asking the PIN's tries left", |c| c.pin_state(reference))?)

@@ -7,9 +7,10 @@
 //! element, the PIN, one READ RECORD per element to verify, then ACTIVATE and a confirming
 //! SELECT.
 
-use super::spec::{Access, AppSpec, ElementRef, EnableHow, Encoded};
-use super::wire;
+use super::spec::{AppSpec, ElementRef, EnableHow, Encoded};
 use crate::apdu::{Command, spaced};
+use crate::card::{RecordRef, SelectBy, SelectReturn, build};
+use crate::cos::AccessCondition;
 use crate::crypto::{CHALLENGE_LEN, MAC_LEN, Secret};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -116,15 +117,18 @@ impl PlannedApdu {
 impl Step {
     /// The APDUs this step sends on a card in the expected state.
     pub fn apdus(&self, cryptogram_len: usize) -> Vec<PlannedApdu> {
-        let challenge = || PlannedApdu::plain(&wire::get_challenge(CHALLENGE_LEN), CHALLENGE_LEN);
+        let challenge = || PlannedApdu::plain(&build::get_challenge(CHALLENGE_LEN), CHALLENGE_LEN);
         match self {
             // The MF's FCP first: a card still in the creation state is refused.
             Step::Select { name, .. } => vec![
-                PlannedApdu::plain(&wire::select_mf_fcp(), 32),
-                PlannedApdu::plain(&wire::select_by_name(name), 32),
+                PlannedApdu::plain(&build::select(SelectBy::Mf, SelectReturn::Fcp), 32),
+                PlannedApdu::plain(&build::select(SelectBy::Name(name), SelectReturn::Fcp), 32),
             ],
             Step::Confirm { name, .. } => {
-                vec![PlannedApdu::plain(&wire::select_by_name(name), 32)]
+                vec![PlannedApdu::plain(
+                    &build::select(SelectBy::Name(name), SelectReturn::Fcp),
+                    32,
+                )]
             }
             Step::Authenticate { key_id, .. } => vec![
                 challenge(),
@@ -132,12 +136,16 @@ impl Step {
             ],
             Step::CheckHolder { el, expected } | Step::ReadBack { el, expected } => {
                 vec![PlannedApdu::plain(
-                    &wire::read_record_by_tag(el.sfi, el.tag, expected.len() + 2),
+                    &build::read_record(el.sfi, RecordRef::Tag(el.tag), expected.len() + 2),
                     expected.len() + 2,
                 )]
             }
             Step::Update { el, value, mac } => {
-                let cmd = wire::update_record_by_tag(el.sfi, el.tag, &tlv_record(el.tag, value));
+                let cmd = build::update_record(
+                    el.sfi,
+                    RecordRef::Tag(el.tag),
+                    &tlv_record(el.tag, value),
+                );
                 match mac {
                     None => vec![PlannedApdu::plain(&cmd, 0)],
                     Some(_) => {
@@ -163,7 +171,7 @@ impl Step {
             }],
             Step::Activate { how, fid, .. } => match how {
                 EnableHow::ActivateFile => {
-                    vec![PlannedApdu::plain(&wire::activate_file(*fid), 0)]
+                    vec![PlannedApdu::plain(&build::activate_file(*fid), 0)]
                 }
                 EnableHow::Script { script, block } => vec![PlannedApdu {
                     text: format!(
@@ -229,13 +237,14 @@ pub fn tlv_record(tag: u8, value: &[u8]) -> Vec<u8> {
 /// A plan that cannot be built from the profile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the profile does not allow {what}: access condition {access}; fix the profile (or the card product) first"
+    "the profile does not allow {what}: access condition {:02X} ({access}); fix the profile (or the card product) first",
+    access.to_byte()
 )]
 pub struct PlanError {
     /// What the plan needed to do.
     pub what: String,
     /// The access condition that forbids it.
-    pub access: Access,
+    pub access: AccessCondition,
 }
 
 /// What the plan includes.
@@ -285,10 +294,10 @@ impl<'a> Builder<'a> {
     }
 
     /// Adds what `access` needs before an operation; returns the MAC key id if it asks for one.
-    fn need(&mut self, access: Access, what: &str) -> Result<Option<u8>, PlanError> {
+    fn need(&mut self, access: AccessCondition, what: &str) -> Result<Option<u8>, PlanError> {
         match access {
-            Access::Always => Ok(None),
-            Access::Auth(k) => {
+            AccessCondition::Always => Ok(None),
+            AccessCondition::ExternalAuth(k) => {
                 if self.held.insert(k) {
                     self.steps.push(Step::Authenticate {
                         key_id: k,
@@ -297,11 +306,13 @@ impl<'a> Builder<'a> {
                 }
                 Ok(None)
             }
-            Access::Mac(k) => Ok(Some(k)),
-            Access::Pin(_) | Access::Never | Access::Other(_) => Err(PlanError {
-                what: what.to_string(),
-                access,
-            }),
+            AccessCondition::SecureMessaging(k) => Ok(Some(k)),
+            AccessCondition::Pin(_) | AccessCondition::Never | AccessCondition::Other(_) => {
+                Err(PlanError {
+                    what: what.to_string(),
+                    access,
+                })
+            }
         }
     }
 }
@@ -334,7 +345,7 @@ impl Plan {
             b.need(app.create, "setting the PIN (WRITE KEY in the DF)")?;
             let pin = crate::crypto::encode_pin(&app.pin.initial).map_err(|_| PlanError {
                 what: "the profile's initial PIN (not 4 to 16 digits)".into(),
-                access: Access::Always,
+                access: AccessCondition::Always,
             })?;
             b.steps.push(Step::SetPin {
                 reference: app.pin.reference,

@@ -1,9 +1,12 @@
 //! Reading a personalized card: every element, the application state, and the one-line
 //! output of the MOHRSS reader interface (`iReadCardBas`).
 
-use super::run::{CardKeys, Found, PersoError};
+use super::run::{Found, PersoError};
 use super::spec::{AppSpec, ElementRef};
 use super::tryread::{KeyNeed, TryReader};
+use crate::apdu::Sw;
+use crate::cos::Lcs;
+use crate::session::CardKeys;
 use crate::session::Session;
 use std::collections::BTreeMap;
 
@@ -29,7 +32,10 @@ pub struct CardContent {
 impl CardContent {
     /// Whether the application is enabled (activated).
     pub fn enabled(&self) -> bool {
-        self.sw == crate::apdu::Sw::OK && self.lcs.is_none_or(|l| l == 0x05)
+        self.sw == Sw::OK
+            && self
+                .lcs
+                .is_none_or(|l| Lcs::from_byte(l) == Some(Lcs::Activated))
     }
 
     /// Everything not read, one part per file (`EF06 08-0D need read key 0A (...): give
@@ -44,12 +50,14 @@ impl CardContent {
 
     /// The state in words.
     pub fn state_text(&self) -> &'static str {
-        match (self.sw.0, self.lcs) {
-            (0x6283, _) | (_, Some(0x04)) => "disabled (deactivated)",
-            (_, Some(0x05)) | (0x9000, None) => "enabled",
-            (_, Some(0x03)) => "not enabled (initialisation)",
-            (_, Some(0x01)) => "not enabled (creation)",
-            (_, Some(0x0C)) => "terminated",
+        match (self.sw, self.lcs.map(Lcs::from_byte)) {
+            (Sw::FILE_DEACTIVATED, _) | (_, Some(Some(Lcs::Deactivated))) => {
+                "disabled (deactivated)"
+            }
+            (_, Some(Some(Lcs::Activated))) | (Sw::OK, None) => "enabled",
+            (_, Some(Some(Lcs::Initialisation))) => "not enabled (initialisation)",
+            (_, Some(Some(Lcs::Creation))) => "not enabled (creation)",
+            (_, Some(Some(Lcs::Terminated))) => "terminated",
             _ => "unknown",
         }
     }

@@ -1,67 +1,16 @@
 //! Running a plan on a card: write, read back, enable; safe to repeat after a torn run.
 
 use super::plan::{Plan, Step, tlv_record};
-use super::spec::{Access, AppSpec, ElementRef, EnableHow};
+use super::spec::{AppSpec, ElementRef, EnableHow};
 use super::tryread::TryReader;
-use super::wire;
 use crate::apdu::{Sw, compact};
+use crate::card::build;
 use crate::card::{Ef, KeyUsage, RecordRef};
-use crate::crypto::{Key, Secret};
-use crate::session::{Session, SessionError, Stats};
-use std::collections::BTreeMap;
+use crate::cos::AccessCondition;
+use crate::cos::Lcs;
+use crate::crypto::Secret;
+use crate::session::{CardKeys, MissingKey, Session, SessionError, Stats};
 use thiserror::Error;
-
-/// The card's keys for this run, by key id (already diversified for this card). Never printed.
-#[derive(Default, Clone)]
-pub struct CardKeys {
-    keys: BTreeMap<u8, Key>,
-    unavailable: BTreeMap<u8, String>,
-}
-
-impl std::fmt::Debug for CardKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "CardKeys(ids {:02X?})",
-            self.keys.keys().collect::<Vec<_>>()
-        )
-    }
-}
-
-impl CardKeys {
-    /// Adds (or replaces) the key with id `id`.
-    pub fn insert(&mut self, id: u8, key: Key) {
-        self.keys.insert(id, key);
-    }
-    /// True when no key at all is known (no key source was given).
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.unavailable.is_empty()
-    }
-    /// The key with id `id`.
-    pub fn get(&self, id: u8) -> Option<&Key> {
-        self.keys.get(&id)
-    }
-    /// Records why key `id` is not available (no master key, no diversification factor).
-    pub fn unavailable(&mut self, id: u8, reason: String) {
-        self.unavailable.insert(id, reason);
-    }
-    /// Why key `id` is not available, if known.
-    pub fn why_missing(&self, id: u8) -> Option<&str> {
-        self.unavailable.get(&id).map(String::as_str)
-    }
-    /// The key with id `id`, or the error saying why it is missing.
-    pub fn need(&self, id: u8, label: &str, purpose: &str) -> Result<&Key, PersoError> {
-        self.get(id).ok_or_else(|| PersoError::MissingKey {
-            key_id: id,
-            label: label.to_string(),
-            purpose: purpose.to_string(),
-            reason: self
-                .why_missing(id)
-                .unwrap_or("no key file was given (--keys)")
-                .to_string(),
-        })
-    }
-}
 
 /// What personalization found and did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,17 +54,8 @@ pub enum PersoError {
     #[error(transparent)]
     Session(#[from] SessionError),
     /// The key file lacks a key the plan needs.
-    #[error("key {key_id:02X} ({label}) is needed for {purpose} but is not available: {reason}")]
-    MissingKey {
-        /// Why it is missing.
-        reason: String,
-        /// Key id.
-        key_id: u8,
-        /// Its label.
-        label: String,
-        /// What it is needed for.
-        purpose: String,
-    },
+    #[error(transparent)]
+    MissingKey(#[from] MissingKey),
     /// The card holds another person's data.
     #[error(
         "the card on {card} already holds another person's data ({el}: {found}, the record says {wanted}); \
@@ -280,8 +220,8 @@ struct Runner<'s, 't> {
 }
 
 impl Runner<'_, '_> {
-    fn ensure(&mut self, access: Access, purpose: &str) -> Result<(), PersoError> {
-        if let Access::Auth(k) = access {
+    fn ensure(&mut self, access: AccessCondition, purpose: &str) -> Result<(), PersoError> {
+        if let AccessCondition::ExternalAuth(k) = access {
             self.auth(k, purpose)?;
         }
         Ok(())
@@ -325,7 +265,7 @@ impl Runner<'_, '_> {
         match mac {
             Some(k) => {
                 let key = self.keys.need(k, &format!("key {k:02X}"), &doing)?;
-                let cmd = wire::update_record_by_tag(el.sfi, el.tag, &record);
+                let cmd = build::update_record(el.sfi, RecordRef::Tag(el.tag), &record);
                 self.s.send_with_mac(&cmd, key, &doing)?;
             }
             None => {
@@ -438,7 +378,7 @@ pub fn run(
                             label: label.clone(),
                         });
                     }
-                    r.enabled_at_start = state.lcs == Some(0x05);
+                    r.enabled_at_start = state.lcs.and_then(Lcs::from_byte) == Some(Lcs::Activated);
                     enabled = r.enabled_at_start;
                 }
             }

@@ -5,62 +5,7 @@
 
 use std::fmt;
 
-/// An access condition (docs/cos.md, tag 86 bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// `00`: always.
-    Always,
-    /// `1N`: PIN with reference N verified.
-    Pin(u8),
-    /// `2N`: external authentication with key N of the current DF.
-    Auth(u8),
-    /// `3N`: secure messaging, command MAC with key N.
-    Mac(u8),
-    /// `FF`: never.
-    Never,
-    /// Any other byte.
-    Other(u8),
-}
-
-impl Access {
-    /// The access condition of a docs/cos.md security-attribute byte.
-    pub fn from_byte(b: u8) -> Self {
-        match (b, b >> 4, b & 0x0F) {
-            (0x00, _, _) => Access::Always,
-            (0xFF, _, _) => Access::Never,
-            (_, 1, n) => Access::Pin(n),
-            (_, 2, n) => Access::Auth(n),
-            (_, 3, n) => Access::Mac(n),
-            _ => Access::Other(b),
-        }
-    }
-
-    /// The docs/cos.md byte.
-    pub fn to_byte(self) -> u8 {
-        match self {
-            Access::Always => 0x00,
-            Access::Pin(n) => 0x10 | (n & 0x0F),
-            Access::Auth(n) => 0x20 | (n & 0x0F),
-            Access::Mac(n) => 0x30 | (n & 0x0F),
-            Access::Never => 0xFF,
-            Access::Other(b) => b,
-        }
-    }
-}
-
-impl fmt::Display for Access {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Access::Always => write!(f, "00 (always)"),
-            Access::Pin(n) => write!(f, "1{n:X} (PIN {n:X})"),
-            Access::Auth(n) => write!(f, "2{n:X} (external authentication with key {n:02X})"),
-            Access::Mac(n) => write!(f, "3{n:X} (MAC with key {n:02X})"),
-            Access::Never => write!(f, "FF (never)"),
-            Access::Other(b) => write!(f, "{b:02X} (unknown)"),
-        }
-    }
-}
-
+use crate::cos::AccessCondition;
 /// One data element, with what it takes to read and write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElementRef {
@@ -79,9 +24,9 @@ pub struct ElementRef {
     /// Operator label (`社会保障号码`).
     pub label: String,
     /// Read access condition of its file.
-    pub read: Access,
+    pub read: AccessCondition,
     /// Update access condition of its file.
-    pub update: Access,
+    pub update: AccessCondition,
 }
 
 impl fmt::Display for ElementRef {
@@ -169,11 +114,11 @@ pub struct AppSpec {
     /// Its label (`SSSE`).
     pub df_label: String,
     /// Create access condition of the DF (WRITE KEY, hence setting the PIN).
-    pub create: Access,
+    pub create: AccessCondition,
     /// Activate access condition of the DF.
-    pub activate: Access,
+    pub activate: AccessCondition,
     /// Deactivate access condition of the DF.
-    pub deactivate: Access,
+    pub deactivate: AccessCondition,
     /// How the application is enabled.
     pub enable: EnableHow,
     /// The PIN.

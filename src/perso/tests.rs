@@ -1,13 +1,22 @@
 //! Unit tests of plans (no card needed).
 
 use super::plan::{Plan, PlanOptions, Step};
-use super::spec::{Access, AppSpec, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
+use super::spec::{AppSpec, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
+use crate::cos::AccessCondition;
 use crate::crypto::Algorithm;
 use crate::profile::FactorSource;
 
 const SSSE: &[u8] = b"sx1.sh.\xC9\xE7\xBB\xE1\xB1\xA3\xD5\xCF";
 
-fn el(file: &str, sfi: u8, rec: u8, tag: u8, len: usize, field: &str, read: Access) -> ElementRef {
+fn el(
+    file: &str,
+    sfi: u8,
+    rec: u8,
+    tag: u8,
+    len: usize,
+    field: &str,
+    read: AccessCondition,
+) -> ElementRef {
     ElementRef {
         file: file.into(),
         sfi,
@@ -17,19 +26,19 @@ fn el(file: &str, sfi: u8, rec: u8, tag: u8, len: usize, field: &str, read: Acce
         field: field.into(),
         label: field.to_uppercase(),
         read,
-        update: Access::Auth(0x0D),
+        update: AccessCondition::ExternalAuth(0x0D),
     }
 }
 
-fn app(read: Access) -> AppSpec {
+fn app(read: AccessCondition) -> AppSpec {
     AppSpec {
         profile_df: "ssse".into(),
         df_fid: Some(0xDDF1),
         df_name: SSSE.to_vec(),
         df_label: "SSSE".into(),
-        create: Access::Auth(0x0D),
-        activate: Access::Auth(0x0D),
-        deactivate: Access::Auth(0x0D),
+        create: AccessCondition::ExternalAuth(0x0D),
+        activate: AccessCondition::ExternalAuth(0x0D),
+        deactivate: AccessCondition::ExternalAuth(0x0D),
         enable: EnableHow::ActivateFile,
         pin: PinSpec {
             reference: 0,
@@ -72,7 +81,7 @@ fn encoded(a: &AppSpec) -> Vec<Encoded> {
 
 #[test]
 fn perso_plan_has_no_redundant_step() {
-    let a = app(Access::Always);
+    let a = app(AccessCondition::Always);
     let p = Plan::perso(&a, &encoded(&a), PlanOptions::default()).unwrap();
     let selects = p
         .steps
@@ -94,7 +103,7 @@ fn perso_plan_has_no_redundant_step() {
 
 #[test]
 fn read_key_is_authenticated_once_and_write_key_once() {
-    let a = app(Access::Auth(0x0A));
+    let a = app(AccessCondition::ExternalAuth(0x0A));
     let p = Plan::perso(&a, &encoded(&a), PlanOptions::default()).unwrap();
     let ids: Vec<u8> = p
         .steps
@@ -109,7 +118,7 @@ fn read_key_is_authenticated_once_and_write_key_once() {
 
 #[test]
 fn dry_run_text_masks_secrets_and_counts() {
-    let a = app(Access::Always);
+    let a = app(AccessCondition::Always);
     let p = Plan::perso(&a, &encoded(&a), PlanOptions::default()).unwrap();
     let text = p.render();
     assert!(text.contains("00 A4 04 04 0F 73 78 31"), "{text}");
@@ -129,15 +138,15 @@ fn dry_run_text_masks_secrets_and_counts() {
 
 #[test]
 fn never_access_is_a_plan_error() {
-    let mut a = app(Access::Always);
-    a.elements[0].update = Access::Never;
+    let mut a = app(AccessCondition::Always);
+    a.elements[0].update = AccessCondition::Never;
     let e = Plan::perso(&a, &encoded(&a), PlanOptions::default()).unwrap_err();
     assert!(e.to_string().contains("FF (never)"), "{e}");
 }
 
 #[test]
 fn verify_plan_reads_only() {
-    let a = app(Access::Always);
+    let a = app(AccessCondition::Always);
     let p = Plan::verify(&a, &encoded(&a)).unwrap();
     assert!(
         p.steps

@@ -4,9 +4,11 @@
 //! [`KeyNeed`] says which elements need which key. A card that lets an element be read
 //! without the key the profile names is read, and the difference becomes a note.
 
-use super::run::{CardKeys, Found, PersoError, read_element};
-use super::spec::{Access, AppSpec, ElementRef};
+use super::run::{Found, PersoError, read_element};
+use super::spec::{AppSpec, ElementRef};
 use crate::apdu::Sw;
+use crate::cos::AccessCondition;
+use crate::session::CardKeys;
 use crate::session::Session;
 use std::fmt;
 
@@ -92,7 +94,7 @@ impl<'k> TryReader<'k> {
         }
         match read_element(s, el) {
             Ok(found) => {
-                if let Access::Auth(k) = el.read
+                if let AccessCondition::ExternalAuth(k) = el.read
                     && !s.is_authenticated(k)
                 {
                     self.more_open(el, k);
@@ -100,7 +102,7 @@ impl<'k> TryReader<'k> {
                 Ok(Some(found))
             }
             Err(e) if e.sw() == Some(Sw::SECURITY_NOT_SATISFIED) => {
-                let Access::Auth(k) = el.read else {
+                let AccessCondition::ExternalAuth(k) = el.read else {
                     return Err(PersoError::Unsupported(format!(
                         "{e}; the profile says reading {} is {}: this card's access rules are \
                          stricter than the profile's (is it the right --profile?)",

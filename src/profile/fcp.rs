@@ -3,7 +3,8 @@
 //! what a card reads back with what the profile says.
 
 use super::model::{AccessRules, Df, Ef, EfSize};
-use crate::tlv::{Fcp, FileDescriptor, SecurityAttributes};
+use crate::cos::SecurityAttributes;
+use crate::tlv::{Fcp, FileDescriptor};
 
 /// The security attributes (tag 86) of a profile's access rules.
 pub fn security(access: &AccessRules) -> SecurityAttributes {

@@ -22,9 +22,7 @@ pub mod fingerprint;
 pub mod keys;
 mod load;
 mod model;
-pub mod plan;
 mod raw;
-pub mod resume;
 pub mod show;
 
 pub use check_ef::tlv_header_len;

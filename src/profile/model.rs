@@ -3,7 +3,7 @@
 
 use crate::codec::rules::Rule;
 use crate::codec::{Format, Padding};
-use crate::crypto::Algorithm;
+use crate::cos::{AccessCondition, Algorithm, FileStructure, KeyUsage};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -42,7 +42,7 @@ pub struct ScriptRef {
     pub block: String,
 }
 
-pub use crate::tlv::Lcs;
+pub use crate::cos::Lcs;
 
 /// How an EF stores its data (FDB of tag 82).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,14 +65,18 @@ impl Structure {
         Structure::LinearVariable,
         Structure::Cyclic,
     ];
+    /// The card-OS file structure.
+    pub fn file_structure(self) -> FileStructure {
+        match self {
+            Structure::Transparent => FileStructure::Transparent,
+            Structure::LinearFixed => FileStructure::LinearFixed,
+            Structure::LinearVariable => FileStructure::LinearVariable,
+            Structure::Cyclic => FileStructure::Cyclic,
+        }
+    }
     /// The file descriptor byte.
     pub fn fdb(self) -> u8 {
-        match self {
-            Structure::Transparent => 0x01,
-            Structure::LinearFixed => 0x02,
-            Structure::LinearVariable => 0x04,
-            Structure::Cyclic => 0x06,
-        }
+        self.file_structure().fdb()
     }
     /// The profile spelling.
     pub fn as_str(self) -> &'static str {
@@ -120,15 +124,20 @@ pub enum Access {
 }
 
 impl Access {
+    /// The card-OS access condition this names (the profile adds only the names).
+    pub fn condition(&self) -> AccessCondition {
+        match self {
+            Access::Always => AccessCondition::Always,
+            Access::Never => AccessCondition::Never,
+            Access::Pin { reference, .. } => AccessCondition::Pin(*reference),
+            Access::Auth { id, .. } => AccessCondition::ExternalAuth(*id),
+            Access::Mac { id, .. } => AccessCondition::SecureMessaging(*id),
+        }
+    }
+
     /// The access-condition byte.
     pub fn byte(&self) -> u8 {
-        match self {
-            Access::Always => 0x00,
-            Access::Never => 0xFF,
-            Access::Pin { reference, .. } => 0x10 | (reference & 0x0F),
-            Access::Auth { id, .. } => 0x20 | (id & 0x0F),
-            Access::Mac { id, .. } => 0x30 | (id & 0x0F),
-        }
+        self.condition().to_byte()
     }
 }
 
@@ -214,15 +223,19 @@ impl KeyRole {
         KeyRole::PinUnblock,
         KeyRole::PinReload,
     ];
+    /// The card-OS key usage.
+    pub fn key_usage(self) -> KeyUsage {
+        match self {
+            KeyRole::ExternalAuth => KeyUsage::ExternalAuth,
+            KeyRole::InternalAuth => KeyUsage::InternalAuth,
+            KeyRole::Maintenance => KeyUsage::Maintenance,
+            KeyRole::PinUnblock => KeyUsage::PinUnblock,
+            KeyRole::PinReload => KeyUsage::PinReload,
+        }
+    }
     /// The WRITE KEY usage byte.
     pub fn usage(self) -> u8 {
-        match self {
-            KeyRole::ExternalAuth => 0x01,
-            KeyRole::InternalAuth => 0x02,
-            KeyRole::Maintenance => 0x03,
-            KeyRole::PinUnblock => 0x04,
-            KeyRole::PinReload => 0x05,
-        }
+        self.key_usage().byte()
     }
     /// The profile spelling.
     pub fn as_str(self) -> &'static str {

@@ -4,7 +4,8 @@
 use super::Script;
 use super::error::{Loc, ScriptError};
 use super::line::logical_lines;
-use super::syntax::{LineKind, Stmt, parse_line, perr};
+use super::syntax::{LineKind, Stmt, parse_line};
+use super::token::perr;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

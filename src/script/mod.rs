@@ -21,6 +21,7 @@ mod load;
 mod pattern;
 mod run;
 mod syntax;
+mod token;
 mod vars;
 
 pub use error::{Loc, Mismatch, ScriptError};

@@ -7,7 +7,7 @@
 
 use super::error::{Loc, ScriptError};
 use super::line::Line;
-use super::syntax::{Filter, Suffix, VarRef, found_at, parse_var, perr};
+use super::token::{Filter, Suffix, VarRef, found_at, parse_var, perr};
 
 /// One element of an expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,8 @@
 
 use super::error::{Loc, Mismatch, ScriptError};
 use super::pattern::{Alt, PatElem, Pattern, Resolved, match_response};
-use super::syntax::{CmdPart, Filter, Stmt, TextPart, VarRef};
+use super::syntax::{CmdPart, Stmt, TextPart};
+use super::token::{Filter, VarRef};
 use super::vars::{Vars, is_secret_name};
 use super::{Event, Exchanged, RunOptions, RunReport, Script};
 use crate::apdu::{ApduError, Command, compact, parse_hex};

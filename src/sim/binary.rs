@@ -1,6 +1,6 @@
 //! READ BINARY and UPDATE BINARY (ISO/IEC 7816-4 §11.3.3, §11.3.5) on transparent EFs.
 
-use super::fs::{Kind, Op, Path};
+use super::fs::{FileStructure, Op, Path};
 use super::{CmdResult, Reply, VirtualCard};
 use crate::apdu::{Command, Sw};
 
@@ -23,7 +23,7 @@ impl VirtualCard {
             (path, u16::from_be_bytes([p1, p2]) as usize)
         };
         let node = self.node(&path).ok_or(Sw::NOT_ALLOWED)?;
-        if node.kind != Kind::Transparent {
+        if node.kind != FileStructure::Transparent {
             return Err(Sw::INCOMPATIBLE_FILE);
         }
         Ok((path, offset))

@@ -5,9 +5,10 @@
 //! [`tlv::Fcp`]: crate::tlv::Fcp
 //! [`tlv::Fcp::parse`]: crate::tlv::Fcp::parse
 
-use super::fs::{Fid, Hex, Kind, Lcs, MF_FID, Node};
+use super::fs::{Fid, FileStructure, Hex, Lcs, MF_FID, Node};
 use crate::apdu::Sw;
-use crate::tlv::{Fcp, FileDescriptor, RawElement, SecurityAttributes};
+use crate::cos::SecurityAttributes;
+use crate::tlv::{Fcp, FileDescriptor, RawElement};
 
 /// Template tags of a SELECT response (ISO/IEC 7816-4 §7.4.1).
 const FCP: u8 = 0x62;
@@ -22,7 +23,7 @@ const TYPED_TAGS: [u8; 8] = [0x80, 0x81, 0x82, 0x83, 0x84, 0x86, 0x88, 0x8A];
 fn node_fcp(n: &Node, template: u8) -> Fcp {
     let mut f = Fcp::new(template);
     f.descriptor = Some(match n.kind {
-        Kind::Df | Kind::Transparent => FileDescriptor::new(n.kind.fdb()),
+        FileStructure::Df | FileStructure::Transparent => FileDescriptor::new(n.kind.fdb()),
         _ => FileDescriptor::records(
             n.kind.fdb(),
             n.record_len.unwrap_or(0).min(0xFFFF) as u16,
@@ -32,8 +33,8 @@ fn node_fcp(n: &Node, template: u8) -> Fcp {
     f.fid = n.fid.map(|f| f.0);
     f.df_name = n.name.as_ref().map(|h| h.0.clone());
     f.size = match n.kind {
-        Kind::Df => None,
-        Kind::Transparent => n.size,
+        FileStructure::Df => None,
+        FileStructure::Transparent => n.size,
         _ => Some(n.record_len.unwrap_or(0) * n.max_records.unwrap_or(0)),
     }
     .map(|s| s.min(0xFFFF) as u32);
@@ -110,7 +111,7 @@ pub fn parse_create(data: &[u8]) -> Result<NewFile, Sw> {
     };
     let access = f.security.map_or(vec![0u8; 6], |s| s.to_bytes().to_vec());
     let fdb = f.descriptor.ok_or(Sw::WRONG_DATA)?;
-    let kind = Kind::from_fdb(fdb.fdb).ok_or(Sw::WRONG_DATA)?;
+    let kind = FileStructure::from_fdb(fdb.fdb).ok_or(Sw::WRONG_DATA)?;
     let fid = f.fid.map(Fid);
     let name = f.df_name;
     if let Some(f) = fid
@@ -119,13 +120,13 @@ pub fn parse_create(data: &[u8]) -> Result<NewFile, Sw> {
         return Err(Sw::WRONG_DATA);
     }
     let mut node = match kind {
-        Kind::Df => {
+        FileStructure::Df => {
             if fid.is_none() && name.is_none() {
                 return Err(Sw::WRONG_DATA);
             }
             Node::df(fid, name)
         }
-        Kind::Transparent => {
+        FileStructure::Transparent => {
             if name.is_some() {
                 return Err(Sw::WRONG_DATA);
             }
@@ -174,7 +175,7 @@ mod tests {
             0x01, 0x28, 0x8A, 0x01, 0x05, 0x86, 0x06, 0x00, 0x20, 0x20, 0xFF, 0x20, 0x20,
         ];
         let nf = parse_create(&data).unwrap();
-        assert_eq!(nf.node.kind, Kind::LinearVariable);
+        assert_eq!(nf.node.kind, FileStructure::LinearVariable);
         assert_eq!(nf.node.sfi, Some(5));
         assert_eq!(nf.node.record_len, Some(0x20));
         assert_eq!(nf.node.max_records, Some(10));
@@ -218,7 +219,7 @@ mod tests {
     #[test]
     fn select_responses_are_byte_exact() {
         let h = |s: &str| crate::apdu::parse_hex(s).unwrap();
-        let mut ef = Node::ef(Kind::LinearVariable, Fid(0xEF05), 0x20, 10);
+        let mut ef = Node::ef(FileStructure::LinearVariable, Fid(0xEF05), 0x20, 10);
         ef.sfi = Some(5);
         ef.access = Hex(h("00 20 20 FF 20 20"));
         assert_eq!(

@@ -4,6 +4,7 @@
 //! readable as JSON (bytes as upper-case hex strings).
 
 use super::security::KeyStore;
+pub use crate::cos::FileStructure;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -71,7 +72,7 @@ impl<'de> Deserialize<'de> for Fid {
 /// The file identifier of the MF.
 pub const MF_FID: Fid = Fid(0x3F00);
 
-pub use crate::tlv::Lcs;
+pub use crate::cos::Lcs;
 
 /// An operation guarded by one byte of the security attributes (tag `86`, docs/cos.md order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,55 +105,6 @@ impl Op {
     }
 }
 
-/// The structure of a file (FDB, FCP tag `82` byte 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// Dedicated file (`38`).
-    Df,
-    /// Transparent EF (`01`).
-    Transparent,
-    /// Linear fixed record EF (`02`).
-    LinearFixed,
-    /// Linear variable record EF (`04`), SIMPLE-TLV records on the social security card.
-    LinearVariable,
-    /// Cyclic record EF (`06`): record 1 is the newest.
-    Cyclic,
-}
-
-impl Kind {
-    /// The FDB byte.
-    pub fn fdb(self) -> u8 {
-        match self {
-            Kind::Df => 0x38,
-            Kind::Transparent => 0x01,
-            Kind::LinearFixed => 0x02,
-            Kind::LinearVariable => 0x04,
-            Kind::Cyclic => 0x06,
-        }
-    }
-
-    /// Reads an FDB byte (`03`, `05`, `07`, the TLV-structured variants, are accepted too).
-    pub fn from_fdb(b: u8) -> Option<Kind> {
-        match b {
-            0x38 => Some(Kind::Df),
-            0x01 => Some(Kind::Transparent),
-            0x02 | 0x03 => Some(Kind::LinearFixed),
-            0x04 | 0x05 => Some(Kind::LinearVariable),
-            0x06 | 0x07 => Some(Kind::Cyclic),
-            _ => None,
-        }
-    }
-
-    /// True for the three record structures.
-    pub fn is_record(self) -> bool {
-        matches!(
-            self,
-            Kind::LinearFixed | Kind::LinearVariable | Kind::Cyclic
-        )
-    }
-}
-
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -168,7 +120,7 @@ fn always() -> Hex {
 #[serde(deny_unknown_fields)]
 pub struct Node {
     /// File structure.
-    pub kind: Kind,
+    pub kind: FileStructure,
     /// File identifier (a DF created by name only may have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fid: Option<Fid>,
@@ -222,7 +174,7 @@ impl Node {
     /// A DF in the activated state with every access condition "always".
     pub fn df(fid: Option<Fid>, name: Option<Vec<u8>>) -> Node {
         Node {
-            kind: Kind::Df,
+            kind: FileStructure::Df,
             fid,
             name: name.map(Hex),
             sfi: None,
@@ -241,10 +193,10 @@ impl Node {
 
     /// An EF of the given structure, activated, every access condition "always". `size` is
     /// the byte size of a transparent EF or the maximum record length of a record EF.
-    pub fn ef(kind: Kind, fid: Fid, size: usize, max_records: usize) -> Node {
+    pub fn ef(kind: FileStructure, fid: Fid, size: usize, max_records: usize) -> Node {
         let mut n = Node::df(Some(fid), None);
         n.kind = kind;
-        if kind == Kind::Transparent {
+        if kind == FileStructure::Transparent {
             n.size = Some(size);
             n.data = Some(Hex(vec![0; size]));
         } else {
@@ -256,7 +208,7 @@ impl Node {
 
     /// True for a DF (the MF included).
     pub fn is_df(&self) -> bool {
-        self.kind == Kind::Df
+        self.kind == FileStructure::Df
     }
 
     /// The access condition byte for `op`.
@@ -267,8 +219,8 @@ impl Node {
     /// Bytes of memory this file takes (data plus a fixed 32-byte header), for the capacity.
     pub fn footprint(&self) -> usize {
         let own = match self.kind {
-            Kind::Df => 0,
-            Kind::Transparent => self.size.unwrap_or(0),
+            FileStructure::Df => 0,
+            FileStructure::Transparent => self.size.unwrap_or(0),
             _ => self.record_len.unwrap_or(0) * self.max_records.unwrap_or(0),
         };
         32 + own + self.children.iter().map(Node::footprint).sum::<usize>()
@@ -336,13 +288,13 @@ impl Node {
             return Err(format!("{here}: \"sfi\" must be 1 to 30, got {s}"));
         }
         match self.kind {
-            Kind::Df => {
+            FileStructure::Df => {
                 self.validate_unique(&here)?;
                 for c in &self.children {
                     c.validate(&here)?;
                 }
             }
-            Kind::Transparent => {
+            FileStructure::Transparent => {
                 let size = self
                     .size
                     .ok_or(format!("{here}: a transparent EF needs \"size\""))?;
@@ -367,7 +319,7 @@ impl Node {
                     ));
                 }
                 for (i, r) in self.records.iter().enumerate() {
-                    let bad = if self.kind == Kind::LinearVariable {
+                    let bad = if self.kind == FileStructure::LinearVariable {
                         r.0.len() > rl
                     } else {
                         r.0.len() != rl

@@ -1,7 +1,7 @@
 //! READ RECORD, UPDATE RECORD, APPEND RECORD (ISO/IEC 7816-4 §11.4) on linear fixed, linear
 //! variable (SIMPLE-TLV records found by their tag) and cyclic EFs.
 
-use super::fs::{Hex, Kind, Op, Path};
+use super::fs::{FileStructure, Hex, Op, Path};
 use super::{CmdResult, Reply, VirtualCard};
 use crate::apdu::{Command, Sw};
 
@@ -89,7 +89,7 @@ impl VirtualCard {
         let node = self.node(path).ok_or(Sw::NOT_ALLOWED)?;
         let rl = node.record_len.unwrap_or(0);
         let ok = match node.kind {
-            Kind::LinearVariable => len >= 1 && len <= rl,
+            FileStructure::LinearVariable => len >= 1 && len <= rl,
             _ => len == rl,
         };
         if ok { Ok(()) } else { Err(Sw::WRONG_LENGTH) }
@@ -131,7 +131,7 @@ impl VirtualCard {
         let d = designation(cmd.p1, cmd.p2)?;
         let path = self.record_target(cmd.p2)?;
         let kind = self.node(&path).map(|n| n.kind).ok_or(Sw::NOT_ALLOWED)?;
-        if kind == Kind::Cyclic && d == Designation::Tag(0, 3) {
+        if kind == FileStructure::Cyclic && d == Designation::Tag(0, 3) {
             return self.append_to(&path, &cmd.data);
         }
         self.check_record_len(&path, cmd.data.len())?;
@@ -169,7 +169,7 @@ impl VirtualCard {
         self.check_access(path, Op::Update)?;
         let node = self.node_mut(path).ok_or(Sw::NOT_ALLOWED)?;
         let max = node.max_records.unwrap_or(0);
-        let at = if node.kind == Kind::Cyclic {
+        let at = if node.kind == FileStructure::Cyclic {
             node.records.insert(0, Hex(data.to_vec()));
             node.records.truncate(max);
             0

@@ -155,12 +155,12 @@ impl Chip for ImageCard {
 
 /// Loads a card image, or creates a blank card (and its file) when none exists yet.
 fn load_image(path: &Path) -> Result<VirtualCard, TransportError> {
-    Ok(VirtualCard::load_or_create(path)?)
+    VirtualCard::load_or_create(path).map_err(TransportError::backend)
 }
 
 /// Saves a card image atomically (temporary file, then rename).
 fn save_image(card: &VirtualCard, path: &Path) -> Result<(), TransportError> {
-    Ok(card.save(path)?)
+    card.save(path).map_err(TransportError::backend)
 }
 
 /// The virtual card as a transport: `transmit` goes straight to the card.
@@ -171,9 +171,18 @@ pub struct SimTransport {
     name: String,
     /// Set once the image was saved by `close` (the drop fallback then does nothing).
     closed: bool,
+    /// Save the image after every command that may change it, as a chip commits its memory
+    /// before answering (card feeders: a process killed mid-card leaves what a real card would).
+    commit_each: bool,
 }
 
 impl SimTransport {
+    /// Saves the image after every command that may change the card (see `commit_each`).
+    pub fn committing_each_command(mut self) -> Self {
+        self.commit_each = true;
+        self
+    }
+
     /// Wraps an opened image and powers the card up.
     pub fn new(mut chip: ImageCard) -> Result<Self, TransportError> {
         let name = format!("sim:{}", chip.path().display());
@@ -187,6 +196,7 @@ impl SimTransport {
             atr,
             name,
             closed: false,
+            commit_each: false,
         })
     }
 
@@ -203,11 +213,16 @@ impl Transport for SimTransport {
             self.chip.relock()?;
             self.closed = false;
         }
-        self.chip
+        let answer = self
+            .chip
             .process(apdu)
             .ok_or_else(|| TransportError::CardRemoved {
                 reader: self.name.clone(),
-            })
+            })?;
+        if self.commit_each && super::vpcd::may_change_state(apdu) {
+            self.chip.save()?;
+        }
+        Ok(answer)
     }
 
     fn atr(&self) -> Vec<u8> {

@@ -2,6 +2,7 @@
 //! §7.4.10).
 
 use super::TlvError;
+use crate::cos::Lcs;
 use serde::Serialize;
 
 /// The file structure given by the file descriptor byte (tag `82`, byte 1).
@@ -87,14 +88,14 @@ impl FileKind {
 
 /// Life cycle status byte in words (ISO/IEC 7816-4 §7.4.10).
 pub fn lcs_name(lcs: u8) -> &'static str {
-    match lcs {
-        0x00 => "no information",
-        0x01 => "creation",
-        0x03 => "initialisation",
-        0x05 | 0x07 => "operational, activated",
-        0x04 | 0x06 => "operational, deactivated",
-        0x0C..=0x0F => "terminated",
-        _ => "proprietary",
+    match Lcs::from_byte(lcs) {
+        Some(Lcs::Creation) => "creation",
+        Some(Lcs::Initialisation) => "initialisation",
+        Some(Lcs::Activated) => "operational, activated",
+        Some(Lcs::Deactivated) => "operational, deactivated",
+        Some(Lcs::Terminated) => "terminated",
+        None if lcs == 0x00 => "no information",
+        None => "proprietary",
     }
 }
 

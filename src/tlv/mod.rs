@@ -10,13 +10,11 @@
 
 mod descriptor;
 mod fcp;
-mod lcs;
-mod security;
 
+/// The card-OS types an FCP carries (their home is [`crate::cos`]).
+pub use crate::cos::{AccessCondition, Lcs, SecurityAttributes};
 pub use descriptor::{FileDescriptor, FileKind, lcs_name};
 pub use fcp::{Fcp, RawElement};
-pub use lcs::Lcs;
-pub use security::{AccessCondition, SecurityAttributes};
 
 use thiserror::Error;
 

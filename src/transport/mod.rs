@@ -117,12 +117,20 @@ pub enum TransportError {
         #[source]
         source: std::io::Error,
     },
-    /// The virtual card's image could not be loaded or saved (the error names the file).
+    /// A backend's own failure (the virtual card's image could not be loaded or saved, ...),
+    /// kept as the source; its message is the backend error's.
     #[error(transparent)]
-    Image(#[from] crate::sim::image::ImageError),
+    Backend(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// Anything else, described.
     #[error("{0}")]
     Other(String),
+}
+
+impl TransportError {
+    /// Wraps a backend's own error (the backend names what failed and where).
+    pub fn backend(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        TransportError::Backend(Box::new(e))
+    }
 }
 
 /// What an operator should do after a PC/SC error that has no variant of its own (starts with

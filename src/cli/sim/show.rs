@@ -3,7 +3,7 @@
 use super::faults;
 use sscard::apdu::spaced;
 use sscard::sim::VirtualCard;
-use sscard::sim::fs::{Kind, Node};
+use sscard::sim::fs::{FileStructure, Node};
 use sscard::sim::security::{KeyStore, Tries};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -36,20 +36,20 @@ fn tree(out: &mut String, n: &Node, depth: usize) {
         .unwrap_or_else(|| "----".into());
     let mut line = format!("{indent}{fid} ");
     match n.kind {
-        Kind::Df => {
+        FileStructure::Df => {
             line.push_str("DF");
             if let Some(name) = &n.name {
                 let _ = write!(line, " name {}", spaced(&name.0));
             }
             let _ = write!(line, ", {} children", n.children.len());
         }
-        Kind::Transparent => {
+        FileStructure::Transparent => {
             let _ = write!(line, "EF transparent, {} bytes", n.size.unwrap_or(0));
         }
         k => {
             let what = match k {
-                Kind::LinearFixed => "linear fixed",
-                Kind::LinearVariable => "linear variable",
+                FileStructure::LinearFixed => "linear fixed",
+                FileStructure::LinearVariable => "linear variable",
                 _ => "cyclic",
             };
             let _ = write!(

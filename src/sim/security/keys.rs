@@ -13,7 +13,7 @@ pub const DEFAULT_PIN_TRIES: u8 = 3;
 
 /// The role of a key: the WRITE KEY usage byte, shared with the host side. A key entry never
 /// has [`KeyUsage::Pin`] (PINs are [`PinEntry`]s).
-pub use crate::card::KeyUsage;
+pub use crate::cos::KeyUsage;
 
 /// A try counter: `max == 0` means unlimited (keys only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

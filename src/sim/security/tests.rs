@@ -4,7 +4,7 @@ use super::*;
 use crate::apdu::parse_hex;
 use crate::crypto::{Algorithm, Key, Secret, auth_cryptogram, encrypt_zero_padded, sm_command};
 use crate::sim::CardState;
-use crate::sim::fs::{Fid, Hex, Kind, Lcs, Node};
+use crate::sim::fs::{Fid, FileStructure, Hex, Lcs, Node};
 
 const PIN: [u8; 3] = [0x12, 0x34, 0x56];
 
@@ -62,9 +62,9 @@ fn card() -> VirtualCard {
         key(Algorithm::Sm4, 0x88),
         0,
     ));
-    let mut ef5 = Node::ef(Kind::Transparent, Fid(0x0005), 4, 0);
+    let mut ef5 = Node::ef(FileStructure::Transparent, Fid(0x0005), 4, 0);
     ef5.access = Hex(vec![0x10, 0x24, 0x00, 0xFF, 0x00, 0x00]);
-    let mut ef6 = Node::ef(Kind::Transparent, Fid(0x0006), 4, 0);
+    let mut ef6 = Node::ef(FileStructure::Transparent, Fid(0x0006), 4, 0);
     ef6.access = Hex(vec![0x00, 0x35, 0x00, 0xFF, 0x00, 0x00]);
     df.children = vec![ef5, ef6];
     state.mf.children.push(df);
@@ -508,7 +508,7 @@ fn key_store_image_round_trip_and_errors() {
 #[test]
 fn mac_protected_update_record() {
     let mut c = card();
-    let mut ef = Node::ef(Kind::LinearFixed, Fid(0x0007), 4, 2);
+    let mut ef = Node::ef(FileStructure::LinearFixed, Fid(0x0007), 4, 2);
     ef.access = Hex(vec![0x00, 0x35, 0x00, 0xFF, 0x00, 0x00]);
     ef.records = vec![Hex(vec![0; 4]), Hex(vec![0; 4])];
     c.node_mut(&[0]).unwrap().children.push(ef);

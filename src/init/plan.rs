@@ -7,13 +7,14 @@
 //! by SELECT from the MF down; finally ACTIVATE FILE on the MF when the profile's MF is in
 //! the creation state (closes the manufacturer's window).
 
-use super::fcp;
-use super::keys::{Factors, KeyFile, KeyFileError};
-use super::model::{Df, Lcs, Profile};
 use super::resume::{EfHave, Have};
 use crate::apdu::{Command, Sw};
 use crate::card::{Card, CardError, SelectBy, SelectReturn, build};
+use crate::cos::Lcs;
 use crate::crypto::{Secret, encode_pin};
+use crate::profile::fcp;
+use crate::profile::keys::{Factors, KeyFile, KeyFileError};
+use crate::profile::{Df, Profile};
 use crate::transport::Transport;
 use thiserror::Error;
 
@@ -168,7 +169,7 @@ pub const OPEN_WINDOW: &str = "still in the creation state (8A 01): access condi
 /// one per element (tag, length, the value all padding: `00` for an/gbk/b, `FF` for
 /// cn/date, i.e. an empty value), so that personalization can UPDATE RECORD each one by its
 /// tag (ssc-card.md).
-pub(super) fn blank_records(ef: &super::model::Ef) -> Vec<(&super::model::Element, Vec<u8>)> {
+pub(super) fn blank_records(ef: &crate::profile::Ef) -> Vec<(&crate::profile::Element, Vec<u8>)> {
     let mut elements: Vec<_> = ef.elements.iter().collect();
     elements.sort_by_key(|e| e.record);
     elements

@@ -1,5 +1,5 @@
 //! Life cycle status of a file (ISO/IEC 7816-4 §7.4.10; byte values of FCP tag `8A`), the one
-//! type the profiles, the virtual card and diagnosis share.
+//! type the profiles, the virtual card, personalization, the session and diagnosis share.
 
 use serde::{Deserialize, Serialize};
 

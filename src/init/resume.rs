@@ -15,12 +15,13 @@
 //! A profile whose MF is not in the creation state has no such window: its plan is run whole
 //! (a second init then stops at the first CREATE FILE with `6A89`).
 
-use super::fcp;
-use super::keys::{Factors, KeyFile};
-use super::model::{Df, Lcs, Profile};
 use super::plan::{self, InitError, Plan, by_of, df_words};
 use crate::apdu::Sw;
 use crate::card::{Card, CardError, Ef, RecordRef, SelectBy, SelectReturn};
+use crate::cos::Lcs;
+use crate::profile::fcp;
+use crate::profile::keys::{Factors, KeyFile};
+use crate::profile::{Df, Profile};
 use crate::transport::Transport;
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;

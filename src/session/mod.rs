@@ -14,8 +14,13 @@
 //! Keys arrive as [`crate::crypto::Key`] values (already diversified for this card): the
 //! session never prints them, and errors never carry key, cryptogram or PIN bytes.
 
+mod keys;
+
+pub use keys::{CardKeys, MissingKey};
+
 use crate::apdu::{Command, Response, Sw, compact};
 use crate::card::{Card, CardError, SelectBy, SelectReturn};
+use crate::cos::Lcs;
 use crate::crypto::{self, CHALLENGE_LEN, CryptoError, Key};
 use crate::transport::{ResetKind, Transport, TransportError};
 use std::collections::BTreeSet;
@@ -195,13 +200,17 @@ pub struct DfState {
 
 impl DfState {
     /// True when the DF is operational and activated: SELECT answered 9000 and LCS (if given)
-    /// is `05`.
+    /// is activated (`05` or `07`).
     pub fn is_active(&self) -> bool {
-        self.sw == Sw::OK && self.lcs.is_none_or(|l| l == 0x05)
+        self.sw == Sw::OK
+            && self
+                .lcs
+                .is_none_or(|l| Lcs::from_byte(l) == Some(Lcs::Activated))
     }
-    /// True when the DF is deactivated (SELECT answered 6283, or LCS `04`).
+    /// True when the DF is deactivated (SELECT answered 6283, or LCS `04`/`06`).
     pub fn is_deactivated(&self) -> bool {
-        self.sw == Sw::FILE_DEACTIVATED || self.lcs == Some(0x04)
+        self.sw == Sw::FILE_DEACTIVATED
+            || self.lcs.and_then(Lcs::from_byte) == Some(Lcs::Deactivated)
     }
 }
 
