@@ -78,6 +78,11 @@ fn station_job(profile_name: &str) {
     let pcscd = PrivatePcscd::start();
     let dir = tempfile::tempdir().unwrap();
     let image = dir.path().join("card.json");
+    // A blank card whose manufacturer put a bank application beside the social security one,
+    // as on the demo card (the read snapshots show its PAN).
+    let mut blank = sscard::sim::VirtualCard::load_or_create(&image).unwrap();
+    sscard::sim::bank::install(&mut blank, sscard::sim::bank::DEMO_PAN).unwrap();
+    blank.save(&image).unwrap();
     let port = pcscd.port().to_string();
     let _card = pcscd.spawn_card(pcscd.sscard().args([
         "sim",

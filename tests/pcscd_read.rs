@@ -1,7 +1,7 @@
 //! Reading as the field reads, through a real private pcscd (our virtual card behind vpcd):
 //! `read` without `--profile` tells the generation from the card, reads EF05 of a
 //! 3rd-generation card without a key, names the key EF06 needs, and with the keys
-//! authenticates exactly once; `diagnose` with a profile of another generation says PROFILE
+//! authenticates exactly once and shows the bank application's PAN; `diagnose` with a profile of another generation says PROFILE
 //! MISMATCH. Run with `--features pcscd-tests`.
 #![cfg(feature = "pcscd-tests")]
 
@@ -67,6 +67,12 @@ fn read_and_diagnose_a_3rd_generation_card_without_profile_through_pcscd() {
     ]);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(stdout(&out).contains("测试一"), "{}", describe(&out));
+    // The bank application's PAN beside it (the demo card has one), read without a key.
+    assert!(
+        stdout(&out).contains("bank PAN     6200000000000000000"),
+        "{}",
+        describe(&out)
+    );
     let trace = stderr(&out);
     let auths: Vec<&str> = trace.lines().filter(|l| l.starts_with("> 00 82")).collect();
     assert_eq!(auths.len(), 1, "{trace}");

@@ -95,6 +95,9 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         run.read.content.state_text()
     );
     print!("{}", render_table(&run.read.decoded, "         "));
+    if let Some(sscard::perso::bank::BankApp::Pan(pan)) = &run.read.content.bank {
+        println!("         bank PAN     {pan} (application A000000333010101, synthetic)");
+    }
     println!("         iReadCardBas: {}", run.read.ireadcardbas);
     println!(
         "OK: card good and enabled, in {:.0} ms{}",

@@ -4,9 +4,10 @@ use super::Globals;
 use super::perso::{factor_values, load_keys, load_profile};
 use anyhow::{Context, Result};
 use sscard::perso::Station;
+use sscard::perso::bank::BankApp;
 use sscard::perso::detect::{self, Detected};
 use sscard::perso::encode::{card_fields, decode_found};
-use sscard::perso::read::{Terminal, ireadcardbas, read_card, render_table, to_json};
+use sscard::perso::read::{Terminal, ireadcardbas, read_bank, read_card, render_table, to_json};
 use sscard::profile::Profile;
 use sscard::session::Session;
 use std::path::{Path, PathBuf};
@@ -99,7 +100,10 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
     let result = {
         let mut s = Session::new(card.as_mut());
-        read_card(&mut s, &station.app, &keys)
+        read_card(&mut s, &station.app, &keys).map(|mut content| {
+            read_bank(&mut s, &mut content);
+            content
+        })
     };
     let _ = card.close();
     let content = result.with_context(|| format!("reading the card on {name}"))?;
@@ -146,10 +150,18 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
             for n in &content.needs {
                 println!("not read     {n}");
             }
+            if let Some(BankApp::Pan(pan)) = &content.bank {
+                println!("bank PAN     {pan} (application A000000333010101, tag 5A)");
+            }
+            for note in &content.notes {
+                println!("note         {note}");
+            }
         }
     }
-    for note in &content.notes {
-        eprintln!("note: {note}");
+    if format != Format::Table {
+        for note in &content.notes {
+            eprintln!("note: {note}");
+        }
     }
     if let Some(missing) = content.missing() {
         anyhow::bail!("not everything on the card on {name} was read: {missing}");

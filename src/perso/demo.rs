@@ -6,7 +6,7 @@
 //! anywhere. Every personal value here is invented.
 
 use super::encode::{card_fields, decode_found};
-use super::read::{CardContent, Terminal, ireadcardbas, read_card};
+use super::read::{CardContent, Terminal, ireadcardbas, read_bank, read_card};
 use super::{JobError, Report, RunOptions, Station};
 use crate::profile::Profile;
 use crate::profile::keys::{Factors, KeyFile};
@@ -125,7 +125,8 @@ pub fn read_out(
 ) -> Result<ReadOut, DemoError> {
     let card_keys = station.card_keys(keys, values, &t.atr());
     let mut s = Session::new(t);
-    let content = read_card(&mut s, &station.app, &card_keys)?;
+    let mut content = read_card(&mut s, &station.app, &card_keys)?;
+    read_bank(&mut s, &mut content);
     let decoded = decode_found(station.profile, &content.values);
     let fields = card_fields(station.profile, &decoded);
     let historical = crate::atr::Atr::parse(&content.atr)
@@ -152,9 +153,22 @@ pub struct DemoRun {
     pub read: ReadOut,
 }
 
-/// Runs the demo on `t` (a blank virtual card) with the compiled-in `profile_text`.
-pub fn run(t: &mut dyn Transport, profile_text: &str, name: &str) -> Result<DemoRun, DemoError> {
+/// Runs the demo on `card` (a blank virtual card) with the compiled-in `profile_text`. The
+/// card also gets a small bank application with the synthetic PAN
+/// [`crate::sim::bank::DEMO_PAN`], as the manufacturer of a real card would put there.
+pub fn run(
+    card: &mut crate::sim::transport::SimTransport,
+    profile_text: &str,
+    name: &str,
+) -> Result<DemoRun, DemoError> {
     let profile = shipped_profile(profile_text, name)?;
+    crate::sim::bank::install(card.image().card_mut(), crate::sim::bank::DEMO_PAN).map_err(
+        |reason| DemoError::Shipped {
+            what: "bank application",
+            reason,
+        },
+    )?;
+    let t: &mut dyn Transport = card;
     let keys = shipped_keys()?;
     let init_apdus = init_card(t, &profile, &keys, DEMO_CARD_ID)?;
     let station = Station::new(&profile).map_err(|e| DemoError::Shipped {

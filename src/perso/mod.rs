@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bank;
 pub mod demo;
 pub mod detect;
 pub mod enable;

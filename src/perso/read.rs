@@ -1,6 +1,7 @@
 //! Reading a personalized card: every element, the application state, and the one-line
 //! output of the MOHRSS reader interface (`iReadCardBas`).
 
+use super::bank::BankApp;
 use super::run::{Found, PersoError};
 use super::spec::{AppSpec, ElementRef};
 use super::tryread::{KeyNeed, TryReader};
@@ -27,6 +28,8 @@ pub struct CardContent {
     pub notes: Vec<String>,
     /// External authentications made (only where the card answered `6982`).
     pub authentications: usize,
+    /// The bank application's PAN, when it was asked for ([`read_bank`]).
+    pub bank: Option<BankApp>,
 }
 
 impl CardContent {
@@ -90,7 +93,24 @@ pub fn read_card(
         needs: reader.needs,
         notes: reader.notes,
         authentications: reader.authentications,
+        bank: None,
     })
+}
+
+/// Adds the bank application's PAN to `content` ([`super::bank`]): a card without one, or
+/// whose bank application cannot be read, gets a note, never an error.
+pub fn read_bank(s: &mut Session<'_>, content: &mut CardContent) {
+    match super::bank::read_pan(s) {
+        Ok(bank) => {
+            if !matches!(bank, BankApp::Pan(_)) {
+                content.notes.push(bank.describe());
+            }
+            content.bank = Some(bank);
+        }
+        Err(e) => content
+            .notes
+            .push(format!("the bank application could not be read: {e}")),
+    }
 }
 
 /// Options of the `iReadCardBas` line that come from the terminal, not the card.
@@ -201,6 +221,18 @@ pub fn to_json(
         "atr": crate::apdu::compact(&content.atr),
         "fields": fields,
         "elements": elements,
+        "bank": match &content.bank {
+            Some(BankApp::Pan(pan)) => serde_json::json!({
+                "aid": crate::apdu::compact(&super::bank::BANK_AID),
+                "pan": pan,
+            }),
+            Some(other) => serde_json::json!({
+                "aid": crate::apdu::compact(&super::bank::BANK_AID),
+                "pan": null,
+                "note": other.describe(),
+            }),
+            None => serde_json::Value::Null,
+        },
         "not_read": content.needs.iter().map(|n| serde_json::json!({
             "file": n.file,
             "tags": n.tags.iter().map(|t| format!("{t:02X}")).collect::<Vec<_>>(),

@@ -35,6 +35,10 @@ pub const SSSE_NAME: [u8; 15] = [
     0x73, 0x78, 0x31, 0x2E, 0x73, 0x68, 0x2E, 0xC9, 0xE7, 0xBB, 0xE1, 0xB1, 0xA3, 0xD5, 0xCF,
 ];
 
+/// The bank (PBOC debit) application's AID beside the social security one, `A000000333010101`:
+/// stations read its PAN (tag 5A).
+pub const BANK_AID: [u8; 8] = [0xA0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01];
+
 /// The bytes of a `text:` AID: ASCII stays ASCII, Chinese is GBK.
 pub fn text_bytes(text: &str) -> Result<Vec<u8>, crate::codec::CodecError> {
     crate::codec::gbk_bytes(text)

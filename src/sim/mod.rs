@@ -12,6 +12,7 @@
 //! and access-condition evaluation; `image` the saved state; `fault` the fault injection.
 
 mod admin;
+pub mod bank;
 mod binary;
 pub mod fault;
 pub mod fcp;
