@@ -1,6 +1,6 @@
 //! The one place that turns a command into a complete response: 61xx GET RESPONSE,
 //! 6Cxx re-send with the right Le. Tracing happens below, in the transport wrapper
-//! [`crate::trace::Traced`], so the extra APDUs sent here are traced too.
+//! the `--trace` tap ([`crate::trace::trace`]), so the extra APDUs sent here are traced too.
 
 use crate::apdu::{Command, Response};
 use crate::transport::{Transport, TransportError};

@@ -1,9 +1,11 @@
 //! The one choke point that shows APDUs: every command and response on the wire, with its
 //! duration and status word meaning, secrets masked.
 //!
-//! [`Traced`] wraps any [`Transport`]; the CLI applies it when `--trace` is on, so every command
-//! and workflow (including the GET RESPONSE and 6Cxx re-sends of `exchange`) is traced the same
-//! way. Lines go to `tracing` (target `sscard::trace`, level INFO).
+//! [`trace()`] is an observer of the one [`Tap`](crate::transport::Tap); the CLI taps the link
+//! with it when `--trace` is on, so every command and workflow (including the GET RESPONSE and
+//! 6Cxx re-sends of `exchange`) is traced the same way. Lines go to `tracing` (target
+//! `sscard::trace`, level INFO). [`evidence`] keeps the same masked lines (the conformance
+//! suite's evidence). Nothing else in the library formats APDUs that may hold secrets.
 //!
 //! Masked (the data field only; header, Lc and Le stay visible):
 //! - VERIFY `20`, CHANGE REFERENCE DATA `24`, RESET RETRY COUNTER `2C`: PINs;
@@ -15,8 +17,8 @@
 //! Example: `> 00 20 00 00 04 ******`.
 
 use crate::apdu::{Command, Sw, spaced};
-use crate::transport::{ResetKind, Transport, TransportError};
-use std::time::{Duration, Instant};
+use crate::transport::{Observer, Refusal, ResetKind, TransportError};
+use std::time::Duration;
 
 /// What replaces secret bytes.
 pub const MASK: &str = "******";
@@ -38,12 +40,16 @@ fn secret_response(ins: u8) -> bool {
     matches!(ins, 0x82 | 0x88)
 }
 
-/// Traces one exchange seen from the card's side (the vpcd bridge): the command masked as
-/// [`mask_command`] does, the response with cryptograms masked. Same target as [`Traced`].
-pub fn card_side(apdu: &[u8], response: &[u8]) {
+/// Traces one exchange seen from the card's side (the vpcd bridge's trace hook): the command
+/// masked as [`mask_command`] does, the response with cryptograms masked (`None`: the card
+/// lost power and gave no answer). Same target as [`trace()`].
+pub fn card_side(apdu: &[u8], response: Option<&[u8]>) {
     let secret = apdu.get(1).is_some_and(|ins| secret_response(*ins));
     tracing::info!(target: "sscard::trace", "> {}", mask_command(apdu));
-    tracing::info!(target: "sscard::trace", "< {}", format_response(response, secret));
+    match response {
+        Some(r) => tracing::info!(target: "sscard::trace", "< {}", format_response(r, secret)),
+        None => tracing::info!(target: "sscard::trace", "< (power lost: no answer)"),
+    }
 }
 
 /// The command as spaced hex, with secret data replaced by [`MASK`].
@@ -109,90 +115,97 @@ fn millis(d: Duration) -> String {
     }
 }
 
-/// A transport that traces every APDU through `tracing`. See the module documentation.
-pub struct Traced<T: Transport> {
-    inner: T,
+/// Turns what passes a tap into masked lines: knows which answers are secret, including the
+/// GET RESPONSE that fetches the rest of a cryptogram.
+#[derive(Debug, Default)]
+struct Masker {
     /// The last response was a secret one with more to fetch by GET RESPONSE.
     secret_pending: bool,
 }
 
-impl<T: Transport> Traced<T> {
-    /// Wraps `inner`.
-    pub fn new(inner: T) -> Self {
-        Traced {
-            inner,
-            secret_pending: false,
-        }
-    }
-
-    /// The wrapped transport.
-    pub fn into_inner(self) -> T {
-        self.inner
+impl Masker {
+    fn response(&mut self, apdu: &[u8], raw: &[u8]) -> String {
+        let ins = apdu.get(1).copied().unwrap_or(0);
+        let secret = secret_response(ins) || (ins == 0xC0 && self.secret_pending);
+        // More of a secret response may follow with GET RESPONSE.
+        self.secret_pending = secret && raw.len() >= 2 && raw.iter().rev().nth(1) == Some(&0x61);
+        format_response(raw, secret)
     }
 }
 
-impl<T: Transport> Transport for Traced<T> {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let ins = apdu.get(1).copied().unwrap_or(0);
-        let get_response = ins == 0xC0;
-        let secret = secret_response(ins) || (get_response && self.secret_pending);
-        tracing::info!(target: "sscard::trace", "> {}", mask_command(apdu));
-        let start = Instant::now();
-        let res = self.inner.transmit(apdu);
-        let took = millis(start.elapsed());
-        match &res {
-            Ok(raw) => {
-                tracing::info!(
-                    target: "sscard::trace",
-                    "< {} [{took}]",
-                    format_response(raw, secret)
-                );
-                // More of a secret response may follow with GET RESPONSE.
-                self.secret_pending =
-                    secret && raw.len() >= 2 && raw.iter().rev().nth(1) == Some(&0x61);
+/// An observer of a [`Tap`](crate::transport::Tap) that writes every command, answer, reset
+/// and transaction as a masked line to a sink: [`trace`] (the `--trace` output, with
+/// timings) or [`evidence`] (the lines kept as evidence, no timings).
+pub struct Lines<F: FnMut(String)> {
+    masker: Masker,
+    sink: F,
+    timed: bool,
+}
+
+fn emit(line: String) {
+    tracing::info!(target: "sscard::trace", "{line}");
+}
+
+/// The `--trace` observer: lines to `tracing` (target `sscard::trace`, level INFO), with
+/// timings.
+pub fn trace() -> Lines<fn(String)> {
+    Lines {
+        masker: Masker::default(),
+        sink: emit,
+        timed: true,
+    }
+}
+
+/// The evidence observer: the same masked lines, without timings, to `sink`.
+pub fn evidence<F: FnMut(String)>(sink: F) -> Lines<F> {
+    Lines {
+        masker: Masker::default(),
+        sink,
+        timed: false,
+    }
+}
+
+impl<F: FnMut(String)> Observer for Lines<F> {
+    fn command(&mut self, apdu: &[u8]) -> Result<(), Refusal> {
+        (self.sink)(format!("> {}", mask_command(apdu)));
+        Ok(())
+    }
+
+    fn response(&mut self, apdu: &[u8], r: &Result<Vec<u8>, TransportError>, took: Duration) {
+        let took = millis(took);
+        let line = match (r, self.timed) {
+            (Ok(raw), true) => format!("< {} [{took}]", self.masker.response(apdu, raw)),
+            (Ok(raw), false) => format!("< {}", self.masker.response(apdu, raw)),
+            (Err(e), true) => {
+                self.masker.secret_pending = false;
+                format!("< error after {took}: {e}")
             }
-            Err(e) => {
-                tracing::info!(target: "sscard::trace", "< error after {took}: {e}");
-                self.secret_pending = false;
+            (Err(e), false) => {
+                self.masker.secret_pending = false;
+                format!("< no answer: {e}")
             }
+        };
+        (self.sink)(line);
+    }
+
+    fn reset(&mut self, kind: ResetKind, r: &Result<Vec<u8>, TransportError>, took: Duration) {
+        self.masker.secret_pending = false;
+        let line = match (r, self.timed) {
+            (_, false) => format!("= {kind:?} reset"),
+            (Ok(atr), true) => format!("= {kind:?} reset, ATR {} [{}]", spaced(atr), millis(took)),
+            (Err(e), true) => format!("= {kind:?} reset failed: {e}"),
+        };
+        (self.sink)(line);
+    }
+
+    fn transaction(&mut self, begin: bool) {
+        if self.timed {
+            (self.sink)(if begin {
+                "= begin transaction".into()
+            } else {
+                "= end transaction".into()
+            });
         }
-        res
-    }
-
-    fn atr(&self) -> Vec<u8> {
-        self.inner.atr()
-    }
-
-    fn name(&self) -> String {
-        self.inner.name()
-    }
-
-    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
-        let start = Instant::now();
-        let res = self.inner.reset(kind);
-        let took = millis(start.elapsed());
-        match &res {
-            Ok(atr) => {
-                tracing::info!(target: "sscard::trace", "= {kind:?} reset, ATR {} [{took}]", spaced(atr))
-            }
-            Err(e) => tracing::info!(target: "sscard::trace", "= {kind:?} reset failed: {e}"),
-        }
-        self.secret_pending = false;
-        res
-    }
-
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        tracing::info!(target: "sscard::trace", "= begin transaction");
-        self.inner.begin_transaction()
-    }
-
-    fn end_transaction(&mut self) -> Result<(), TransportError> {
-        tracing::info!(target: "sscard::trace", "= end transaction");
-        self.inner.end_transaction()
-    }
-
-    fn close(&mut self) -> Result<(), TransportError> {
-        self.inner.close()
     }
 }
 
@@ -201,6 +214,7 @@ mod tests {
     use super::*;
     use crate::apdu::parse_hex;
     use crate::transport::fake::Answering;
+    use crate::transport::{Tap, Transport};
 
     fn m(hex: &str) -> String {
         mask_command(&parse_hex(hex).unwrap())
@@ -284,13 +298,23 @@ mod tests {
 
     #[test]
     fn get_response_after_a_cryptogram_stays_secret() {
-        let mut t = Traced::new(Answering(echo));
+        let mut lines = Vec::new();
+        let mut t = Tap::new(Answering(echo), evidence(|l| lines.push(l)));
         t.transmit(&parse_hex("0088000008 0102030405060708 00").unwrap())
             .unwrap();
-        assert!(t.secret_pending);
         t.transmit(&parse_hex("00C0000004").unwrap()).unwrap();
-        assert!(!t.secret_pending);
         t.transmit(&parse_hex("00B0000004").unwrap()).unwrap();
-        assert!(!t.secret_pending);
+        let _ = t.into_parts();
+        assert_eq!(
+            lines,
+            [
+                "> 00 88 00 00 08 ****** 00",
+                "< ****** (4 bytes) : 6104 (4 more bytes available (GET RESPONSE))",
+                "> 00 C0 00 00 04",
+                "< ****** (4 bytes) : 9000 (success)",
+                "> 00 B0 00 00 04",
+                "< 09 09 09 09 : 9000 (success)",
+            ]
+        );
     }
 }

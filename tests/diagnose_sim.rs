@@ -288,12 +288,17 @@ fn the_guard_refuses_a_write_before_it_reaches_the_card() {
     let (_dir, card) = card200();
     let mut t = open(&card);
     let mut spy = Spy::new(t.as_mut());
-    let mut guard = sscard::diagnose::guard::ReadOnly::new(&mut spy);
+    let mut guard =
+        sscard::transport::Tap::new(&mut spy, sscard::diagnose::guard::ReadOnly::new(false));
     let e = guard
         .transmit(&[0x00, 0xDC, 0x01, 0x04, 0x01, 0x00])
         .unwrap_err();
     assert!(e.to_string().contains("read-only"), "{e}");
-    assert_eq!(guard.refused, 1);
+    assert!(
+        matches!(&e, TransportError::Refused { header, .. } if header == &[0x00, 0xDC, 0x01, 0x04]),
+        "{e:?}"
+    );
+    assert_eq!(guard.observer().refused, 1);
     assert!(
         guard
             .transmit(&[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00])

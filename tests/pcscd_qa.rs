@@ -1,8 +1,8 @@
 //! QA through a real private pcscd: the link breaks in the middle of a personalization (the
 //! PC/SC service dies, the card side vanishes). The station must get exit 1, a message that says
 //! what happened and what to do, no panic, and the same command run again must finish the card.
-//! The cut is deterministic: a spy between vpcd and the card holds APDU 15 (the card "hangs"
-//! after part of the record is written), then the link is broken.
+//! The cut is deterministic: a spy between vpcd and the card holds the APDU after the SSN's
+//! write (the card "hangs" with part of the record written), then the link is broken.
 //! Run with `--features pcscd-tests`.
 #![cfg(feature = "pcscd-tests")]
 
@@ -74,14 +74,15 @@ fn serve(pcscd: &PrivatePcscd, image: &Path) -> ChildGuard {
     card
 }
 
-/// The APDU of the perso at which the card "hangs" (the spy holds it): the write of the name,
-/// after the card id and the SSN were written (see `sscard perso --dry-run`).
-const HOLD_AT: usize = 16;
+/// The perso's write of the SSN (UPDATE RECORD of tag 08 in EF06, SFI 6): the card "hangs"
+/// on the APDU after it (the spy holds it), so the card holds part of the record, the SSN
+/// included (how a re-run knows it is this holder's card: `sscard perso --dry-run`).
+const SSN_WRITE: [u8; 4] = [0x00, 0xDC, 0x08, 0x30];
 
-/// Serves `image` behind `pcscd` through a spy that holds APDU [`HOLD_AT`]; `extra` are more
-/// `sscard sim` options.
+/// Serves `image` behind `pcscd` through a spy that holds the APDU after [`SSN_WRITE`];
+/// `extra` are more `sscard sim` options.
 fn serve_held(pcscd: &PrivatePcscd, image: &Path, extra: &[&str]) -> (ChildGuard, VpcdSpy) {
-    let spy = VpcdSpy::holding(pcscd.port(), HOLD_AT);
+    let spy = VpcdSpy::holding_after(pcscd.port(), &SSN_WRITE);
     let mut cmd = pcscd.sscard();
     cmd.args(["sim", "--vpcd", &spy.card_addr(), "--image"])
         .arg(image)
@@ -91,8 +92,8 @@ fn serve_held(pcscd: &PrivatePcscd, image: &Path, extra: &[&str]) -> (ChildGuard
     (card, spy)
 }
 
-/// Starts a perso, waits until the card "hangs" on APDU [`HOLD_AT`], breaks the link with
-/// `cut`, returns the perso's output.
+/// Starts a perso, waits until the card "hangs" on the APDU after [`SSN_WRITE`], breaks the
+/// link with `cut`, returns the perso's output.
 fn perso_cut(pcscd: &PrivatePcscd, spy: &VpcdSpy, record: &Path, cut: impl FnOnce()) -> Output {
     let child = pcscd
         .sscard()
@@ -104,10 +105,10 @@ fn perso_cut(pcscd: &PrivatePcscd, spy: &VpcdSpy, record: &Path, cut: impl FnOnc
         .expect("start sscard perso");
     spy.wait_held(30);
     let done = spy.exchanges();
-    assert_eq!(done.len(), HOLD_AT - 1, "{done:02X?}");
     assert!(
-        done.iter().any(|e| e.command.get(1) == Some(&0xDC)),
-        "the card holds part of the record when the link breaks"
+        done.last()
+            .is_some_and(|e| e.command.starts_with(&SSN_WRITE)),
+        "the card holds part of the record, the SSN last, when the link breaks: {done:02X?}"
     );
     cut();
     child.wait_with_output().expect("wait for sscard perso")

@@ -112,7 +112,8 @@ fn tampered_element_is_caught_and_the_card_is_not_enabled() {
     t.reset(sscard::transport::ResetKind::Warm).unwrap(); // forget the plan's key 04
     {
         let keys = station.card_keys(Some(&k), &values, &t.atr());
-        let mut s = sscard::session::Session::new(&mut t);
+        let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+        let mut s = sscard::session::Session::new(&mut tx);
         s.select_df(&station.app.df_name, "SSSE").unwrap();
         let mut rec = vec![0x09, 30];
         rec.extend_from_slice(&[0xB2, 0xE2]); // GBK 测 -> another character
@@ -301,7 +302,8 @@ fn the_initial_pin_is_set_at_personalization_and_the_key_file_may_override_it() 
             RunOptions::default(),
         )
         .unwrap();
-    let mut s = sscard::session::Session::new(&mut t);
+    let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+    let mut s = sscard::session::Session::new(&mut tx);
     assert_eq!(
         pin::verify(&mut s, &station.app, "123456").unwrap(),
         PinState::TriesLeft(2)

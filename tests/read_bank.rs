@@ -41,7 +41,8 @@ fn card_without_bank(dir: &tempfile::TempDir) -> SimTransport {
 fn the_demo_card_has_a_synthetic_pan_read_without_a_key() {
     let dir = tempfile::tempdir().unwrap();
     let mut t = demo_card(&dir);
-    let mut s = Session::new(&mut t);
+    let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+    let mut s = Session::new(&mut tx);
     let bank = bank::read_pan(&mut s).unwrap();
     let BankApp::Pan(pan) = bank else {
         panic!("no PAN: {bank:?}")
@@ -60,7 +61,8 @@ fn a_card_without_a_bank_application_is_a_note_not_an_error() {
     let mut t = card_without_bank(&dir);
     let profile = demo::shipped_profile(SSC_200, "ssc-2.00.toml").unwrap();
     let station = Station::new(&profile).unwrap();
-    let mut s = Session::new(&mut t);
+    let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+    let mut s = Session::new(&mut tx);
     let mut content = read_card(&mut s, &station.app, &CardKeys::default()).unwrap();
     read_bank(&mut s, &mut content);
     assert_eq!(content.bank, Some(BankApp::Absent));
@@ -70,6 +72,8 @@ fn a_card_without_a_bank_application_is_a_note_not_an_error() {
     assert_eq!(json["bank"]["pan"], serde_json::Value::Null);
     assert_eq!(json["bank"]["note"], "no bank application on this card");
     // The command line reads it with exit 0 and says so.
+    drop(s);
+    tx.end().unwrap();
     t.close().unwrap();
     let o = sscard(&dir.path().join("card.json"), &["read"]);
     let out = String::from_utf8_lossy(&o.stdout);

@@ -34,7 +34,8 @@ fn the_library_tells_each_generation_from_ef05_tag_03_with_two_commands() {
     for (text, name, version) in GENERATIONS {
         let (_dir, path) = card(text, name);
         let mut t = open(&path);
-        let mut s = Session::new(t.as_mut());
+        let mut tx = sscard::transport::Tx::begin(t.as_mut()).unwrap();
+        let mut s = Session::new(&mut tx);
         let found = detect::detect(&mut s).unwrap();
         assert_eq!(found.spec_version, version);
         assert_eq!(found.profile, name);

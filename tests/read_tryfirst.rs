@@ -65,7 +65,8 @@ fn a_card_more_open_than_its_profile_is_read_without_authentication_and_noted() 
     let profile = shipped();
     let station = Station::new(&profile).unwrap();
     let keys = card_keys(&station, &t);
-    let mut s = Session::new(&mut t);
+    let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+    let mut s = Session::new(&mut tx);
     let content = read_card(&mut s, &station.app, &keys).unwrap();
     assert_eq!(
         auths(s.headers()),
@@ -95,7 +96,8 @@ fn a_card_that_wants_the_read_key_gets_it_once_and_only_after_6982() {
     let mut t = made_with(&dir, &profile);
     let station = Station::new(&profile).unwrap();
     let keys = card_keys(&station, &t);
-    let mut s = Session::new(&mut t);
+    let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+    let mut s = Session::new(&mut tx);
     let content = read_card(&mut s, &station.app, &keys).unwrap();
     assert!(content.needs.is_empty() && content.notes.is_empty());
     assert_eq!(content.values.len(), station.app.elements.len());
@@ -114,7 +116,8 @@ fn without_keys_the_elements_that_need_one_are_named_with_their_key() {
     let mut t = made_with(&dir, &profile);
     let station = Station::new(&profile).unwrap();
     let none = CardKeys::default();
-    let mut s = Session::new(&mut t);
+    let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+    let mut s = Session::new(&mut tx);
     let content = read_card(&mut s, &station.app, &none).unwrap();
     assert_eq!(auths(s.headers()), 0);
     let missing = content.missing().unwrap();

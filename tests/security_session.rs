@@ -42,7 +42,8 @@ fn sw(s: &mut Session<'_>, hex: &str) -> Sw {
 /// FILE on the MF closes the window.
 fn personalize(path: &Path) {
     let mut t = SimTransport::new(ImageCard::open(path).unwrap()).unwrap();
-    let mut s = Session::new(&mut t);
+    let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+    let mut s = Session::new(&mut tx);
     let k = hex::encode_upper(write_key().bytes);
     for cmd in [
         "00E000001A 6218 820138 8302DF01 840453535345 8A0103 8606000024FF3535".to_string(),
@@ -58,6 +59,7 @@ fn personalize(path: &Path) {
         assert_eq!(sw(&mut s, &cmd), Sw::OK, "{cmd}");
     }
     drop(s);
+    tx.end().unwrap();
     t.close().unwrap();
 }
 
@@ -77,7 +79,8 @@ fn open(path: &Path) -> SimTransport {
 fn external_authentication_with_a_diversified_key() {
     let (_dir, path) = personalized();
     let mut t = open(&path);
-    let mut s = Session::new(&mut t);
+    let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+    let mut s = Session::new(&mut tx);
     s.select_df(b"SSSE", "SSSE").unwrap();
     assert_eq!(
         sw(&mut s, "00D6850004 01020304"),
@@ -101,7 +104,8 @@ fn external_authentication_with_a_diversified_key() {
 fn mac_protected_update_pin_unblock_and_application_block() {
     let (_dir, path) = personalized();
     let mut t = open(&path);
-    let mut s = Session::new(&mut t);
+    let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+    let mut s = Session::new(&mut tx);
     s.select_df(b"SSSE", "SSSE").unwrap();
 
     let update = apdu("00D6860004 0A0B0C0D");
@@ -158,16 +162,19 @@ fn counters_and_keys_survive_the_image() {
     let (_dir, path) = personalized();
     {
         let mut t = open(&path);
-        let mut s = Session::new(&mut t);
+        let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+        let mut s = Session::new(&mut tx);
         s.select_df(b"SSSE", "SSSE").unwrap();
         assert_eq!(sw(&mut s, "0020000003999999"), Sw(0x63C2));
         drop(s);
+        tx.end().unwrap();
         t.close().unwrap();
     }
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("\"usage\": \"external-auth\""), "{text}");
     let mut t = open(&path);
-    let mut s = Session::new(&mut t);
+    let mut tx = sscard::transport::Tx::begin(&mut t).unwrap();
+    let mut s = Session::new(&mut tx);
     s.select_df(b"SSSE", "SSSE").unwrap();
     assert_eq!(
         sw(&mut s, "00200000"),

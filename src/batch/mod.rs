@@ -443,7 +443,10 @@ fn one_line(s: &str) -> String {
 /// Reads what the manufacturer wrote at init (card id, card number) from the card; fields the
 /// card does not give (absent, blank, protected) are left out.
 fn read_from_card(station: &Station<'_>, card: &mut dyn Transport) -> Vec<(String, String)> {
-    let mut s = crate::session::Session::new(card);
+    let Ok(mut tx) = card.transaction() else {
+        return Vec::new();
+    };
+    let mut s = crate::session::Session::new(&mut tx);
     let app = &station.app;
     if s.select_df(&app.df_name, &app.df_label).is_err() {
         return Vec::new();

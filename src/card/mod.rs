@@ -134,21 +134,6 @@ impl<'a> Card<'a> {
         }
     }
 
-    /// Runs `job` inside a transaction (PC/SC `SCardBeginTransaction`: no other program's
-    /// APDUs interleave), ending it whether `job` succeeds or fails. The job's error wins over
-    /// an error ending the transaction.
-    pub fn in_transaction<R>(
-        &mut self,
-        job: impl FnOnce(&mut Card<'_>) -> Result<R, CardError>,
-    ) -> Result<R, CardError> {
-        self.t.begin_transaction()?;
-        let out = job(self);
-        let end = self.t.end_transaction();
-        let r = out?;
-        end?;
-        Ok(r)
-    }
-
     /// GET RESPONSE (ISO/IEC 7816-4 §7.6.1): fetches `le` bytes waiting after a `61xx`, sent
     /// raw (no automatic handling), with the CLA of the exchange options.
     pub fn get_response(&mut self, le: usize) -> Result<Response, CardError> {

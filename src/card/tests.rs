@@ -2,6 +2,7 @@ use super::*;
 use crate::apdu::parse_hex;
 use crate::crypto::Secret;
 use crate::tlv::{Fcp, FileKind};
+use crate::transport::Tx;
 use crate::transport::fake::Scripted;
 
 #[test]
@@ -10,11 +11,21 @@ fn transactions_end_on_success_and_on_failure() {
         ("0084000008", "11223344556677889000"),
         ("0084000008", "6A81"),
     ]);
-    let mut card = Card::new(&mut t);
-    let c = card.in_transaction(|c| c.get_challenge(8)).unwrap();
-    assert_eq!(c.len(), 8);
-    let e = card.in_transaction(|c| c.get_challenge(8)).unwrap_err();
-    assert_eq!(e.sw(), Some(Sw(0x6A81)));
+    {
+        let mut tx = Tx::begin(&mut t).unwrap();
+        // A nested transaction is the one already held: no second begin, no early end.
+        let mut inner = Tx::begin(&mut tx).unwrap();
+        let c = Card::new(&mut inner).get_challenge(8).unwrap();
+        assert_eq!(c.len(), 8);
+        inner.end().unwrap();
+        tx.end().unwrap();
+    }
+    {
+        let mut tx = Tx::begin(&mut t).unwrap();
+        let e = Card::new(&mut tx).get_challenge(8).unwrap_err();
+        assert_eq!(e.sw(), Some(Sw(0x6A81)));
+        // Dropped on the error path without end(): the guard ends the transaction.
+    }
     t.done();
     assert_eq!(t.events, vec!["begin", "end", "begin", "end"]);
 }

@@ -67,7 +67,7 @@ pub fn open_card(g: &Globals) -> Result<Box<dyn Transport>> {
 
 /// Like `open_card`, with exclusive access for PC/SC (personalization, conformance).
 ///
-/// With `--trace` the link is wrapped in [`sscard::trace::Traced`], the one place APDUs are
+/// With `--trace` the link is tapped with [`sscard::trace::trace`], the one place APDUs are
 /// shown (secrets masked), so every command and workflow is traced the same way.
 pub fn open_card_with(g: &Globals, exclusive: bool) -> Result<Box<dyn Transport>> {
     let card: Box<dyn Transport> = if let Some(path) =
@@ -94,7 +94,10 @@ pub fn open_card_with(g: &Globals, exclusive: bool) -> Result<Box<dyn Transport>
             card.name(),
             sscard::apdu::spaced(&card.atr())
         );
-        Ok(Box::new(sscard::trace::Traced::new(card)))
+        Ok(Box::new(sscard::transport::Tap::new(
+            card,
+            sscard::trace::trace(),
+        )))
     } else {
         Ok(card)
     }

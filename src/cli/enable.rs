@@ -4,7 +4,7 @@ use super::Globals;
 use super::perso::{HolderArgs, factor_values, load_keys, load_profile, load_record, print_report};
 use anyhow::{Context, Result};
 use sscard::perso::{Plan, RunOptions, Station};
-use sscard::session::Session;
+use sscard::session::in_transaction;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -69,10 +69,9 @@ pub fn run_disable(args: DisableArgs, g: &Globals) -> Result<ExitCode> {
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
     let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
-    let result = {
-        let mut s = Session::new(card.as_mut());
-        sscard::perso::enable::disable(&mut s, &station.app, &keys)
-    };
+    let result = in_transaction(card.as_mut(), |s| {
+        sscard::perso::enable::disable(s, &station.app, &keys)
+    });
     let _ = card.close();
     let changed =
         result.with_context(|| format!("disabling {} on {name}", station.app.df_label))?;

@@ -9,7 +9,7 @@ use sscard::card::PinState;
 use sscard::perso::Station;
 use sscard::perso::pin;
 use sscard::profile::KeyRole;
-use sscard::session::Session;
+use sscard::session::in_transaction;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -133,8 +133,7 @@ pub fn run(cmd: Command, g: &Globals) -> Result<ExitCode> {
     let name = card.name();
     let result = match cmd {
         Command::Status { .. } => {
-            let mut s = Session::new(card.as_mut());
-            pin::status(&mut s, app).map(|st| match st {
+            in_transaction(card.as_mut(), |s| pin::status(s, app)).map(|st| match st {
                 PinState::Verified | PinState::TriesLeft(_) => {
                     println!("PIN: {}", pin::describe(st));
                     ExitCode::SUCCESS
@@ -144,14 +143,13 @@ pub fn run(cmd: Command, g: &Globals) -> Result<ExitCode> {
         }
         Command::Verify { pin, .. } => {
             let p = ask(pin, "PIN: ")?;
-            let mut s = Session::new(card.as_mut());
-            pin::verify(&mut s, app, &p).map(|st| print_state("verify", st))
+            in_transaction(card.as_mut(), |s| pin::verify(s, app, &p))
+                .map(|st| print_state("verify", st))
         }
         Command::Change { pin, new_pin, .. } => {
             let old = ask(pin, "current PIN: ")?;
             let new = ask_new(new_pin)?;
-            let mut s = Session::new(card.as_mut());
-            pin::change(&mut s, app, &old, &new).map(|st| match st {
+            in_transaction(card.as_mut(), |s| pin::change(s, app, &old, &new)).map(|st| match st {
                 PinState::Verified => {
                     println!("change: PIN changed");
                     ExitCode::SUCCESS
@@ -174,14 +172,17 @@ pub fn run(cmd: Command, g: &Globals) -> Result<ExitCode> {
                 .and_then(|df| df.keys.iter().find(|k| k.role == KeyRole::PinUnblock))
                 .map(|k| k.id)
                 .context("the profile declares no PIN-unblock key (role pin-unblock) in the application DF")?;
-            let mut s = Session::new(card.as_mut());
-            pin::unblock(
-                &mut s,
-                app,
-                &card_keys,
-                puk,
-                new_pin.as_ref().map(|p| p.0.as_str()),
-            )
+            // GET CHALLENGE then the MAC'd RESET RETRY COUNTER: one transaction, so no other
+            // program can take the challenge between the two.
+            in_transaction(card.as_mut(), |s| {
+                pin::unblock(
+                    s,
+                    app,
+                    &card_keys,
+                    puk,
+                    new_pin.as_ref().map(|p| p.0.as_str()),
+                )
+            })
             .map(|st| {
                 println!("unblock: done, {}", pin::describe(st));
                 ExitCode::SUCCESS

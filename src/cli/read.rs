@@ -9,7 +9,7 @@ use sscard::perso::detect::{self, Detected};
 use sscard::perso::encode::{card_fields, decode_found};
 use sscard::perso::read::{Terminal, ireadcardbas, read_bank, read_card, render_table, to_json};
 use sscard::profile::Profile;
-use sscard::session::Session;
+use sscard::session::in_transaction;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -66,7 +66,7 @@ pub(super) fn profile_or_detect(
         return Ok((load_profile(path)?, None));
     }
     let name = card.name();
-    let found = detect::detect(&mut Session::new(card))
+    let found = in_transaction(card, detect::detect)
         .with_context(|| format!("no --profile given, and the card on {name} does not say"))?;
     let profile = shipped(found.profile)?;
     Ok((profile, Some(found)))
@@ -98,13 +98,12 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let station = Station::new(&profile)?;
     let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
     let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
-    let result = {
-        let mut s = Session::new(card.as_mut());
-        read_card(&mut s, &station.app, &keys).map(|mut content| {
-            read_bank(&mut s, &mut content);
+    let result = in_transaction(card.as_mut(), |s| {
+        read_card(s, &station.app, &keys).map(|mut content| {
+            read_bank(s, &mut content);
             content
         })
-    };
+    });
     let _ = card.close();
     let content = result.with_context(|| format!("reading the card on {name}"))?;
     let decoded = decode_found(&profile, &content.values);

@@ -86,15 +86,16 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         let atr = card.reset(kind)?;
         println!("= {kind:?} reset, ATR {}", spaced(&atr));
     }
-    if args.transaction {
-        card.begin_transaction()?;
-    }
-    let result = send_all(card.as_mut(), &cmds, &opts, args.expect_ok, &name);
-    // The APDU error matters most; end and close the card anyway.
-    let ended = if args.transaction {
-        card.end_transaction()
+    // The APDU error matters most; end the transaction and close the card anyway.
+    let (result, ended) = if args.transaction {
+        let mut tx = card.transaction()?;
+        let result = send_all(&mut tx, &cmds, &opts, args.expect_ok, &name);
+        (result, tx.end())
     } else {
-        Ok(())
+        (
+            send_all(card.as_mut(), &cmds, &opts, args.expect_ok, &name),
+            Ok(()),
+        )
     };
     let closed = card.close();
     result?;

@@ -102,6 +102,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
 fn serve(args: &Args, addr_text: &str, mut chip: ImageCard) -> anyhow::Result<ExitCode> {
     let addr = vpcd::parse_address(addr_text)?;
     let mut opts = BridgeOptions::new(addr);
+    opts.trace = Some(sscard::trace::card_side);
     opts.save_every = args.save_every;
     opts.save_idle = Duration::from_millis(args.save_idle_ms);
     opts.max_apdus = args.max_apdus;

@@ -8,7 +8,7 @@ use crate::exchange::{ExchangeOptions, exchange};
 use crate::profile::keys::{Factors, KeyFile};
 use crate::profile::{Access, Df, Ef, KeySpec, Profile, Structure};
 use crate::session::{Session, SessionError};
-use crate::transport::{ResetKind, Transport, TransportError};
+use crate::transport::{ResetKind, Tap, Transport, TransportError, Tx};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -18,44 +18,6 @@ pub struct Options {
     /// The card identification code (hex), when keys are diversified by it and the card does
     /// not let it be read without them.
     pub card_id: Option<Vec<u8>>,
-}
-
-/// A transport that keeps every exchange (masked) for the evidence of failed checks.
-struct Recorder<'t> {
-    inner: &'t mut dyn Transport,
-    log: Rc<RefCell<Vec<String>>>,
-}
-
-impl Transport for Recorder<'_> {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let shown = crate::trace::mask_command(apdu);
-        let secret = matches!(apdu.get(1), Some(0x82 | 0x88));
-        let r = self.inner.transmit(apdu);
-        let answer = match &r {
-            Ok(raw) => crate::trace::format_response(raw, secret),
-            Err(e) => format!("no answer: {e}"),
-        };
-        let mut log = self.log.borrow_mut();
-        log.push(format!("> {shown}"));
-        log.push(format!("< {answer}"));
-        r
-    }
-    fn atr(&self) -> Vec<u8> {
-        self.inner.atr()
-    }
-    fn name(&self) -> String {
-        self.inner.name()
-    }
-    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
-        self.log.borrow_mut().push(format!("= {kind:?} reset"));
-        self.inner.reset(kind)
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.inner.begin_transaction()
-    }
-    fn end_transaction(&mut self) -> Result<(), TransportError> {
-        self.inner.end_transaction()
-    }
 }
 
 /// Why a check did not pass.
@@ -152,12 +114,25 @@ pub(super) fn run_with(
     let log = Rc::new(RefCell::new(Vec::new()));
     let atr = t.atr();
     let reader = t.name();
-    let mut rec = Recorder {
-        inner: t,
-        log: log.clone(),
+    // Every exchange, masked by the one trace choke point, is kept as evidence.
+    let sink = Rc::clone(&log);
+    let mut rec = Tap::new(
+        t,
+        crate::trace::evidence(move |l| sink.borrow_mut().push(l)),
+    );
+    // One transaction for the whole suite: no other program interleaves with its probes.
+    let mut tx = match Tx::begin(&mut rec) {
+        Ok(tx) => tx,
+        Err(e) => {
+            return super::no_answer_report(
+                &reader,
+                profile,
+                &format!("the card could not be taken exclusively: {e}"),
+            );
+        }
     };
     let mut lab = Lab {
-        s: Session::new(&mut rec),
+        s: Session::new(&mut tx),
         log,
         profile,
         keys,

@@ -114,7 +114,17 @@ impl<'t> Walker<'t> {
         let Some(key) = self.keys.and_then(|k| k.get(id)) else {
             return Ok(());
         };
-        let r = Session::new(&mut *self.t).authenticate(id, &label, key);
+        // GET CHALLENGE and EXTERNAL AUTHENTICATE in one transaction (nested in the
+        // diagnosis's own when it holds one).
+        let card = self.t.name();
+        let r = match self.t.transaction() {
+            Ok(mut tx) => Session::new(&mut tx).authenticate(id, &label, key),
+            Err(source) => Err(SessionError::Transport {
+                card,
+                doing: "starting the exclusive transaction".into(),
+                source,
+            }),
+        };
         let problem = match r {
             Ok(_) => return Ok(()),
             Err(SessionError::AuthFailed { sw, .. }) => {

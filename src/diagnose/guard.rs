@@ -1,8 +1,8 @@
-//! The read-only guard: a [`Transport`] wrapper that refuses, before it reaches the card, every
-//! command that could write or move a counter. Diagnosis runs only through it, so being
+//! The read-only guard: a policy on the link's tap that refuses, before it reaches the card,
+//! every command that could write or move a counter. Diagnosis runs only through it, so being
 //! read-only is a property of the structure, not of care taken in the checks.
 
-use crate::transport::{ResetKind, Transport, TransportError};
+use crate::transport::{Observer, Refusal};
 
 /// Why a command is allowed through the guard, or `None` when it is refused.
 ///
@@ -37,9 +37,11 @@ pub fn allowed_with(apdu: &[u8], auth: bool) -> Option<&'static str> {
     }
 }
 
-/// A transport that lets only [`allowed`] commands through and counts what it refused.
-pub struct ReadOnly<'t> {
-    inner: &'t mut dyn Transport,
+/// The read-only policy, an observer of the one [`Tap`](crate::transport::Tap): lets only
+/// [`allowed`] commands through (a refusal is [`crate::transport::TransportError::Refused`]),
+/// keeps the header of every command sent and counts what it refused.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOnly {
     /// The header (CLA INS P1 P2) of every command sent to the card, in order.
     pub sent: Vec<[u8; 4]>,
     /// How many commands were refused (a bug in a check if ever above zero).
@@ -48,45 +50,30 @@ pub struct ReadOnly<'t> {
     pub auth: bool,
 }
 
-impl<'t> ReadOnly<'t> {
-    /// Wraps `inner`.
-    pub fn new(inner: &'t mut dyn Transport) -> Self {
+impl ReadOnly {
+    /// The policy; `auth` lets GET CHALLENGE and EXTERNAL AUTHENTICATE through.
+    pub fn new(auth: bool) -> Self {
         ReadOnly {
-            inner,
-            sent: Vec::new(),
-            refused: 0,
-            auth: false,
+            auth,
+            ..ReadOnly::default()
         }
     }
 }
 
-impl Transport for ReadOnly<'_> {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+impl Observer for ReadOnly {
+    fn command(&mut self, apdu: &[u8]) -> Result<(), Refusal> {
         if allowed_with(apdu, self.auth).is_none() {
             self.refused += 1;
-            let head: Vec<u8> = apdu.iter().copied().take(4).collect();
-            return Err(TransportError::Other(format!(
-                "diagnose is read-only: the command {} was refused before reaching the card \
-                 on '{}' (a bug in sscard: please report it)",
-                crate::apdu::spaced(&head),
-                self.inner.name()
-            )));
+            return Err(Refusal {
+                policy: "diagnose is read-only",
+            });
         }
         let mut h = [0u8; 4];
         for (d, s) in h.iter_mut().zip(apdu) {
             *d = *s;
         }
         self.sent.push(h);
-        self.inner.transmit(apdu)
-    }
-    fn atr(&self) -> Vec<u8> {
-        self.inner.atr()
-    }
-    fn name(&self) -> String {
-        self.inner.name()
-    }
-    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
-        self.inner.reset(kind)
+        Ok(())
     }
 }
 

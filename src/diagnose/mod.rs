@@ -30,7 +30,7 @@ pub use verdict::{Finding, Findings, Verdict};
 
 use crate::profile::Profile;
 use crate::session::CardKeys;
-use crate::transport::Transport;
+use crate::transport::{Tap, Transport};
 use serde::Serialize;
 
 /// How thorough the diagnosis is.
@@ -110,9 +110,35 @@ pub fn diagnose_with_keys(
     opts: &Options,
     keys: Option<&CardKeys>,
 ) -> Report {
-    let mut guard = guard::ReadOnly::new(t);
-    guard.auth = keys.is_some();
-    let mut notes = Vec::new();
+    // Authenticating then reading depends on the card's security state: with keys, the whole
+    // diagnosis runs in one exclusive transaction so that no other program interleaves.
+    let mut held = None;
+    if keys.is_some() {
+        match t.transaction() {
+            Ok(mut tx) => {
+                let report = diagnose_on(&mut tx, profile, opts, keys, Vec::new());
+                // Nothing was written: a failure to give the card back changes no verdict.
+                let _ = tx.end();
+                return report;
+            }
+            Err(e) => {
+                held = Some(format!(
+                    "the card could not be taken exclusively ({e}): the read key was not used"
+                ));
+            }
+        }
+    }
+    diagnose_on(t, profile, opts, None, held.into_iter().collect())
+}
+
+fn diagnose_on(
+    t: &mut dyn Transport,
+    profile: &Profile,
+    opts: &Options,
+    keys: Option<&CardKeys>,
+    mut notes: Vec<String>,
+) -> Report {
+    let mut guard = Tap::new(t, guard::ReadOnly::new(keys.is_some()));
     let mut unchecked = 0;
     let mut needs = Vec::new();
     let mut spec_version = None;
@@ -132,7 +158,7 @@ pub fn diagnose_with_keys(
         let mut w = files::Walker::new(&mut guard).with_keys(keys);
         dfs = files::check_profile(&mut w, profile, &mut f);
         retried = w.flaky.clone();
-        notes = w.notes.clone();
+        notes.extend(w.notes.iter().cloned());
         unchecked = w.unchecked;
         needs = w.needs.clone();
         if !retried.is_empty() {
@@ -167,12 +193,12 @@ pub fn diagnose_with_keys(
             );
         }
     }
-    if guard.refused > 0 {
+    if guard.observer().refused > 0 {
         f.add(
             Verdict::ChipFailing,
             format!(
                 "{} command(s) were refused by the read-only guard (a bug in sscard)",
-                guard.refused
+                guard.observer().refused
             ),
         );
     }
@@ -207,7 +233,12 @@ pub fn diagnose_with_keys(
         notes,
         unchecked,
         not_read: needs.iter().map(ToString::to_string).collect(),
-        authentications: guard.sent.iter().filter(|h| h[1] == 0x82).count(),
+        authentications: guard
+            .observer()
+            .sent
+            .iter()
+            .filter(|h| h[1] == 0x82)
+            .count(),
         exit_code: verdict.exit_code(),
         reasons: f.reasons(),
         power,
@@ -215,7 +246,7 @@ pub fn diagnose_with_keys(
         dfs,
         expiry,
         retried,
-        apdus: guard.sent.len(),
+        apdus: guard.observer().sent.len(),
     }
 }
 
@@ -249,7 +280,7 @@ pub fn no_response(reader: &str, profile: &str, why: &str) -> Report {
 /// profile's: another generation is [`Verdict::ProfileMismatch`]. A card that does not tell
 /// (no SSSE, EF05 refused) is left to the file checks.
 fn check_generation(t: &mut dyn Transport, profile: &Profile, f: &mut Findings) -> Option<String> {
-    let version = crate::perso::detect::spec_version(&mut crate::session::Session::new(t)).ok()?;
+    let version = crate::session::in_transaction(t, crate::perso::detect::spec_version).ok()?;
     let card = crate::perso::detect::generation_of(&version);
     let wanted = profile.meta.generation.or_else(|| {
         profile

@@ -11,7 +11,6 @@ use super::{JobError, Report, RunOptions, Station};
 use crate::profile::Profile;
 use crate::profile::keys::{Factors, KeyFile};
 use crate::record::HolderRecord;
-use crate::session::Session;
 use crate::transport::Transport;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -124,9 +123,11 @@ pub fn read_out(
     values: &[super::Encoded],
 ) -> Result<ReadOut, DemoError> {
     let card_keys = station.card_keys(keys, values, &t.atr());
-    let mut s = Session::new(t);
-    let mut content = read_card(&mut s, &station.app, &card_keys)?;
-    read_bank(&mut s, &mut content);
+    let content = crate::session::in_transaction(t, |s| {
+        let mut content = read_card(s, &station.app, &card_keys)?;
+        read_bank(s, &mut content);
+        Ok::<_, super::PersoError>(content)
+    })?;
     let decoded = decode_found(station.profile, &content.values);
     let fields = card_fields(station.profile, &decoded);
     let historical = crate::atr::Atr::parse(&content.atr)

@@ -42,7 +42,7 @@ pub use spec::{AppSpec, ElementRef, EnableHow, Encoded};
 use crate::profile::Profile;
 use crate::profile::keys::KeyFile;
 use crate::record::HolderRecord;
-use crate::session::{CardKeys, Session};
+use crate::session::CardKeys;
 use crate::transport::Transport;
 
 /// Everything personalization needs from one profile.
@@ -177,14 +177,10 @@ impl<'p> Station<'p> {
         opts: RunOptions,
     ) -> Result<Report, JobError> {
         let keys = self.card_keys(keys, values, &t.atr());
-        let mut s = Session::new(t);
-        s.begin().map_err(PersoError::from)?;
         let decode = |b: &[u8]| self.decode_identity(b);
-        let result = run::run(&mut s, &self.app, plan, &keys, opts, &decode);
-        let end = s.end();
-        let report = result?;
-        end.map_err(PersoError::from)?;
-        Ok(report)
+        Ok(crate::session::in_transaction(t, |s| {
+            run::run(s, &self.app, plan, &keys, opts, &decode)
+        })?)
     }
 
     /// The card's keys from a key file (none without one).

@@ -24,8 +24,9 @@ mod syntax;
 mod token;
 mod vars;
 
+/// What a secret looks like in every output (the trace's mask).
+pub use crate::trace::MASK;
 pub use error::{Loc, Mismatch, ScriptError};
-pub use run::MASK;
 pub use vars::{Vars, is_secret_name, is_valid_name};
 
 use crate::apdu::Sw;

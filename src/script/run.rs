@@ -9,11 +9,9 @@ use super::vars::{Vars, is_secret_name};
 use super::{Event, Exchanged, RunOptions, RunReport, Script};
 use crate::apdu::{ApduError, Command, compact, parse_hex};
 use crate::exchange::{ExchangeOptions, exchange};
+use crate::trace::MASK;
 use crate::transport::{ResetKind, Transport};
 use std::collections::BTreeSet;
-
-/// What a secret looks like in every output.
-pub const MASK: &str = "******";
 
 /// Whether to go on after a statement.
 enum Flow {

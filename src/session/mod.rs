@@ -22,58 +22,13 @@ use crate::apdu::{Command, Response, Sw, compact};
 use crate::card::{Card, CardError, SelectBy, SelectReturn};
 use crate::cos::Lcs;
 use crate::crypto::{self, CHALLENGE_LEN, CryptoError, Key};
-use crate::transport::{ResetKind, Transport, TransportError};
+use crate::transport::tap::Count;
+use crate::transport::{Tap, Transport, TransportError, Tx};
 use std::collections::BTreeSet;
 use thiserror::Error;
 
 /// Traffic counters of a session.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Command APDUs sent (GET RESPONSE included).
-    pub apdus: usize,
-    /// Bytes sent (command APDUs).
-    pub bytes_out: usize,
-    /// Bytes received (responses, status words included).
-    pub bytes_in: usize,
-}
-
-/// A transport that counts what passes through it and can keep a log of the headers.
-pub struct Counted<'t> {
-    inner: &'t mut dyn Transport,
-    stats: Stats,
-    log: Vec<[u8; 4]>,
-}
-
-impl Transport for Counted<'_> {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.stats.apdus += 1;
-        self.stats.bytes_out += apdu.len();
-        let mut header = [0u8; 4];
-        header.iter_mut().zip(apdu).for_each(|(h, b)| *h = *b);
-        self.log.push(header);
-        let r = self.inner.transmit(apdu)?;
-        self.stats.bytes_in += r.len();
-        Ok(r)
-    }
-    fn atr(&self) -> Vec<u8> {
-        self.inner.atr()
-    }
-    fn name(&self) -> String {
-        self.inner.name()
-    }
-    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
-        self.inner.reset(kind)
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.inner.begin_transaction()
-    }
-    fn end_transaction(&mut self) -> Result<(), TransportError> {
-        self.inner.end_transaction()
-    }
-    fn close(&mut self) -> Result<(), TransportError> {
-        self.inner.close()
-    }
-}
+pub use crate::transport::tap::Stats;
 
 /// A failure in a session, with the card and the command it happened on.
 #[derive(Debug, Error)]
@@ -214,22 +169,43 @@ impl DfState {
     }
 }
 
+/// Runs `f` in a session inside one exclusive transaction on `t`: nobody else can send to
+/// the card until `f` returns. The transaction ends after `f`; an error ending it is reported
+/// when `f` itself succeeded.
+pub fn in_transaction<R, E: From<SessionError>>(
+    t: &mut dyn Transport,
+    f: impl FnOnce(&mut Session<'_>) -> Result<R, E>,
+) -> Result<R, E> {
+    let card = t.name();
+    let mut tx = t.transaction().map_err(|source| SessionError::Transport {
+        card: card.clone(),
+        doing: "starting the exclusive transaction".into(),
+        source,
+    })?;
+    let result = f(&mut Session::new(&mut tx));
+    let ended = tx.end();
+    let value = result?;
+    ended.map_err(|source| SessionError::Transport {
+        card,
+        doing: "ending the transaction".into(),
+        source,
+    })?;
+    Ok(value)
+}
+
 /// A session with one card.
 pub struct Session<'t> {
-    link: Counted<'t>,
+    link: Tap<&'t mut dyn Transport, Count>,
     current_df: Option<Vec<u8>>,
     authenticated: BTreeSet<u8>,
 }
 
 impl<'t> Session<'t> {
-    /// Starts a session on a transport. Nothing is sent.
-    pub fn new(t: &'t mut dyn Transport) -> Self {
+    /// Starts a session inside a transaction (the security state it tracks holds only while
+    /// no other program can reach the card). Nothing is sent.
+    pub fn new(tx: &'t mut Tx<'_>) -> Self {
         Session {
-            link: Counted {
-                inner: t,
-                stats: Stats::default(),
-                log: Vec::new(),
-            },
+            link: Tap::new(tx as &mut dyn Transport, Count::default()),
             current_df: None,
             authenticated: BTreeSet::new(),
         }
@@ -247,12 +223,12 @@ impl<'t> Session<'t> {
 
     /// Traffic so far.
     pub fn stats(&self) -> Stats {
-        self.link.stats
+        self.link.observer().stats
     }
 
     /// CLA INS P1 P2 of every APDU sent so far, in order.
     pub fn headers(&self) -> &[[u8; 4]] {
-        &self.link.log
+        &self.link.observer().headers
     }
 
     /// The transport, counted, for card commands that take one. Anything sent this way that
@@ -275,30 +251,6 @@ impl<'t> Session<'t> {
     /// The DF name currently selected, as far as the session knows.
     pub fn current_df(&self) -> Option<&[u8]> {
         self.current_df.as_deref()
-    }
-
-    /// Starts an exclusive transaction on the transport.
-    pub fn begin(&mut self) -> Result<(), SessionError> {
-        let card = self.card_name();
-        self.link
-            .begin_transaction()
-            .map_err(|source| SessionError::Transport {
-                card,
-                doing: "starting the exclusive transaction".into(),
-                source,
-            })
-    }
-
-    /// Ends the transaction.
-    pub fn end(&mut self) -> Result<(), SessionError> {
-        let card = self.card_name();
-        self.link
-            .end_transaction()
-            .map_err(|source| SessionError::Transport {
-                card,
-                doing: "ending the transaction".into(),
-                source,
-            })
     }
 
     /// Sends one command (61xx/6Cxx handled by `exchange`) and returns the response, whatever

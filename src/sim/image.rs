@@ -240,13 +240,25 @@ impl VirtualCard {
         let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
         let write = || -> std::io::Result<()> {
             let mut f = std::fs::File::create(&tmp)?;
+            if save_fault(SaveFault::MidWrite) {
+                let half = text.as_bytes().get(..text.len() / 2).unwrap_or_default();
+                f.write_all(half)?;
+                f.sync_all()?;
+                std::process::abort();
+            }
             f.write_all(text.as_bytes())?;
             f.sync_all()?;
             drop(f);
+            if save_fault(SaveFault::BeforeRename) {
+                std::process::abort();
+            }
             std::fs::rename(&tmp, path)?;
             // Make the rename itself durable (best effort: not every platform allows it).
             if let Ok(d) = std::fs::File::open(&dir) {
                 let _ = d.sync_all();
+            }
+            if save_fault(SaveFault::AfterRename) {
+                std::process::abort();
             }
             Ok(())
         };
@@ -255,6 +267,29 @@ impl VirtualCard {
             io("write")(e)
         })
     }
+}
+
+/// Where a save can be made to die, for the tests that prove saves are atomic.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SaveFault {
+    MidWrite,
+    BeforeRename,
+    AfterRename,
+}
+
+/// Test hook: `SSCARD_FAULT_SAVE=mid-write|before-rename|after-rename` makes the process abort
+/// at that point of every image save (half the temporary file written; the temporary file
+/// complete but not renamed; renamed), like a power cut or a SIGKILL there. Unset: no effect.
+fn save_fault(at: SaveFault) -> bool {
+    let Some(v) = std::env::var_os("SSCARD_FAULT_SAVE") else {
+        return false;
+    };
+    let want = match at {
+        SaveFault::MidWrite => "mid-write",
+        SaveFault::BeforeRename => "before-rename",
+        SaveFault::AfterRename => "after-rename",
+    };
+    v == want
 }
 
 #[cfg(test)]

@@ -100,6 +100,9 @@ pub fn parse_address(text: &str) -> Result<SocketAddr, BridgeError> {
         .ok_or_else(|| bad("it resolves to no address".into()))
 }
 
+/// What the bridge calls with every APDU and the card's answer (`None`: power lost).
+pub type TraceHook = fn(&[u8], Option<&[u8]>);
+
 /// How the bridge runs.
 #[derive(Debug, Clone)]
 pub struct BridgeOptions {
@@ -121,6 +124,9 @@ pub struct BridgeOptions {
     pub stop: Arc<AtomicBool>,
     /// Set to re-insert a card removed by a power-lost fault; the bridge clears it.
     pub reinsert: Arc<AtomicBool>,
+    /// Called with every APDU and the card's answer (`None`: power lost): the CLI passes
+    /// `sscard::trace::card_side`, the one place that masks secrets.
+    pub trace: Option<TraceHook>,
 }
 
 impl BridgeOptions {
@@ -136,6 +142,7 @@ impl BridgeOptions {
             reinsert_after: None,
             stop: Arc::new(AtomicBool::new(false)),
             reinsert: Arc::new(AtomicBool::new(false)),
+            trace: None,
         }
     }
 }
@@ -424,12 +431,13 @@ impl Bridge<'_> {
                     [0x04] => Some(atr.clone()),
                     [_] | [] => None, // unknown control byte: vpcd expects no answer
                     apdu => {
-                        let Some(resp) = self.chip.process(apdu) else {
-                            tracing::info!(target: "sscard::trace", "> {}", crate::trace::mask_command(apdu));
-                            tracing::info!(target: "sscard::trace", "< (power lost: no answer)");
+                        let resp = self.chip.process(apdu);
+                        if let Some(trace) = self.opts.trace {
+                            trace(apdu, resp.as_deref());
+                        }
+                        let Some(resp) = resp else {
                             return Ok(Ended::PowerLost);
                         };
-                        crate::trace::card_side(apdu, &resp);
                         self.stats.apdus += 1;
                         if may_change_state(apdu) {
                             self.unsaved = self.unsaved.saturating_add(1);

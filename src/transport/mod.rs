@@ -6,6 +6,11 @@
 pub(crate) mod fake;
 pub mod pcsc;
 pub mod select;
+pub mod tap;
+mod tx;
+
+pub use tap::{Observer, Refusal, Tap};
+pub use tx::Tx;
 
 use thiserror::Error;
 
@@ -121,6 +126,21 @@ pub enum TransportError {
     /// kept as the source; its message is the backend error's.
     #[error(transparent)]
     Backend(Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// A policy of the tap refused the command before it reached the card (diagnose is
+    /// read-only: a bug in sscard if ever seen).
+    #[error(
+        "{policy}: the command {} was refused before reaching the card on '{reader}' \
+         (a bug in sscard: please report it)",
+        crate::apdu::spaced(header)
+    )]
+    Refused {
+        /// The policy (`diagnose is read-only`).
+        policy: &'static str,
+        /// The command's header, CLA INS P1 P2 (never its data).
+        header: [u8; 4],
+        /// Reader name.
+        reader: String,
+    },
     /// Anything else, described.
     #[error("{0}")]
     Other(String),
@@ -166,12 +186,13 @@ pub trait Transport {
     /// Resets the card and returns the new ATR.
     fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError>;
 
-    /// Starts an exclusive transaction (PC/SC `SCardBeginTransaction`); no-op by default.
+    /// Backend hook: take the card exclusively (no-op by default). Only [`Tx`] calls it;
+    /// everyone else starts a transaction with `dyn Transport::transaction` or [`Tx::begin`].
     fn begin_transaction(&mut self) -> Result<(), TransportError> {
         Ok(())
     }
 
-    /// Ends the transaction started by `begin_transaction`; no-op by default.
+    /// Backend hook: give the card back (no-op by default). Only [`Tx`] calls it.
     fn end_transaction(&mut self) -> Result<(), TransportError> {
         Ok(())
     }
@@ -179,6 +200,30 @@ pub trait Transport {
     /// Called once when the user is done with the card (the virtual card saves its image).
     fn close(&mut self) -> Result<(), TransportError> {
         Ok(())
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(apdu)
+    }
+    fn atr(&self) -> Vec<u8> {
+        (**self).atr()
+    }
+    fn name(&self) -> String {
+        (**self).name()
+    }
+    fn reset(&mut self, kind: ResetKind) -> Result<Vec<u8>, TransportError> {
+        (**self).reset(kind)
+    }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        (**self).begin_transaction()
+    }
+    fn end_transaction(&mut self) -> Result<(), TransportError> {
+        (**self).end_transaction()
+    }
+    fn close(&mut self) -> Result<(), TransportError> {
+        (**self).close()
     }
 }
 

@@ -279,6 +279,12 @@ impl ChildGuard {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// Stops the process as Ctrl-C would (SIGTERM: the sim saves its image) and waits for it;
+    /// its log stays readable.
+    pub fn terminate(&mut self) {
+        stop(&mut self.child, Duration::from_secs(5));
+    }
+
     /// Kills the process now (e.g. to pull the card) and waits for it.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -25,6 +25,8 @@ struct State {
     log: Vec<Exchange>,
     /// 1-based APDU number to hold, if any.
     hold_at: Option<usize>,
+    /// Hold the APDU after the first one starting with these bytes.
+    hold_after: Option<Vec<u8>>,
     /// True once the held APDU has arrived.
     held: bool,
     /// Let the held APDU through.
@@ -55,6 +57,14 @@ impl VpcdSpy {
     /// A spy that holds the `n`th APDU (1-based, control frames not counted).
     pub fn holding(vpcd_port: u16, n: usize) -> VpcdSpy {
         Self::start_holding(vpcd_port, Some(n))
+    }
+
+    /// A spy that holds the APDU right after the first one that starts with `prefix` (e.g. the
+    /// write of one element), whatever its number.
+    pub fn holding_after(vpcd_port: u16, prefix: &[u8]) -> VpcdSpy {
+        let spy = Self::start_holding(vpcd_port, None);
+        spy.shared.state.lock().unwrap().hold_after = Some(prefix.to_vec());
+        spy
     }
 
     fn start_holding(vpcd_port: u16, hold_at: Option<usize>) -> VpcdSpy {
@@ -200,6 +210,12 @@ fn relay(listener: TcpListener, vpcd_port: u16, shared: &Shared) {
             _ => {
                 apdus += 1;
                 let mut st = shared.state.lock().unwrap();
+                if let Some(p) = st.hold_after.clone()
+                    && st.hold_at.is_none()
+                    && st.log.iter().any(|e| e.command.starts_with(&p))
+                {
+                    st.hold_at = Some(apdus);
+                }
                 if st.hold_at == Some(apdus) {
                     st.held = true;
                     shared.changed.notify_all();

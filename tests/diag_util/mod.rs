@@ -65,7 +65,8 @@ pub fn disable(path: &Path, profile_text: &str) {
     let mut t = open(path);
     let keys = station.card_keys(Some(&kf), &values, &t.atr());
     {
-        let mut s = sscard::session::Session::new(t.as_mut());
+        let mut tx = sscard::transport::Tx::begin(t.as_mut()).unwrap();
+        let mut s = sscard::session::Session::new(&mut tx);
         assert!(sscard::perso::enable::disable(&mut s, &station.app, &keys).unwrap());
     }
     t.close().unwrap();
