@@ -216,12 +216,34 @@ fn a_malformed_pin_is_described_without_its_digits() {
 fn reading_a_3rd_generation_card_without_the_card_id_names_the_option_read_takes() {
     let dir = tempfile::tempdir().unwrap();
     let image = personalized_image(dir.path());
+    // A card (and its profile) that guards EF05 with the read key too: the card
+    // identification code cannot be read from the card, so the operator must give it.
+    let text = std::fs::read_to_string(&image).unwrap();
+    let strict = text.replacen(
+        "\"access\": \"0024FFFFFFFF\"",
+        "\"access\": \"2A24FFFFFFFF\"",
+        1,
+    );
+    assert_ne!(strict, text, "the image layout changed: fix this test");
+    std::fs::write(&image, strict).unwrap();
+    let shipped = std::fs::read_to_string(SSC3).unwrap();
+    let profile_text = shipped.replacen(
+        r#"access = { read = "always", update = "auth:write" }"#,
+        r#"access = { read = "auth:read", update = "auth:write" }"#,
+        1,
+    );
+    assert_ne!(
+        profile_text, shipped,
+        "the profile layout changed: fix this test"
+    );
+    let profile = dir.path().join("strict.toml");
+    std::fs::write(&profile, profile_text).unwrap();
     let out = sscard(&[
         "--reader",
         &reader(&image),
         "read",
         "--profile",
-        SSC3,
+        profile.to_str().unwrap(),
         "--keys",
         KEYS,
     ]);

@@ -272,3 +272,23 @@ impl sscard::transport::Transport for Headers<'_> {
         self.inner.reset(k)
     }
 }
+
+#[test]
+fn with_keys_but_no_card_id_the_card_identification_code_is_read_from_the_card() {
+    let (_dir, path) = card(SSC_300, "ssc-3.00");
+    let keys = repo("card-profiles/test-keys.toml");
+    let o = sscard(&path, &["read", "--keys", &keys]);
+    let t = out(&o);
+    assert!(o.status.success(), "{t}{}", err(&o));
+    assert!(t.contains("EF06 09  姓名            测试一"), "{t}");
+    let o = sscard(
+        &path,
+        &[
+            "diagnose", "--keys", &keys, "--today", "20260101", "--rounds", "2",
+        ],
+    );
+    let t = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("VERDICT: OK\n"), "{t}");
+    assert!(t.contains("1 external authentication(s)"), "{t}");
+}

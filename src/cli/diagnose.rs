@@ -1,7 +1,7 @@
 //! `sscard diagnose`: is this aged card still good? Strictly read-only.
 
 use super::Globals;
-use super::perso::{factor_values, load_keys};
+use super::perso::load_keys;
 use anyhow::Result;
 use sscard::diagnose::{Options, Report, diagnose_with_keys, no_response};
 use sscard::transport::TransportError;
@@ -53,7 +53,8 @@ pub struct Args {
     /// key is used, only for external authentication.
     #[arg(long, value_name = "KEYS.toml")]
     pub keys: Option<PathBuf>,
-    /// A record giving the card identification code, when the read key is diversified by it.
+    /// A record giving the card identification code, when the read key is diversified by it
+    /// (without it and --card-id, the code is read from the card: EF05 tag 01).
     #[arg(long, value_name = "FILE", requires = "keys")]
     pub record: Option<PathBuf>,
     /// The card identification code (32 hex digits), when the read key is diversified by it.
@@ -101,7 +102,13 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let keys = match &args.keys {
         Some(path) => {
             let station = sscard::perso::Station::new(&profile)?;
-            let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
+            let values = super::read::factors_or_card(
+                &station,
+                args.record.as_deref(),
+                args.card_id.as_deref(),
+                true,
+                card.as_mut(),
+            )?;
             let kf = load_keys(Some(path))?;
             Some(station.card_keys(kf.as_ref(), &values, &card.atr()))
         }

@@ -3,11 +3,11 @@
 use super::Globals;
 use super::perso::{factor_values, load_keys, load_profile};
 use anyhow::{Context, Result};
-use sscard::perso::Station;
 use sscard::perso::bank::BankApp;
 use sscard::perso::detect::{self, Detected};
 use sscard::perso::encode::{card_fields, decode_found};
 use sscard::perso::read::{Terminal, ireadcardbas, read_bank, read_card, render_table, to_json};
+use sscard::perso::{Encoded, Station};
 use sscard::profile::Profile;
 use sscard::session::in_transaction;
 use std::path::{Path, PathBuf};
@@ -40,7 +40,8 @@ pub struct Args {
     /// The key file, when reading needs external authentication (3rd generation).
     #[arg(long, value_name = "KEYS.toml")]
     pub keys: Option<PathBuf>,
-    /// A record giving the card identification code, when the read key is diversified by it.
+    /// A record giving the card identification code, when the read key is diversified by it
+    /// (without it and --card-id, the code is read from the card: EF05 tag 01).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
     /// The card identification code (32 hex digits), when the read key is diversified by it.
@@ -72,6 +73,34 @@ pub(super) fn profile_or_detect(
     Ok((profile, Some(found)))
 }
 
+/// The diversification inputs: `--card-id`/`--record`, or, when a key file was given without
+/// either, the card identification code read from the card itself (EF05 tag 01, free to read
+/// on every generation), as stations do before computing a key diversified by it.
+pub(super) fn factors_or_card(
+    station: &Station<'_>,
+    record: Option<&Path>,
+    card_id: Option<&str>,
+    keys_given: bool,
+    card: &mut dyn sscard::transport::Transport,
+) -> Result<Vec<Encoded>> {
+    let values = factor_values(station, record, card_id)?;
+    if !values.is_empty() || !keys_given {
+        return Ok(values);
+    }
+    let Some(el) = station.app.element("card_id") else {
+        return Ok(values);
+    };
+    // A card that refuses it: the key's own message says what is missing.
+    Ok(detect::card_id(&mut Session::new(card))
+        .map(|value| {
+            vec![Encoded {
+                el: el.clone(),
+                value,
+            }]
+        })
+        .unwrap_or(values))
+}
+
 /// A shipped profile by name, compiled in.
 fn shipped(name: &str) -> Result<Profile> {
     let text = match name {
@@ -96,7 +125,13 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         None => profile_or_detect(None, card.as_mut())?,
     };
     let station = Station::new(&profile)?;
-    let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
+    let values = factors_or_card(
+        &station,
+        args.record.as_deref(),
+        args.card_id.as_deref(),
+        kf.is_some(),
+        card.as_mut(),
+    )?;
     let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
     let result = in_transaction(card.as_mut(), |s| {
         read_card(s, &station.app, &keys).map(|mut content| {

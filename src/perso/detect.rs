@@ -73,24 +73,8 @@ pub fn detect(s: &mut Session<'_>) -> Result<Detected, DetectError> {
 
 /// EF05 tag 03 as text (trailing `00`/space padding removed; hex when not printable).
 pub fn spec_version(s: &mut Session<'_>) -> Result<String, SessionError> {
-    s.reselect_df(SSSE_NAME, "SSSE")?;
-    let doing = "reading EF05 tag 03 (规范版本, the spec version)";
-    let record = s.with_card(doing, |c| {
-        c.read_record(Ef::Sfi(EF05_SFI), RecordRef::Tag(SPEC_VERSION_TAG), 4 + 2)
-    })?;
-    let tlv = SimpleTlv::parse_record(&record)
-        .ok()
-        .filter(|t| t.tag == SPEC_VERSION_TAG)
-        .ok_or_else(|| SessionError::BadAnswer {
-            card: s.card_name(),
-            doing: doing.into(),
-            reason: format!(
-                "not a tag 03 SIMPLE-TLV record: {}",
-                crate::apdu::compact(&record)
-            ),
-        })?;
-    let text: String = tlv
-        .value
+    let value = ef05_value(s, SPEC_VERSION_TAG, 4, "03 (规范版本, the spec version)")?;
+    let text: String = value
         .iter()
         .take_while(|b| **b != 0)
         .map(|b| char::from(*b))
@@ -99,8 +83,40 @@ pub fn spec_version(s: &mut Session<'_>) -> Result<String, SessionError> {
     if text.chars().all(|c| c.is_ascii_graphic()) && !text.is_empty() {
         Ok(text)
     } else {
-        Ok(crate::apdu::compact(&tlv.value))
+        Ok(crate::apdu::compact(&value))
     }
+}
+
+/// The card identification code, EF05 tag 01 (16 bytes), as stations read it before they
+/// compute a key diversified by it.
+pub fn card_id(s: &mut Session<'_>) -> Result<Vec<u8>, SessionError> {
+    ef05_value(s, 0x01, 16, "01 (卡识别码, the card identification code)")
+}
+
+/// SELECT SSSE, READ RECORD of `tag` in EF05 (`len` bytes at most): the value.
+fn ef05_value(
+    s: &mut Session<'_>,
+    tag: u8,
+    len: usize,
+    what: &str,
+) -> Result<Vec<u8>, SessionError> {
+    s.reselect_df(SSSE_NAME, "SSSE")?;
+    let doing = format!("reading EF05 tag {what}");
+    let record = s.with_card(&doing, |c| {
+        c.read_record(Ef::Sfi(EF05_SFI), RecordRef::Tag(tag), len + 2)
+    })?;
+    SimpleTlv::parse_record(&record)
+        .ok()
+        .filter(|t| t.tag == tag)
+        .map(|t| t.value)
+        .ok_or_else(|| SessionError::BadAnswer {
+            card: s.card_name(),
+            doing,
+            reason: format!(
+                "not a tag {tag:02X} SIMPLE-TLV record: {}",
+                crate::apdu::compact(&record)
+            ),
+        })
 }
 
 #[cfg(test)]
