@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod diagnose;
 pub mod exchange;
 pub mod init;
+pub mod input;
 pub mod journal;
 pub mod perso;
 pub mod profile;

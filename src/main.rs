@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // The first line is the reason (what happened, where, what to do); a list of
             // problems (all errors of a record or a profile) follows on indented lines.
-            let msg = cli::common::operator_message(&e);
+            let msg = sscard::input::plain(&cli::common::operator_message(&e));
             let mut lines = msg.lines().filter(|l| !l.trim().is_empty());
             eprintln!("sscard: error: {}", lines.next().unwrap_or("unknown error"));
             for line in lines {

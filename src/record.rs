@@ -130,9 +130,11 @@ pub enum RecordError {
 
 /// Reads every record of a JSON (`.json`) or CSV (any other extension) file.
 pub fn load_records(path: &Path) -> Result<Vec<HolderRecord>, RecordError> {
-    let bytes = std::fs::read(path).map_err(|source| RecordError::Io {
-        path: path.to_path_buf(),
-        source,
+    let bytes = crate::input::read_bytes(path, crate::input::RECORDS_MAX).map_err(|source| {
+        RecordError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
@@ -165,6 +167,12 @@ pub fn load_records(path: &Path) -> Result<Vec<HolderRecord>, RecordError> {
 
 /// Parses JSON text: one object or an array of objects.
 pub fn parse_json(path: &Path, text: &str) -> Result<Vec<HolderRecord>, RecordError> {
+    crate::input::json_without_duplicate_keys(text).map_err(|e| RecordError::Json {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        source: e,
+    })?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| RecordError::Json {
         path: path.to_path_buf(),
         line: e.line(),

@@ -93,7 +93,7 @@ pub fn lookup(atr: &[u8]) -> Option<Vec<Vec<String>>> {
     let lists = installed_lists();
     let texts: Vec<String> = lists
         .iter()
-        .filter_map(|p| std::fs::read(p).ok())
+        .filter_map(|p| crate::input::read_bytes(p.as_ref(), crate::input::IMAGE_MAX).ok())
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .collect();
     if texts.is_empty() {

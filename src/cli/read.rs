@@ -91,7 +91,7 @@ pub(super) fn factors_or_card(
         return Ok(values);
     };
     // A card that refuses it: the key's own message says what is missing.
-    Ok(detect::card_id(&mut Session::new(card))
+    Ok(in_transaction(card, detect::card_id)
         .map(|value| {
             vec![Encoded {
                 el: el.clone(),

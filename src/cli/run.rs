@@ -64,8 +64,7 @@ fn gather_vars(args: &Args) -> anyhow::Result<Vars> {
 /// Runs `sscard run`.
 pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     let script = if args.script.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        let text = sscard::input::read_stream(std::io::stdin(), sscard::input::TEXT_MAX)
             .context("reading the script from standard input")?;
         Script::parse_str(std::path::Path::new("<stdin>"), &text)
     } else {

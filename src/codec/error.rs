@@ -2,6 +2,16 @@
 
 use thiserror::Error;
 
+/// A character as an error shows it: `'x'`, or `U+001B` for a control or invisible one (never
+/// sent raw to the operator's terminal).
+pub fn shown(ch: char) -> String {
+    if ch.is_control() || ch == '\u{FEFF}' || ch == '\u{200B}' {
+        format!("U+{:04X} (a control character)", u32::from(ch))
+    } else {
+        format!("'{ch}'")
+    }
+}
+
 /// A value that cannot be encoded or decoded, or breaks an identity rule.
 ///
 /// Positions are 1-based characters of the operator's text (or bytes of the card value).
@@ -15,8 +25,9 @@ pub enum CodecError {
     UnknownPadding(String),
     /// A character that GBK cannot represent (never replaced by '?').
     #[error(
-        "character '{ch}' (U+{code:04X}) at position {pos} cannot be written in GBK; \
-         the card cannot hold it: correct the input (use the officially registered form)"
+        "character {} (U+{code:04X}) at position {pos} cannot be written in GBK; \
+         the card cannot hold it: correct the input (use the officially registered form)",
+        shown(*.ch)
     )]
     NotGbk {
         /// The character.
@@ -27,7 +38,7 @@ pub enum CodecError {
         pos: usize,
     },
     /// A character the format does not allow.
-    #[error("character '{ch}' at position {pos} is not allowed: {expected}")]
+    #[error("character {} at position {pos} is not allowed: {expected}", shown(*.ch))]
     BadChar {
         /// The character.
         ch: char,

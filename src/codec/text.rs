@@ -40,8 +40,46 @@ fn strip_right(bytes: &[u8], padding: Padding) -> &[u8] {
     bytes.get(..end).unwrap_or(bytes)
 }
 
+/// Holder text may hold no control character (C0, DEL, C1: an ESC sequence would drive the
+/// operator's terminal) and no `|` (it separates the fields of the iReadCardBas line that
+/// legacy systems parse).
+fn check_holder_text(value: &str) -> Result<(), CodecError> {
+    for (i, ch) in value.chars().enumerate() {
+        if ch.is_control() {
+            return Err(CodecError::BadChar {
+                ch,
+                pos: i + 1,
+                expected: "no control characters (ESC, BEL, tab, line breaks...) in card text",
+            });
+        }
+        if ch == '|' {
+            return Err(CodecError::BadChar {
+                ch,
+                pos: i + 1,
+                expected: "no '|' (it separates the fields of the iReadCardBas line)",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Card text for display: control characters shown as `\x1B` / `\u{9B}`, never raw (a card
+/// written by another tool may hold them).
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match u32::from(ch) {
+            c if ch.is_control() && c < 0x100 => out.push_str(&format!("\\x{c:02X}")),
+            c if ch.is_control() => out.push_str(&format!("\\u{{{c:X}}}")),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
 /// `an`: printable ASCII, right-padded.
 pub(super) fn encode_an(value: &str, len: usize, padding: Padding) -> Result<Vec<u8>, CodecError> {
+    check_holder_text(value)?;
     for (i, ch) in value.chars().enumerate() {
         if !(' '..='~').contains(&ch) {
             return Err(CodecError::BadChar {
@@ -91,13 +129,14 @@ pub fn gbk_bytes(value: &str) -> Result<Vec<u8>, CodecError> {
 
 /// `gbk`: Chinese text, right-padded.
 pub(super) fn encode_gbk(value: &str, len: usize, padding: Padding) -> Result<Vec<u8>, CodecError> {
+    check_holder_text(value)?;
     pad_right(gbk_bytes(value)?, len, padding)
 }
 
 pub(super) fn decode_gbk(bytes: &[u8], padding: Padding) -> Result<String, CodecError> {
     let v = strip_right(bytes, padding);
     GBK.decode_without_bom_handling_and_without_replacement(v)
-        .map(|c| c.into_owned())
+        .map(|c| escape_controls(&c))
         .ok_or_else(|| CodecError::BadGbkBytes {
             hex: crate::apdu::compact(v),
         })
@@ -118,6 +157,7 @@ pub fn split_gbk(
     first_max: usize,
     ext_max: usize,
 ) -> Result<(Vec<u8>, Vec<u8>), CodecError> {
+    check_holder_text(value)?;
     let mut first = Vec::new();
     let mut rest = Vec::new();
     let mut buf = [0u8; 4];

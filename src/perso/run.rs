@@ -71,10 +71,13 @@ pub enum PersoError {
         /// What the record has.
         wanted: String,
     },
-    /// The application is disabled (lost or replaced card).
+    /// The application is disabled (lost or replaced card, or an interrupted forced
+    /// re-personalization).
     #[error(
-        "the application {label} on {card} is disabled (deactivated: a lost or replaced card); \
-         its data cannot be read, written or enabled again: make a replacement card"
+        "the application {label} on {card} is disabled (deactivated): a lost or replaced card, \
+         or a forced re-personalization (perso --force) that was interrupted; nothing was \
+         written. A lost or replaced card is not used again: make a replacement card. Only \
+         if this card is being re-used for this holder, run the same perso --force again"
     )]
     Disabled {
         /// The card.
@@ -372,7 +375,10 @@ pub fn run(
                             what: label.clone(),
                         });
                     }
-                    if state.is_deactivated() {
+                    // A disabled card is refused, except by --force: the re-use of this
+                    // card, or a forced re-personalization that was interrupted, goes on
+                    // while it stays disabled.
+                    if state.is_deactivated() && !opts.force {
                         return Err(PersoError::Disabled {
                             card: r.s.card_name(),
                             label: label.clone(),
@@ -409,6 +415,14 @@ pub fn run(
                             });
                         }
                         outcome = Outcome::Overwritten;
+                        if r.enabled_at_start {
+                            // Never an enabled card with two holders' data: disable it
+                            // first; it is enabled again only after every element of the
+                            // new holder has been written and read back.
+                            super::enable::disable(r.s, app, keys)?;
+                            r.enabled_at_start = false;
+                            enabled = false;
+                        }
                     }
                     Found::NoRecord => {}
                 }

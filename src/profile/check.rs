@@ -28,8 +28,31 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The issues, without the follow-on ones: a number or hex value that was refused was
+    /// replaced by a stand-in to go on checking, so a "duplicate" found in the same DF may be
+    /// that stand-in's doing; it is left out (fix the value, check again).
     pub(super) fn into_issues(self) -> Vec<Issue> {
+        let df = |path: &str| path.split(' ').next().unwrap_or("").to_string();
+        let bad_values: std::collections::BTreeSet<String> = self
+            .issues
+            .iter()
+            .filter(|i| matches!(i.kind, IssueKind::OutOfRange | IssueKind::BadHex))
+            .map(|i| df(&i.path))
+            .collect();
         self.issues
+            .into_iter()
+            .filter(|i| {
+                let follow_on = matches!(
+                    i.kind,
+                    IssueKind::DuplicateFid
+                        | IssueKind::DuplicateSfi
+                        | IssueKind::DuplicateTag
+                        | IssueKind::DuplicateRecord
+                        | IssueKind::DuplicateKeyId
+                );
+                !(follow_on && bad_values.contains(&df(&i.path)))
+            })
+            .collect()
     }
 
     /// Records a problem at `span`.

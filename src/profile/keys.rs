@@ -259,9 +259,11 @@ impl KeyFile {
 
     /// Loads a key file.
     pub fn load(path: &Path) -> Result<KeyFile, KeyFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyFileError::Io {
-            file: path.to_path_buf(),
-            source,
+        let text = crate::input::read_text(path, crate::input::TEXT_MAX).map_err(|source| {
+            KeyFileError::Io {
+                file: path.to_path_buf(),
+                source,
+            }
         })?;
         Self::parse(&text, path)
     }
@@ -270,7 +272,7 @@ impl KeyFile {
     pub fn parse(text: &str, file: &Path) -> Result<KeyFile, KeyFileError> {
         let raw: RawKeyFile = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((0, 0), |s| line_col(text, s.start));
-            let msg = e.message().trim();
+            let msg = crate::input::plain(e.message().trim());
             KeyFileError::Syntax {
                 file: file.to_path_buf(),
                 line,

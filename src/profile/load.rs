@@ -8,9 +8,11 @@ use std::path::Path;
 
 /// Loads and checks the profile at `path`.
 pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-        file: path.to_path_buf(),
-        source,
+    let text = crate::input::read_text(path, crate::input::TEXT_MAX).map_err(|source| {
+        ProfileError::Io {
+            file: path.to_path_buf(),
+            source,
+        }
     })?;
     parse(&text, path)
 }
@@ -26,7 +28,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Profile, ProfileError> {
             key: key_on_line(text, line),
             table: table_above(text, line),
             message: {
-                let m = source.message().trim().to_string();
+                let m = crate::input::plain(source.message().trim());
                 let key_file = text
                     .lines()
                     .any(|l| l.trim_start().starts_with("[keys.") || l.trim_start().starts_with("[pins."));

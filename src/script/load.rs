@@ -67,12 +67,13 @@ impl Loader {
                             chain: chain.join(" -> "),
                         });
                     }
-                    let text =
-                        std::fs::read_to_string(&inc).map_err(|source| ScriptError::Include {
+                    let text = crate::input::read_text(&inc, crate::input::TEXT_MAX).map_err(
+                        |source| ScriptError::Include {
                             loc,
                             path: inc.to_path_buf(),
                             source,
-                        })?;
+                        },
+                    )?;
                     self.file(inc, &text)?;
                 }
                 LineKind::Block { loc, name } => {

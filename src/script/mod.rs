@@ -16,6 +16,7 @@
 //! ```
 
 mod error;
+mod flow;
 mod line;
 mod load;
 mod pattern;
@@ -187,9 +188,11 @@ impl RunReport {
 impl Script {
     /// Reads a script file and everything it includes.
     pub fn load(path: &Path) -> Result<Script, ScriptError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Io {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::input::read_text(path, crate::input::TEXT_MAX).map_err(|source| {
+            ScriptError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         load::load_text(path, &text)
     }
@@ -311,6 +314,12 @@ impl Script {
         opts: &RunOptions,
         on_event: &mut dyn FnMut(&Event),
     ) -> Result<RunReport, ScriptError> {
+        let mut vars = vars.clone();
+        let blocks: Vec<&[Stmt]> = self.blocks.values().map(|b| b.stmts.as_slice()).collect();
+        for name in flow::secret_by_use(&self.main, &blocks) {
+            vars.mark_secret(&name);
+        }
+        let vars = &vars;
         self.check(block, vars)?;
         let stmts = self.entry(block)?;
         let mut r = run::Runner {

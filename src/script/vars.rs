@@ -2,7 +2,7 @@
 //! directives and captures from responses. Secret values never appear in Debug output.
 
 use super::error::ScriptError;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
@@ -17,6 +17,8 @@ struct Var {
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Vars {
     map: BTreeMap<String, Var>,
+    /// Names secret by what they are used for (a PIN or key command), set or not yet.
+    forced: BTreeSet<String>,
 }
 
 /// True for names that hold secrets by convention: a `_`-separated word `PIN`, `PUK`,
@@ -44,7 +46,9 @@ impl Vars {
     /// already was secret.
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         let key = name.to_ascii_uppercase();
-        let secret = is_secret_name(&key) || self.map.get(&key).is_some_and(|v| v.secret);
+        let secret = is_secret_name(&key)
+            || self.forced.contains(&key)
+            || self.map.get(&key).is_some_and(|v| v.secret);
         self.map.insert(
             key,
             Var {
@@ -65,6 +69,16 @@ impl Vars {
         );
     }
 
+    /// Makes `name` secret, now and whenever it is set later (its value goes into a PIN or
+    /// key command).
+    pub fn mark_secret(&mut self, name: &str) {
+        let key = name.to_ascii_uppercase();
+        if let Some(v) = self.map.get_mut(&key) {
+            v.secret = true;
+        }
+        self.forced.insert(key);
+    }
+
     /// The value of a variable.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.map
@@ -79,9 +93,10 @@ impl Vars {
 
     /// True when the variable is secret (or would be, by its name).
     pub fn is_secret(&self, name: &str) -> bool {
-        self.map
-            .get(&name.to_ascii_uppercase())
-            .map_or_else(|| is_secret_name(name), |v| v.secret)
+        self.map.get(&name.to_ascii_uppercase()).map_or_else(
+            || is_secret_name(name) || self.forced.contains(&name.to_ascii_uppercase()),
+            |v| v.secret,
+        )
     }
 
     /// The variable names, upper case, sorted.
@@ -94,6 +109,7 @@ impl Vars {
         for (k, v) in &other.map {
             self.map.insert(k.clone(), v.clone());
         }
+        self.forced.extend(other.forced.iter().cloned());
     }
 
     /// Reads `K=V` as given to `--set` / `--secret`.
@@ -114,8 +130,10 @@ impl Vars {
     /// text; nested objects are flattened with `_` (`{"holder":{"name":..}}` gives
     /// `HOLDER_NAME`); arrays and nulls are refused.
     pub fn from_json_str(text: &str) -> Result<Vars, String> {
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        crate::input::json_without_duplicate_keys(text)
+            .map_err(|e| format!("not valid JSON: {}", crate::input::plain(&e.to_string())))?;
+        let v: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("not valid JSON: {}", crate::input::plain(&e.to_string())))?;
         let obj = v
             .as_object()
             .ok_or("expected a JSON object of NAME: value pairs at the top level")?;
@@ -126,9 +144,11 @@ impl Vars {
 
     /// Variables from a JSON file (see [`Vars::from_json_str`]).
     pub fn load_json(path: &Path) -> Result<Vars, ScriptError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Io {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::input::read_text(path, crate::input::TEXT_MAX).map_err(|source| {
+            ScriptError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         Vars::from_json_str(&text).map_err(|problem| ScriptError::VarsFile {
             path: path.to_path_buf(),

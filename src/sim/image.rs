@@ -16,6 +16,10 @@ pub const FORMAT: &str = "sscard-virtual-card";
 pub const VERSION: u32 = 1;
 /// Default memory capacity, bytes (a 64 KiB EEPROM).
 pub const DEFAULT_CAPACITY: usize = 65536;
+/// The largest memory capacity an image may declare (the size limit of an image file).
+pub const MAX_CAPACITY: usize = 16 << 20;
+/// The longest answer delay an image may ask for, milliseconds.
+pub const MAX_DELAY_MS: u64 = 60_000;
 
 /// The default ATR: direct convention, T=1 only, Fi=372/Di=12, IFSC 254, BWI 4 / CWI 5, and
 /// 14 historical bytes in compact-TLV (category `80`; card service data `31 C0`: selection by
@@ -119,6 +123,18 @@ impl CardState {
         if !self.mf.is_df() || self.mf.fid != Some(super::fs::MF_FID) {
             return Err("\"mf\" must be a DF with fid 3F00".to_string());
         }
+        if self.faults.delay_ms > MAX_DELAY_MS {
+            return Err(format!(
+                "faults.delay_ms must be 0 to {MAX_DELAY_MS} (one minute), got {}",
+                self.faults.delay_ms
+            ));
+        }
+        if self.capacity > MAX_CAPACITY {
+            return Err(format!(
+                "\"capacity\" must be at most {MAX_CAPACITY} bytes, got {}",
+                self.capacity
+            ));
+        }
         if let Some(i) = self.faults.intermittent
             && !(0.0..=1.0).contains(&i.rate)
         {
@@ -162,6 +178,16 @@ pub enum ImageError {
         #[source]
         source: serde_json::Error,
     },
+    /// The image file is read-only: it is never replaced.
+    #[error(
+        "the card image {} is read-only: sscard would have to change it; make it writable \
+         (chmod u+w) or work on a copy (it was left untouched)",
+        path.display()
+    )]
+    ReadOnly {
+        /// The image file.
+        path: PathBuf,
+    },
     /// The JSON is well-formed but describes an impossible card.
     #[error("the card image {} is not a valid card: {what}; fix or remove the file (it was left untouched)", path.display())]
     Invalid {
@@ -175,9 +201,17 @@ pub enum ImageError {
 impl VirtualCard {
     /// Loads the card whose image is at `path`. The card is powered off.
     pub fn load(path: &Path) -> Result<VirtualCard, ImageError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ImageError::Io {
-            action: "read",
+        let text = crate::input::read_text(path, crate::input::IMAGE_MAX).map_err(|source| {
+            ImageError::Io {
+                action: "read",
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        crate::input::json_without_duplicate_keys(&text).map_err(|source| ImageError::Corrupt {
             path: path.to_path_buf(),
+            line: source.line(),
+            column: source.column(),
             source,
         })?;
         let state: CardState =
@@ -200,7 +234,7 @@ impl VirtualCard {
     /// Loads the image at `path`, or, when no file exists there yet, creates a blank card and
     /// saves it there. A file that exists but cannot be read is an error, never replaced.
     pub fn load_or_create(path: &Path) -> Result<VirtualCard, ImageError> {
-        match std::fs::symlink_metadata(path) {
+        match std::fs::metadata(path) {
             Ok(_) => VirtualCard::load(path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let card = VirtualCard::blank();
@@ -215,57 +249,135 @@ impl VirtualCard {
         }
     }
 
-    /// Saves the whole persistent state to `path` atomically: the JSON goes to a temporary
-    /// file in the same directory, is flushed to disk, then renamed over `path`.
-    pub fn save(&self, path: &Path) -> Result<(), ImageError> {
-        let io = |action: &'static str| {
-            let p = path.to_path_buf();
-            move |source| ImageError::Io {
-                action,
-                path: p,
-                source,
-            }
-        };
-        let mut text = serde_json::to_string_pretty(&self.state)
-            .map_err(|e| io("write")(std::io::Error::other(e)))?;
+    /// The image as saved: pretty JSON and a final newline.
+    pub fn image_text(&self) -> Result<String, serde_json::Error> {
+        let mut text = serde_json::to_string_pretty(&self.state)?;
         text.push('\n');
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "card.json".to_string());
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            if save_fault(SaveFault::MidWrite) {
-                let half = text.as_bytes().get(..text.len() / 2).unwrap_or_default();
-                f.write_all(half)?;
-                f.sync_all()?;
-                std::process::abort();
+        Ok(text)
+    }
+
+    /// Saves the whole persistent state to `path` atomically: the JSON goes to a temporary
+    /// file in the same directory, is flushed to disk, then renamed over `path`. A symbolic
+    /// link is written through: its target is replaced (the temporary file goes beside the
+    /// target). A read-only image is refused, never replaced; the new file keeps the old
+    /// one's permissions.
+    pub fn save(&self, path: &Path) -> Result<(), ImageError> {
+        let text = self.image_text().map_err(|e| ImageError::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        })?;
+        save_text(path, &text)
+    }
+}
+
+/// The file an image path stands for: the target of a symbolic link (resolved), else `path`.
+pub fn target_of(path: &Path) -> PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).unwrap_or_else(|_| {
+            // A link to a file not made yet: its target, relative to the link's folder.
+            match std::fs::read_link(path) {
+                Ok(t) if t.is_relative() => path.parent().map_or(t.clone(), |d| d.join(&t)),
+                Ok(t) => t,
+                Err(_) => path.to_path_buf(),
             }
-            f.write_all(text.as_bytes())?;
+        }),
+        _ => path.to_path_buf(),
+    }
+}
+
+fn dir_and_name(path: &Path) -> (PathBuf, String) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "card.json".to_string());
+    (dir, name)
+}
+
+/// Writes image `text` to `path` (see [`VirtualCard::save`]).
+pub fn save_text(path: &Path, text: &str) -> Result<(), ImageError> {
+    let target = target_of(path);
+    let io = |action: &'static str| {
+        let p = path.to_path_buf();
+        move |source| ImageError::Io {
+            action,
+            path: p,
+            source,
+        }
+    };
+    let old = std::fs::metadata(&target).ok();
+    if let Some(m) = &old {
+        if !m.is_file() {
+            return Err(io("write")(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "it is not a regular file",
+            )));
+        }
+        if m.permissions().readonly() {
+            return Err(ImageError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    let (dir, name) = dir_and_name(&target);
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        if let Some(m) = &old {
+            f.set_permissions(m.permissions())?;
+        }
+        if save_fault(SaveFault::MidWrite) {
+            let half = text.as_bytes().get(..text.len() / 2).unwrap_or_default();
+            f.write_all(half)?;
             f.sync_all()?;
-            drop(f);
-            if save_fault(SaveFault::BeforeRename) {
-                std::process::abort();
-            }
-            std::fs::rename(&tmp, path)?;
-            // Make the rename itself durable (best effort: not every platform allows it).
-            if let Ok(d) = std::fs::File::open(&dir) {
-                let _ = d.sync_all();
-            }
-            if save_fault(SaveFault::AfterRename) {
-                std::process::abort();
-            }
-            Ok(())
+            std::process::abort();
+        }
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        drop(f);
+        if save_fault(SaveFault::BeforeRename) {
+            std::process::abort();
+        }
+        std::fs::rename(&tmp, &target)?;
+        // Make the rename itself durable (best effort: not every platform allows it).
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        if save_fault(SaveFault::AfterRename) {
+            std::process::abort();
+        }
+        Ok(())
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io("write")(e)
+    })
+}
+
+/// Removes the temporary files (`.NAME.tmp-PID`) that saves of the image at `path` left
+/// when their process died before the rename. Those of living processes are left alone.
+pub fn remove_stale_temps(path: &Path) {
+    let (dir, name) = dir_and_name(&target_of(path));
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file.strip_prefix(&prefix) else {
+            continue;
         };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io("write")(e)
-        })
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 

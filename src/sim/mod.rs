@@ -277,10 +277,27 @@ impl VirtualCard {
     /// - otherwise the access condition decides, with the keys of the DF itself (for a DF)
     ///   or of the EF's DF.
     pub fn check_access(&self, target: &[usize], op: Op) -> Result<(), Sw> {
+        self.access(target, op, false)
+    }
+
+    /// The access check of WRITE KEY into the DF `df` (its *create* condition): like
+    /// [`VirtualCard::check_access`], and in a deactivated DF allowed to the issuer's station
+    /// once an external authentication holds (a forced re-personalization sets the new
+    /// holder's PIN).
+    pub(crate) fn check_key_load(&self, df: &[usize]) -> Result<(), Sw> {
+        self.access(df, Op::Create, true)
+    }
+
+    fn access(&self, target: &[usize], op: Op, key_load: bool) -> Result<(), Sw> {
         let node = self.node(target).ok_or(Sw::FILE_NOT_FOUND)?;
         let read = op == Op::Read;
         // Defect switch (fault.rs): a deactivated file or DF does not stop a read.
         let lax = read && self.state.faults.has(fault::Defect::DeactivatedReadable);
+        // A deactivated application stays open to the issuer's station only: READ and
+        // UPDATE once an external authentication holds in it (a forced re-personalization
+        // rewrites and verifies it before activating it again; docs/cos.md).
+        let issuer = (key_load || matches!(op, Op::Read | Op::Update)) && self.security.any_auth();
+        let lax = lax || issuer;
         for depth in 0..target.len() {
             let above = self.node(&target[..depth]).ok_or(Sw::FILE_NOT_FOUND)?;
             if above.lcs == fs::Lcs::Terminated || (above.lcs == fs::Lcs::Deactivated && !lax) {

@@ -79,6 +79,12 @@ impl SecurityState {
         bit(self.auths, id)
     }
 
+    /// Whether any external authentication holds (in the current DF: a DF change clears
+    /// them): the issuer's station has proven itself (docs/cos.md, deactivated state).
+    pub fn any_auth(&self) -> bool {
+        self.auths != 0
+    }
+
     fn set_pin(&mut self, reference: u8, on: bool) {
         set_bit(&mut self.pins, reference, on);
     }

@@ -25,44 +25,78 @@ pub trait Chip {
 
 /// A virtual card together with the image file it was loaded from and is saved to.
 ///
-/// While it lives it holds an exclusive lock on a companion file (`.NAME.lock` beside the
-/// image), so two sscard processes never work on the same image at once (the last save would
-/// silently undo the other's changes).
+/// While it lives it holds an exclusive lock on a companion file in the temporary directory
+/// (`sscard-<hash of the image's real path>.lock`, so an image in a read-only folder can be
+/// used, and a symbolic link and its target share one lock), so two sscard processes never
+/// work on the same image at once (the last save would silently undo the other's changes).
+/// The lock file is removed when the lock is released.
 #[derive(Debug)]
 pub struct ImageCard {
     card: VirtualCard,
     path: PathBuf,
     /// The held lock (`None` after `unlock`); released when dropped.
     lock: Option<std::fs::File>,
+    /// The image text last loaded or saved: an unchanged card is not written again (reading
+    /// an image in a read-only folder works).
+    saved: Option<String>,
+}
+
+/// The lock file of the image at `path` (see [`ImageCard`]).
+fn lock_path(path: &Path) -> PathBuf {
+    use sha2::Digest as _;
+    let target = super::image::target_of(path);
+    let real = match (target.parent(), target.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::canonicalize(dir).map_or(target.clone(), |d| d.join(name))
+        }
+        _ => target.clone(),
+    };
+    let hash = sha2::Sha256::digest(real.as_os_str().as_encoded_bytes());
+    let tag: String = hash.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    std::env::temp_dir().join(format!("sscard-{tag}.lock"))
 }
 
 /// Takes the lock of the image at `path` (see [`ImageCard`]).
 fn lock_image(path: &Path) -> Result<std::fs::File, TransportError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "card".into());
-    let lock_path = path.with_file_name(format!(".{name}.lock"));
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|source| TransportError::Io {
-            what: format!(
-                "cannot create the lock file {} of the card image",
-                lock_path.display()
-            ),
-            source,
-        })?;
+    use std::os::unix::fs::MetadataExt;
+    let lock_path = lock_path(path);
     // Another sscard that is closing the same image releases it within moments: wait a
     // little (up to 2 s) before saying it is in use.
     let mut waited = 0u32;
     loop {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|source| TransportError::Io {
+                what: format!(
+                    "cannot create the lock file {} of the card image {}",
+                    lock_path.display(),
+                    path.display()
+                ),
+                source,
+            })?;
         match file.try_lock() {
             Err(std::fs::TryLockError::WouldBlock) if waited < 40 => {
                 waited += 1;
                 std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Ok(()) => {
+                // Its last holder may have removed the file before we locked it: then the
+                // lock is on a file nobody else will see; take the one at the path.
+                let same = match (file.metadata(), std::fs::metadata(&lock_path)) {
+                    (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+                    _ => false,
+                };
+                if same {
+                    return Ok(file);
+                }
             }
             other => break lock_result(other, file, path, &lock_path),
         }
@@ -91,25 +125,45 @@ fn lock_result(
 
 impl ImageCard {
     /// Loads the image at `path`, or makes a blank card when no file is there yet (and
-    /// writes it there). A file that exists but cannot be read or understood is an
-    /// error naming the file: it is never silently replaced.
+    /// writes it there). A file that exists but cannot be read or understood, or is not a
+    /// regular file (a FIFO, a device, a directory), is an error naming the file: it is
+    /// never silently replaced. Temporary files of interrupted saves by processes that no
+    /// longer run are removed.
     pub fn open(path: &Path) -> Result<Self, TransportError> {
+        if std::fs::metadata(path).is_ok() {
+            crate::input::check_regular(path).map_err(|source| TransportError::Io {
+                what: format!("cannot use {} as a card image", path.display()),
+                source,
+            })?;
+        }
         let lock = lock_image(path)?;
-        let card = load_image(path)?;
+        super::image::remove_stale_temps(path);
+        let card = match load_image(path) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = std::fs::remove_file(lock_path(path));
+                let _ = lock.unlock();
+                return Err(e);
+            }
+        };
+        let saved = card.image_text().ok();
         Ok(ImageCard {
             card,
             path: path.to_path_buf(),
             lock: Some(lock),
+            saved,
         })
     }
 
     /// Releases the image lock (after the last save), so the image can be opened again.
     pub fn unlock(&mut self) {
         if let Some(file) = self.lock.take() {
-            // Release explicitly: a child process forked by another thread of this program
-            // may still share the descriptor until it execs, and dropping our copy alone
-            // would leave the lock held for that moment. An error here only means there was
-            // nothing left to release.
+            // Remove the lock file while still holding it (whoever waits on it then sees
+            // it is gone and makes a new one). Release explicitly: a child process forked by
+            // another thread of this program may still share the descriptor until it execs,
+            // and dropping our copy alone would leave the lock held for that moment. An
+            // error here only means there was nothing left to release.
+            let _ = std::fs::remove_file(lock_path(&self.path));
             let _ = file.unlock();
         }
     }
@@ -138,6 +192,12 @@ impl ImageCard {
     }
 }
 
+impl Drop for ImageCard {
+    fn drop(&mut self) {
+        self.unlock();
+    }
+}
+
 impl Chip for ImageCard {
     fn power_on(&mut self) -> Option<Vec<u8>> {
         self.card.power_on()
@@ -149,7 +209,13 @@ impl Chip for ImageCard {
         self.card.process(apdu)
     }
     fn save(&mut self) -> Result<(), TransportError> {
-        save_image(&self.card, &self.path)
+        let text = self.card.image_text().ok();
+        if text.is_some() && text == self.saved {
+            return Ok(());
+        }
+        save_image(&self.card, &self.path)?;
+        self.saved = text;
+        Ok(())
     }
 }
 
@@ -253,10 +319,11 @@ impl Transport for SimTransport {
 
     fn close(&mut self) -> Result<(), TransportError> {
         self.chip.power_off();
-        self.chip.save()?;
+        // Said once: a failed save is the error of close, not tried again on drop.
+        let saved = self.chip.save();
         self.chip.unlock();
         self.closed = true;
-        Ok(())
+        saved
     }
 }
 

@@ -6,7 +6,7 @@ use super::{current_df, find_key, find_pin};
 use crate::apdu::{Command, Sw};
 use crate::crypto::{self, Algorithm, CHALLENGE_LEN, Key, Secret};
 use crate::sim::VirtualCard;
-use crate::sim::fs::{Lcs, Op, Path};
+use crate::sim::fs::{Lcs, Path};
 
 type Answer = Result<Vec<u8>, Sw>;
 
@@ -30,7 +30,8 @@ pub(super) fn dispatch(card: &mut VirtualCard, cmd: &Command) -> Option<Answer> 
 
 /// A terminated DF on the current path (blocked card or permanently blocked application):
 /// 6A81 for every security command. A deactivated one (temporarily blocked application):
-/// 6985, except GET CHALLENGE and APPLICATION UNBLOCK.
+/// 6985, except GET CHALLENGE, EXTERNAL AUTHENTICATE (the issuer's station proving itself)
+/// and APPLICATION UNBLOCK, and WRITE KEY once an external authentication holds.
 fn life_cycle_gate(card: &VirtualCard, cmd: &Command) -> Result<(), Sw> {
     let df = current_df(card);
     let mut deactivated = false;
@@ -41,7 +42,8 @@ fn life_cycle_gate(card: &VirtualCard, cmd: &Command) -> Result<(), Sw> {
             _ => {}
         }
     }
-    if deactivated && !matches!(cmd.ins, 0x84 | 0x18) {
+    let issuer = cmd.ins == 0xD4 && card.security.any_auth();
+    if deactivated && !issuer && !matches!(cmd.ins, 0x84 | 0x82 | 0x18) {
         return Err(Sw::CONDITIONS_NOT_SATISFIED);
     }
     Ok(())
@@ -287,7 +289,7 @@ fn write_key(card: &mut VirtualCard, cmd: &Command) -> Answer {
         return Err(Sw::WRONG_P1P2);
     }
     let df = current_df(card);
-    card.check_access(&df, Op::Create)?;
+    card.check_key_load(&df)?;
     let data = Secret::new(cmd.data.clone());
     let (usage, alg, max, value) = match data.expose() {
         [usage, alg, max, value @ ..] if !value.is_empty() => (*usage, *alg, *max, value),
