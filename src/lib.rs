@@ -26,6 +26,7 @@ pub mod init;
 pub mod input;
 pub mod journal;
 pub mod perso;
+pub mod photo;
 pub mod profile;
 pub mod record;
 pub mod script;
