@@ -58,6 +58,14 @@ long iUnblockPIN(int iType, char *pCardInfo, char *pOutInfo);
 /* The reader's device number and the terminal number; on failure pReaderSN holds the text. */
 long iGetReaderInfo(char *pReaderSN, char *pPsamTermNo);
 
+/* The two-step read for keys in the caller's encryption machine (HSM). Step 1 answers
+ * "card id|region|algorithm (01 3DES, 03 SM4)|challenge|key id|ATR historical bytes|" and
+ * keeps the card connected on this thread; the HSM computes the cryptogram of the challenge
+ * with the card's read key; step 2 takes it (hex, first '|' field of pKey) and answers the
+ * iReadCardBas line. -2204: the card is read without a key; -12: no step 1 pending. */
+long iReadCardBas_HSM_Step1(int iType, char *pOutInfo);
+long iReadCardBas_HSM_Step2(char *pKey, char *pOutInfo);
+
 #ifdef __cplusplus
 }
 #endif

@@ -368,3 +368,64 @@ fn holder(dir: &Path) -> std::path::PathBuf {
     std::fs::write(&p, serde_json::Value::Object(fields).to_string()).unwrap();
     p
 }
+
+/// The caller's encryption machine, played by this test with the test keys: the read key
+/// `key_id` diversified for the card, over the challenge of step 1.
+fn hsm_cryptogram(challenge: &str, card_id: &str, historical: &str, key_id: &str) -> String {
+    let profile = sscard::profile::load(Path::new(&ffi_util::profile_path("ssc-3.00"))).unwrap();
+    let kf = sscard::profile::keys::KeyFile::load(Path::new(&ffi_util::keys_path())).unwrap();
+    let id = u8::from_str_radix(key_id, 16).unwrap();
+    let spec = profile
+        .df("ssse")
+        .and_then(|df| df.keys.iter().find(|k| k.id == id))
+        .unwrap();
+    let factors = sscard::profile::keys::Factors {
+        card_id: Some(sscard::apdu::parse_hex(card_id).unwrap()),
+        atr_historical: Some(sscard::apdu::parse_hex(historical).unwrap()),
+    };
+    let key = kf.card_key(spec, &factors).unwrap();
+    let challenge = sscard::apdu::parse_hex(challenge).unwrap();
+    sscard::apdu::compact(&sscard::crypto::auth_cryptogram(&key, &challenge).unwrap())
+}
+
+#[test]
+fn the_two_step_read_with_the_callers_encryption_machine_gives_the_line_of_sscard_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = card_image(dir.path(), "ssc-3.00", false);
+    // No key source here: the keys are in the caller's encryption machine.
+    let cfg = config(dir.path(), &sim(&image), "ssc-3.00", false, "");
+    let expected = sscard_line(dir.path(), &image, "ssc-3.00");
+    let mut d = ffi_util::Driver::start(dir.path(), &cfg, &[]);
+    let (rc, text) = rc_out(&d.call(json!(["iReadCardBas_HSM_Step2", "00|"])));
+    assert_eq!(rc, -12, "step 2 before step 1: {text}");
+    let (rc, step1) = rc_out(&d.call(json!(["iReadCardBas_HSM_Step1", 1])));
+    assert_eq!(rc, 0, "{step1}");
+    let f: Vec<&str> = step1.split('|').collect();
+    assert_eq!(f.len(), 7, "6 fields and the final |: {step1}");
+    assert_eq!(
+        (f[0], f[1], f[2], f[4]),
+        (CARD_ID, "440700", "03", "0A"),
+        "{step1}"
+    );
+    assert_eq!(f[3].len(), 16, "an 8-byte challenge: {step1}");
+    let cryptogram = hsm_cryptogram(f[3], f[0], f[5], f[4]);
+    let (rc, line) = rc_out(&d.call(json!(["iReadCardBas_HSM_Step2", cryptogram])));
+    assert_eq!((rc, line), (0, expected));
+    // A cryptogram that is not the card's: the card refuses the authentication (63Cx).
+    let (rc, step1) = rc_out(&d.call(json!(["iReadCardBas_HSM_Step1", 1])));
+    assert_eq!(rc, 0, "{step1}");
+    let (rc, text) = rc_out(&d.call(json!(["iReadCardBas_HSM_Step2", "00".repeat(16)])));
+    assert!((-0x63CF..=-0x6300).contains(&rc), "63xx: {rc} {text}");
+    assert!(text.contains("EXTERNAL AUTHENTICATE"), "{text}");
+    // A card read without a key needs no encryption machine.
+    std::fs::create_dir_all(dir.path().join("g2")).unwrap();
+    let image2 = card_image(&dir.path().join("g2"), "ssc-2.00", false);
+    let cfg2 = config(&dir.path().join("g2"), &sim(&image2), "ssc-2.00", false, "");
+    let r = drive(
+        dir.path(),
+        &cfg2,
+        &[],
+        json!([["iReadCardBas_HSM_Step1", 1]]),
+    );
+    assert_eq!(rc_out(&r[0]).0, -2204, "{}", rc_out(&r[0]).1);
+}

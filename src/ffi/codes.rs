@@ -22,6 +22,8 @@ pub enum Code {
     NoAnswer,
     /// `-5`: the library cannot work: configuration missing or invalid, or an internal error.
     Library,
+    /// `-12`: no connection established (iReadCardBas_HSM_Step2 without a step 1).
+    NotConnected,
     /// `-11`: reader connection error (no PC/SC service, no such reader, reader gone, in use).
     Reader,
     /// `-13`: not supported (contactless iType, a PIN-pad function without a PIN source).
@@ -66,6 +68,7 @@ impl Code {
             Code::NoAnswer => -4,
             Code::Library => -5,
             Code::Reader => -11,
+            Code::NotConnected => -12,
             Code::NotSupported => -13,
             Code::BadArgument => -14,
             Code::CardIdFormat => -20,
@@ -92,6 +95,7 @@ impl Code {
             Code::NoAnswer => "卡无应答".into(),
             Code::Library => "动态库错误".into(),
             Code::Reader => "读卡器连接错误".into(),
+            Code::NotConnected => "未建立连接".into(),
             Code::NotSupported => "不支持该命令".into(),
             Code::BadArgument => "命令参数错误".into(),
             Code::CardIdFormat => "卡识别码格式错误".into(),

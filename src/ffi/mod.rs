@@ -18,6 +18,7 @@
 
 pub mod addr;
 pub mod codes;
+pub mod hsm;
 pub mod ops;
 pub mod raw;
 
@@ -280,4 +281,34 @@ pub unsafe extern "C" fn iGetReaderInfo(
     // SAFETY: pPsamTermNo is at least INFO_MAX bytes (contract above). Empty on failure.
     unsafe { term.write(&bytes) };
     code
+}
+
+/// Step 1 of the two-step read for a station whose keys are in an encryption machine: reads
+/// what the card gives without a key and asks it for a challenge. Answers `card identification
+/// code|region code|algorithm (01 3DES, 03 SM4)|challenge|key id|ATR historical bytes|`; the
+/// card stays connected for step 2 on this thread. `-2204` when the card is read without a key.
+///
+/// # Safety
+/// `pOutInfo` is null or at least [`OUT_MAX`] bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iReadCardBas_HSM_Step1(iType: c_int, pOutInfo: *mut c_char) -> c_long {
+    card_call(iType, pOutInfo, || hsm::step1(ops::context()?))
+}
+
+/// Step 2: `pKey`'s first `|`-field is the encryption machine's cryptogram over step 1's
+/// challenge (hex); authenticates with it, reads the rest and answers the iReadCardBas line.
+/// `-12` without a pending step 1 on this thread.
+///
+/// # Safety
+/// `pKey` is null or NUL-terminated; `pOutInfo` is null or at least [`OUT_MAX`] bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn iReadCardBas_HSM_Step2(
+    pKey: *const c_char,
+    pOutInfo: *mut c_char,
+) -> c_long {
+    call(OutBuf::new(pOutInfo, OUT_MAX), || {
+        // SAFETY: the caller's string (contract above).
+        let key = unsafe { in_text(pKey, "pKey") }?;
+        hsm::step2(&key)
+    })
 }

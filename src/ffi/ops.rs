@@ -69,7 +69,7 @@ pub fn context() -> Result<Ctx, FfiError> {
 }
 
 /// One lock per reader setting: one card session at a time per reader; other callers wait.
-fn reader_lock(reader: &str) -> Arc<Mutex<()>> {
+pub(super) fn reader_lock(reader: &str) -> Arc<Mutex<()>> {
     static LOCKS: OnceLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = OnceLock::new();
     let map = LOCKS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
@@ -92,11 +92,11 @@ pub fn card_id_in(card_info: &str) -> Result<Option<String>, FfiError> {
     Ok(None)
 }
 
-fn is_deactivated(sw: Sw, lcs: Option<u8>) -> bool {
+pub(super) fn is_deactivated(sw: Sw, lcs: Option<u8>) -> bool {
     sw == Sw::FILE_DEACTIVATED || lcs == Some(0x04)
 }
 
-fn deactivated(label: &str) -> FfiError {
+pub(super) fn deactivated(label: &str) -> FfiError {
     FfiError::new(
         Code::Card(0x6A81),
         format!(
@@ -113,14 +113,22 @@ impl Ctx {
         f: impl FnOnce(&mut dyn Transport, &Station<'_>) -> Result<T, FfiError>,
     ) -> Result<T, FfiError> {
         let station = Station::new(&self.profile).map_err(library)?;
-        let protocol = self.cfg.protocol_choice().map_err(library)?;
-        let reader = self.cfg.reader.as_deref();
-        let lock = reader_lock(reader.unwrap_or(""));
+        let lock = reader_lock(self.cfg.reader.as_deref().unwrap_or(""));
         let _held = lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut card = crate::transport::open(reader, exclusive, protocol)?;
+        let mut card = self.open(exclusive)?;
         let result = f(card.as_mut(), &station);
         let _ = card.close();
         result
+    }
+
+    /// Opens the configured card (the caller holds its reader's lock).
+    pub(super) fn open(&self, exclusive: bool) -> Result<Box<dyn Transport>, FfiError> {
+        let protocol = self.cfg.protocol_choice().map_err(library)?;
+        Ok(crate::transport::open(
+            self.cfg.reader.as_deref(),
+            exclusive,
+            protocol,
+        )?)
     }
 
     /// A missing key is "no key source" when none is configured.

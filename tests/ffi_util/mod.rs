@@ -151,3 +151,48 @@ pub fn rc_out(r: &Value) -> (i64, String) {
         r["out"][0].as_str().unwrap_or_default().to_string(),
     )
 }
+
+/// The ctypes driver kept running (`drive.py LIB -`): one call at a time, the library's state
+/// (a pending two-step read) kept between calls.
+pub struct Driver {
+    child: std::process::Child,
+    out: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Driver {
+    /// Starts the driver with the configuration `cfg` and `env`.
+    pub fn start(dir: &Path, cfg: &Path, env: &[(&str, &str)]) -> Driver {
+        let mut cmd = Command::new(PYTHON);
+        cmd.arg(root().join("tests/ffi/drive.py"))
+            .arg(lib_path())
+            .arg("-")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        clean(&mut cmd, dir, cfg);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("run python3");
+        let out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        Driver { child, out }
+    }
+
+    /// One call (`[function, arg...]`) and its result.
+    pub fn call(&mut self, call: Value) -> Value {
+        use std::io::{BufRead, Write};
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        writeln!(stdin, "{call}").expect("write to drive.py");
+        stdin.flush().expect("flush");
+        let mut line = String::new();
+        self.out.read_line(&mut line).expect("read from drive.py");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("drive.py answered {line:?}: {e}"))
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
