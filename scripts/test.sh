@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine (as root) or a developer machine:
 #   1. installs what is missing (pcscd, vpcd, vicc, pycryptodome, opensc, pcsc-tools, ...);
-#   2. cargo fmt --check, cargo clippy -D warnings, cargo test with the pcscd end-to-end tests.
+#   2. cargo fmt --check, cargo clippy -D warnings, cargo test with the pcscd end-to-end tests;
+#   3. builds the Debian package and tests it installed (scripts/install-test.sh).
 # The pcscd tests start their own private pcscd (own mount namespace, own ports) per test and
 # stop it; this script also stops anything of its own still running when it exits.
 # Usage: scripts/test.sh            (CI: .ci/run calls exactly this)
@@ -9,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(pcscd libpcsclite-dev vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome opensc
-  pcsc-tools pkg-config gcc libc6-dev util-linux postgresql)
+  pcsc-tools pkg-config gcc libc6-dev util-linux postgresql man-db dpkg-dev)
 declare -a RESULTS=()
 FAILED=0
 START=$(date +%s)
@@ -133,6 +134,9 @@ step "private PostgreSQL cluster" start_pg
 TESTLOG=$(mktemp)
 step "cargo test (with private pcscd + vpcd + vicc)" \
   bash -c 'cargo test --no-fail-fast --features pcscd-tests,pg-tests 2>&1 | tee "$0"; exit "${PIPESTATUS[0]}"' "$TESTLOG"
+# The Debian package as a station installs it (from the debug build above; installs cargo-deb
+# once if missing): unpacked into a fresh root and run from /tmp. See scripts/install-test.sh.
+step "install test (Debian package)" scripts/install-test.sh
 summary
 # The closing line counts every test of every test binary (unit, integration, pcscd, doc).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } }

@@ -11,7 +11,7 @@
 //! ```toml
 //! reader = "Virtual PCD 00 00"      # index, exact name or unique part; default: the reader with a card
 //! protocol = "any"                  # any, T0 or T1
-//! profile = "/usr/share/sscard/card-profiles/ssc-3.00.toml"   # a profile file (or a name)
+//! profile = "ssc-3.00"              # a profile name (`sscard profile list`) or a .toml file
 //!
 //! [keys]                            # where the card keys come from
 //! source = "file"                   # "none" | "file" (later: "psam", "pkcs11")
@@ -229,7 +229,7 @@ impl Config {
     }
 
     /// The profile file: the setting when it names a file, else `NAME.toml` in the profile
-    /// folders (`/etc/sscard/card-profiles`, `/usr/share/sscard/card-profiles`). `None` when
+    /// folders (`/etc/sscard/profiles`, `/usr/share/sscard/profiles`). `None` when
     /// no profile is configured.
     pub fn profile_path(&self) -> Result<Option<PathBuf>, ConfigError> {
         let Some(p) = self.profile.as_deref() else {
@@ -272,10 +272,7 @@ impl Config {
 }
 
 /// Folders searched for a profile given by name.
-pub const PROFILE_DIRS: &[&str] = &[
-    "/etc/sscard/card-profiles",
-    "/usr/share/sscard/card-profiles",
-];
+pub const PROFILE_DIRS: &[&str] = &["/etc/sscard/profiles", "/usr/share/sscard/profiles"];
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,8 @@ use sm4::Sm4;
 use thiserror::Error;
 
 use crate::apdu::{HexError, parse_hex};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
 
 /// Length of the challenge GET CHALLENGE returns and every cryptogram and MAC starts from.
 pub const CHALLENGE_LEN: usize = 8;
@@ -106,8 +108,7 @@ impl Eq for Key {}
 
 impl Drop for Key {
     fn drop(&mut self) {
-        self.bytes = [0; 16];
-        std::hint::black_box(&self.bytes);
+        self.bytes.zeroize();
     }
 }
 
@@ -257,8 +258,7 @@ impl Eq for Secret {}
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        self.0.iter_mut().for_each(|b| *b = 0);
-        std::hint::black_box(&self.0);
+        self.0.zeroize();
     }
 }
 
@@ -278,9 +278,9 @@ impl<'de> serde::Deserialize<'de> for Secret {
     }
 }
 
-/// Compares two byte strings in time that depends only on their lengths.
+/// Compares two byte strings in time that depends only on their lengths (`subtle`).
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    bool::from(a.ct_eq(b))
 }
 
 /// ISO/IEC 9797-1 padding method 2: append `80`, then `00` up to a multiple of `block_len`

@@ -1,10 +1,24 @@
 //! sscard: read, personalize, verify, enable and diagnose contact IC cards over PC/SC,
 //! built first for China's social security card (社会保障卡), usable for any ISO 7816 card.
 //!
-//! Layers, each calling only those below it:
-//! workflows (`perso`, `diagnose`, `conformance`, `script`) → card commands (`card`) →
-//! `session` (security state) → `exchange` (61xx/6Cxx, tracing) → `transport` (PC/SC or the
-//! virtual card in `sim`) → model (`apdu`, `atr`, `tlv`, `codec`, `profile`).
+//! Layers, each importing only those below it (docs/architecture.md draws them):
+//!
+//! 1. model: [`apdu`], [`atr`], [`tlv`], [`codec`], [`crypto`], [`cos`] (the card OS's
+//!    vocabulary: key usage, algorithm ids, access conditions, life cycle, file structures),
+//!    [`profile`] (TOML model, checks, fingerprint);
+//! 2. [`transport`]: one trait (a PC/SC reader, or the virtual card of [`sim`], which itself
+//!    depends only on the model), transactions as guards ([`transport::Tx`]) and one
+//!    [`transport::Tap`] with observers;
+//! 3. [`exchange`] (the one place for 61xx/6Cxx) and [`trace`] (the one place that masks
+//!    secrets);
+//! 4. [`card`]: one small function per ISO 7816-4/-9 command;
+//! 5. [`session`]: created from a transaction guard; selection and security state, the
+//!    card's keys ([`session::CardKeys`]);
+//! 6. the SSC application model: encode/decode elements by profile (today in
+//!    [`perso::spec`], [`perso::encode`], [`perso::read`], [`perso::detect`] and [`record`]);
+//! 7. workflows: [`init`], [`perso`], [`diagnose`], [`conformance`], [`script`], [`batch`],
+//!    [`journal`];
+//! 8. the CLI (`src/cli`, the `sscard` binary) and the C interface ([`ffi`], `libsscard.so`).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -35,3 +49,4 @@ pub mod sim;
 pub mod tlv;
 pub mod trace;
 pub mod transport;
+pub mod version;

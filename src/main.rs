@@ -8,9 +8,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
-    let args = cli::Cli::parse();
-    cli::init_logging(&args.global);
-    match cli::run(args) {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let result = match cli::generate::packaging(&argv) {
+        Some(result) => result,
+        None => {
+            let args = cli::Cli::parse_from(argv);
+            cli::init_logging(&args.global);
+            cli::run(args)
+        }
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             // The first line is the reason (what happened, where, what to do); a list of

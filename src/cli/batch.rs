@@ -19,8 +19,9 @@ use std::sync::{Arc, Mutex};
 /// Arguments of `sscard batch`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The card profile (TOML) the cards were initialised with.
-    #[arg(long, value_name = "PROFILE.toml")]
+    /// The card profile the cards were initialised with: a name (`ssc-3.00`, see
+    /// `sscard profile list`) or a TOML file.
+    #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
     /// The key file with the master keys.
     #[arg(long, value_name = "KEYS.toml")]
@@ -92,9 +93,9 @@ fn load_all(station: &Station<'_>, args: &Args) -> Result<Vec<HolderRecord>> {
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.profile)?;
     let keys = load_keys(Some(&args.keys))?.context("--keys")?;
-    let dir = args.profile.parent().unwrap_or(std::path::Path::new("."));
+    let dir = super::perso::profile_dir(&args.profile);
     let station = Station::new(&profile)?
-        .with_profile_dir(dir)
+        .with_profile_dir(&dir)
         .with_key_file_pin(&keys);
     let records = load_all(&station, &args)?;
     let total = records.len();

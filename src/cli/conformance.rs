@@ -19,8 +19,8 @@ Exit codes: 0 every check passed (or was skipped), 40 a check failed or was not 
 #[derive(clap::Args, Debug)]
 #[command(after_help = AFTER)]
 pub struct Args {
-    /// The card profile (TOML) the product is approved with.
-    #[arg(long, value_name = "PROFILE.toml")]
+    /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file, the one the product is approved with.
+    #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
     /// The key file of the test card (keys for authentication, MAC and PIN unblock).
     #[arg(long, value_name = "KEYS.toml")]

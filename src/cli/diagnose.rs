@@ -33,9 +33,10 @@ docs/diagnose.md.";
 #[derive(clap::Args, Debug)]
 #[command(after_help = AFTER)]
 pub struct Args {
-    /// The card profile (TOML) the card was made with. Without it, the card's spec version
+    /// The card profile the card was made with: a name (`ssc-3.00`, see `sscard profile list`)
+    /// or a TOML file. Without it, the card's spec version
     /// (EF05 tag 03) picks the shipped profile (1.x: ssc-1.00, 2.x: ssc-2.00, 3.x: ssc-3.00).
-    #[arg(long, value_name = "PROFILE.toml")]
+    #[arg(long, value_name = "NAME|FILE")]
     pub profile: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]

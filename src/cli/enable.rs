@@ -22,8 +22,8 @@ pub struct Args {
 /// Arguments of `sscard disable`.
 #[derive(clap::Args, Debug)]
 pub struct DisableArgs {
-    /// The card profile (TOML).
-    #[arg(long, value_name = "PROFILE.toml")]
+    /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file.
+    #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
     /// The key file (master keys).
     #[arg(long, value_name = "KEYS.toml")]
@@ -39,7 +39,7 @@ pub struct DisableArgs {
 /// Runs `sscard enable`: verify every element, then activate, then confirm.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.holder.profile)?;
-    let station = Station::new(&profile)?.with_profile_dir(args.holder.profile_dir());
+    let station = Station::new(&profile)?.with_profile_dir(&args.holder.profile_dir());
     let record = load_record(&station, &args.holder.record, args.holder.index)?;
     let values = station.encode(&record)?;
     let plan = Plan::enable(&station.app, &values)?;

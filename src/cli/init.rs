@@ -11,8 +11,8 @@ use std::process::ExitCode;
 /// Arguments of `sscard init`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The card profile to build (e.g. card-profiles/ssc-3.00.toml).
-    #[arg(long, value_name = "FILE")]
+    /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file to build.
+    #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
     /// Key file with the master keys (default: test-keys.toml next to the profile, the
     /// synthetic test keys: for test cards only).

@@ -9,12 +9,14 @@ mod conformance;
 mod demo;
 mod diagnose;
 mod enable;
+pub mod generate;
 mod init;
 pub mod journal;
 mod perso;
 mod photo;
 mod pin;
 mod profile;
+mod profile_list;
 mod read;
 mod readers;
 mod run;
@@ -31,7 +33,7 @@ pub use common::Globals;
 /// sscard: read, personalize, verify, enable and diagnose social security cards (社会保障卡)
 /// and other ISO 7816 contact cards over PC/SC, or on the built-in virtual card.
 #[derive(Parser, Debug)]
-#[command(name = "sscard", version, about, long_about = None)]
+#[command(name = "sscard", version = sscard::version::LONG, about, long_about = None)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -54,7 +56,7 @@ pub enum Command {
     Wait(wait::Args),
     /// Run an APDU script (scriptor-compatible, with expectations and variables).
     Run(run::Args),
-    /// Check, show and fingerprint card profiles.
+    /// List, check, show and fingerprint card profiles.
     #[command(subcommand)]
     Profile(profile::Command),
     /// Build a profile's file structure on a blank card (manufacturer step).

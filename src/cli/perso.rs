@@ -13,8 +13,8 @@ use std::process::ExitCode;
 /// The profile and holder's record options `perso`, `verify` and `enable` share.
 #[derive(clap::Args, Debug)]
 pub struct HolderArgs {
-    /// The card profile (TOML) the card was initialised with.
-    #[arg(long, value_name = "PROFILE.toml")]
+    /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file, the one the card was initialised with.
+    #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
     /// The holder's record: JSON (one object or a list) or CSV (header line of field names).
     #[arg(long, value_name = "FILE")]
@@ -25,9 +25,10 @@ pub struct HolderArgs {
 }
 
 impl HolderArgs {
-    /// The profile's folder, against which its relative paths (the enable command list) resolve.
-    pub fn profile_dir(&self) -> &Path {
-        self.profile.parent().unwrap_or(Path::new("."))
+    /// The profile's folder, against which its relative paths (the enable command list)
+    /// resolve: the folder of the file, found by name or given as a path.
+    pub fn profile_dir(&self) -> PathBuf {
+        profile_dir(&self.profile)
     }
 }
 
@@ -48,9 +49,18 @@ pub struct Args {
     pub force: bool,
 }
 
-/// Loads the profile.
+/// The folder of a `--profile` argument (a name is found through the profile folders), against
+/// which the profile's relative paths (the enable command list) resolve.
+pub(super) fn profile_dir(arg: &Path) -> PathBuf {
+    sscard::profile::locate(arg).map_or_else(
+        |_| arg.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        |f| f.dir(),
+    )
+}
+
+/// Loads the profile, by name (`ssc-3.00`) or path.
 pub(super) fn load_profile(path: &Path) -> Result<Profile> {
-    Ok(sscard::profile::load(path)?)
+    Ok(sscard::profile::locate(path)?.load()?)
 }
 
 /// Loads every record of a file, validates all of them against the profile (every problem of
@@ -157,7 +167,7 @@ pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.holder.profile)?;
     let keys = load_keys(args.keys.as_deref())?;
-    let mut station = Station::new(&profile)?.with_profile_dir(args.holder.profile_dir());
+    let mut station = Station::new(&profile)?.with_profile_dir(&args.holder.profile_dir());
     if let Some(kf) = &keys {
         station = station.with_key_file_pin(kf);
     }

@@ -16,8 +16,8 @@ use std::process::ExitCode;
 /// Options every `sscard pin` subcommand takes.
 #[derive(clap::Args, Debug)]
 pub struct Common {
-    /// The card profile (TOML).
-    #[arg(long, value_name = "PROFILE.toml")]
+    /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file.
+    #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
 }
 

@@ -1,4 +1,4 @@
-//! `sscard profile check|show|fingerprint`.
+//! `sscard profile list|check|show|fingerprint`.
 
 use super::Globals;
 use sscard::profile::{self, ProfileError, fingerprint};
@@ -8,22 +8,25 @@ use std::process::ExitCode;
 /// Subcommands of `sscard profile`.
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
+    /// List every profile found by name: where from, fingerprint; flags a local profile that
+    /// differs from the shipped one of the same name.
+    List,
     /// Check profiles: every problem of every file, with file:line; exit 1 if any.
     Check {
-        /// Profile files (TOML).
-        #[arg(required = true, value_name = "FILE")]
+        /// Profiles: names (`ssc-3.00`) or TOML files.
+        #[arg(required = true, value_name = "NAME|FILE")]
         files: Vec<PathBuf>,
     },
     /// Show a profile as a tree: FIDs, SFIs, sizes, access conditions, FCPs, elements.
     Show {
-        /// Profile file (TOML).
-        #[arg(value_name = "FILE")]
+        /// The profile: a name (`ssc-3.00`) or a TOML file.
+        #[arg(value_name = "NAME|FILE")]
         file: PathBuf,
     },
     /// Print the fingerprint (SHA-256 and SM3) of a profile's structure.
     Fingerprint {
-        /// Profile file (TOML).
-        #[arg(value_name = "FILE")]
+        /// The profile: a name (`ssc-3.00`) or a TOML file.
+        #[arg(value_name = "NAME|FILE")]
         file: PathBuf,
         /// Also print the canonical form that is hashed.
         #[arg(long)]
@@ -35,10 +38,15 @@ pub enum Command {
 pub fn run(cmd: Command, g: &Globals) -> anyhow::Result<ExitCode> {
     let _ = g;
     match cmd {
+        Command::List => {
+            let search = profile::find::Search::from_env();
+            print!("{}", super::profile_list::render(&search, &search.list()));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check { files } => {
             let mut bad = 0;
             for f in &files {
-                match profile::load(f) {
+                match profile::locate(f).and_then(|found| found.load()) {
                     Ok(p) => {
                         let fp = fingerprint::fingerprint(&p);
                         println!(
@@ -92,15 +100,16 @@ fn report(e: &ProfileError) {
     }
 }
 
-/// Loads a profile; on failure prints every problem and returns an error naming the file.
+/// Loads a profile by name or path; on failure prints every problem and returns an error naming the file.
 pub fn load(file: &std::path::Path) -> anyhow::Result<profile::Profile> {
-    match profile::load(file) {
+    let found = profile::locate(file)?;
+    match found.load() {
         Ok(p) => Ok(p),
         Err(e @ ProfileError::Invalid { .. }) => {
             report(&e);
             anyhow::bail!(
                 "{} has {} problem(s), listed above: correct them and retry",
-                file.display(),
+                found.file().display(),
                 e.issues().len()
             )
         }

@@ -27,9 +27,10 @@ pub enum Format {
 /// Arguments of `sscard read`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The card profile (TOML). Without it, the card's spec version (EF05 tag 03) picks the
-    /// shipped profile (1.x: ssc-1.00, 2.x: ssc-2.00, 3.x: ssc-3.00).
-    #[arg(long, value_name = "PROFILE.toml")]
+    /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file.
+    /// Without it, the card's spec version (EF05 tag 03) picks the shipped profile (1.x:
+    /// ssc-1.00, 2.x: ssc-2.00, 3.x: ssc-3.00).
+    #[arg(long, value_name = "NAME|FILE")]
     pub profile: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
@@ -101,17 +102,10 @@ pub(super) fn factors_or_card(
         .unwrap_or(values))
 }
 
-/// A shipped profile by name, compiled in.
+/// The profile of a detected generation, by name: a local or packaged copy first (as for
+/// `--profile NAME`), else the one compiled in.
 fn shipped(name: &str) -> Result<Profile> {
-    let text = match name {
-        "ssc-1.00" => include_str!("../../card-profiles/ssc-1.00.toml"),
-        "ssc-2.00" => include_str!("../../card-profiles/ssc-2.00.toml"),
-        _ => include_str!("../../card-profiles/ssc-3.00.toml"),
-    };
-    Ok(sscard::profile::parse(
-        text,
-        Path::new(&format!("built-in:{name}.toml")),
-    )?)
+    Ok(sscard::profile::find(name)?.load()?)
 }
 
 /// Runs `sscard read`.

@@ -14,9 +14,11 @@ mod bcd;
 mod error;
 pub mod rules;
 mod text;
+mod today;
 
 pub use error::{CodecError, FieldError};
 pub use text::{gbk_bytes, join_gbk, split_gbk};
+pub use today::today_yyyymmdd;
 
 use std::fmt;
 use std::str::FromStr;

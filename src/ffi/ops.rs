@@ -54,13 +54,16 @@ pub fn check_type(i_type: i32) -> Result<(), FfiError> {
 /// configuration file takes effect at the next call).
 pub fn context() -> Result<Ctx, FfiError> {
     let cfg = Config::load().map_err(library)?;
-    let path = cfg.profile_path().map_err(library)?.ok_or_else(|| {
+    let arg = cfg.profile.as_deref().ok_or_else(|| {
         FfiError::new(
             Code::Library,
             "no card profile is configured: set `profile` in /etc/sscard/sscard.toml (or SSCARD_PROFILE)",
         )
     })?;
-    let profile = crate::profile::load(&path).map_err(library)?;
+    // A name is found as `--profile NAME` finds it (profile folders, then the compiled-in copy).
+    let profile = crate::profile::locate(std::path::Path::new(arg))
+        .and_then(|found| found.load())
+        .map_err(library)?;
     let keys = match &cfg.keys {
         None | Some(KeySource::None) => None,
         Some(KeySource::File { path }) => Some(KeyFile::load(path).map_err(library)?),

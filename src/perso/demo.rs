@@ -16,10 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use thiserror::Error;
 
-/// The shipped `ssc-3.00` profile (SM4).
-pub const SSC_300: &str = include_str!("../../card-profiles/ssc-3.00.toml");
-/// The shipped `ssc-2.00` profile (3DES).
-pub const SSC_200: &str = include_str!("../../card-profiles/ssc-2.00.toml");
+pub use crate::profile::find::{SSC_200, SSC_300};
 /// The shipped synthetic test keys.
 pub const TEST_KEYS: &str = include_str!("../../card-profiles/test-keys.toml");
 

@@ -280,7 +280,7 @@ pub fn encode_record(
             "社会保障号码 (ssn), 出生日期 (birth_date), 性别 (sex) disagree: {e}"
         )));
     }
-    let today = crate::diagnose::today_yyyymmdd();
+    let today = crate::codec::today_yyyymmdd();
     for p in rules::check_date_order(
         record.get("issue_date"),
         record.get("expiry_date"),

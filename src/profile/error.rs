@@ -130,6 +130,18 @@ pub enum ProfileError {
         #[source]
         source: Box<toml::de::Error>,
     },
+    /// No profile of that name in any profile folder nor compiled in.
+    #[error("no profile named `{name}`: looked for {name}.toml in {}{}; `sscard profile list` shows every profile found, or give the path of a .toml file",
+        if searched.is_empty() { "no folder".to_string() } else { searched.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ") },
+        if builtin.is_empty() { String::new() } else { format!(" and among the built-in {}", builtin.join(", ")) })]
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// The folders searched, in order.
+        searched: Vec<PathBuf>,
+        /// The names compiled into the binary.
+        builtin: Vec<String>,
+    },
     /// Semantic problems (all of them).
     #[error("{} has {} problem(s):\n{}", file.display(), issues.len(), issues.iter().map(|i| format!("  {}:{i}", file.display())).collect::<Vec<_>>().join("\n"))]
     Invalid {

@@ -18,6 +18,7 @@ mod check_access;
 mod check_ef;
 mod error;
 pub mod fcp;
+pub mod find;
 pub mod fingerprint;
 pub mod keys;
 mod load;
@@ -27,6 +28,7 @@ pub mod show;
 
 pub use check_ef::tlv_header_len;
 pub use error::{Issue, IssueKind, ProfileError, line_col};
+pub use find::{Found, Origin, find, locate, shipped};
 pub use load::{load, parse};
 pub use model::*;
 
