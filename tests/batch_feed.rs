@@ -231,3 +231,52 @@ fn killed_at_several_points_every_record_is_issued_exactly_once() {
         once_each(&j, 5);
     }
 }
+
+#[test]
+fn a_lost_card_found_and_disabled_is_recorded_in_the_journal() {
+    let d = tempfile::tempdir().unwrap();
+    let feed = d.path().join("feed");
+    feeder(&feed, 0, 1);
+    let rec = d.path().join("holders.csv");
+    records(&rec, 1, 1);
+    let j = d.path().join("station.db").display().to_string();
+    let o = batch(&rec, &format!("feed:{}", feed.display()), &j, &[])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let id = card_id(0, 0);
+    let o = sscard()
+        .args(["journal", "lost", "--journal", &j, &id])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", describe(&o));
+    let img = format!("sim:{}", feed.join("card000.json").display());
+    let o = sscard()
+        .args([
+            "-r",
+            &img,
+            "disable",
+            "--profile",
+            &profile(),
+            "--keys",
+            &keys(),
+        ])
+        .args(["--card-id", &id, "--journal", &j])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", describe(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(&format!("card {id} recorded as disabled")),
+        "{}",
+        describe(&o)
+    );
+    let o = sscard()
+        .args(["journal", "card", "--journal", &j, &id])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(" disabled ") && out.ends_with(": disabled after it was reported lost\n"),
+        "{out}"
+    );
+}

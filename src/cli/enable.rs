@@ -34,6 +34,26 @@ pub struct DisableArgs {
     /// The card identification code (32 hex digits), instead of --record.
     #[arg(long, value_name = "HEX", conflicts_with = "record")]
     pub card_id: Option<String>,
+    /// Record the disabled card in this journal / register (a card reported lost and found,
+    /// or replaced): SQLite file or postgres:// URL.
+    #[arg(long, value_name = "URL", env = "SSCARD_JOURNAL")]
+    pub journal: Option<String>,
+    /// This station's id, for the journal.
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "SSCARD_STATION",
+        default_value = "station"
+    )]
+    pub station: String,
+    /// The operator, for the journal.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "SSCARD_OPERATOR",
+        default_value = "operator"
+    )]
+    pub operator: String,
 }
 
 /// Runs `sscard enable`: verify every element, then activate, then confirm.
@@ -85,6 +105,29 @@ pub fn run_disable(args: DisableArgs, g: &Globals) -> Result<ExitCode> {
             "{} on {name} was already disabled: nothing done",
             station.app.df_label
         );
+    }
+    if let Some(url) = &args.journal {
+        let card_id = values
+            .iter()
+            .find(|v| v.el.field == "card_id")
+            .map(|v| sscard::apdu::compact(&v.value));
+        let Some(card_id) = card_id else {
+            anyhow::bail!(
+                "the card is disabled, but --journal needs its card identification code: give --card-id or --record"
+            );
+        };
+        let mut j = sscard::journal::Journal::open(
+            url,
+            sscard::journal::Station::new(&args.station, &args.operator),
+        )
+        .context("opening the issuance journal")?;
+        let was = j.card(&card_id)?.map(|c| c.state);
+        let note = match was {
+            Some(sscard::journal::CardState::Lost) => "disabled after it was reported lost",
+            _ => "disabled",
+        };
+        j.set_card_state(&card_id, sscard::journal::CardState::Disabled, note)?;
+        println!("journal  {}: card {card_id} recorded as disabled", j.url());
     }
     Ok(ExitCode::SUCCESS)
 }
