@@ -12,7 +12,8 @@
 //! - MAC (secure messaging, CLA with bit `04`): CBC-MAC over `CLA' INS P1 P2 Lc' data` padded
 //!   with ISO 9797-1 method 2, IV = the challenge (for SM4 followed by eight `00`), 3DES in the
 //!   ISO 9797-1 MAC algorithm 3 ("retail") way, first [`MAC_LEN`] = 4 bytes kept;
-//! - diversification: 3DES `E(mk, f) || E(mk, NOT f)`, SM4 `E(mk, f || NOT f)`.
+//! - diversification: 3DES `E(mk, f) || E(mk, NOT f)`, SM4 `E(mk, f || NOT f)`, applied once
+//!   per level of a chain ([`derive::Chain`]).
 
 use std::fmt;
 
@@ -488,6 +489,8 @@ pub fn encode_pin(digits: &str) -> Result<Secret, CryptoError> {
     let _wipe = Secret::new(nibbles);
     Ok(Secret::new(out))
 }
+
+pub mod derive;
 
 #[cfg(test)]
 mod tests;

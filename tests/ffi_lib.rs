@@ -382,6 +382,7 @@ fn hsm_cryptogram(challenge: &str, card_id: &str, historical: &str, key_id: &str
     let factors = sscard::profile::keys::Factors {
         card_id: Some(sscard::apdu::parse_hex(card_id).unwrap()),
         atr_historical: Some(sscard::apdu::parse_hex(historical).unwrap()),
+        ..Default::default()
     };
     let key = kf.card_key(spec, &factors).unwrap();
     let challenge = sscard::apdu::parse_hex(challenge).unwrap();

@@ -18,7 +18,7 @@ fn setup(name: &str) -> (profile::Profile, KeyFile) {
 fn factors() -> Factors {
     Factors {
         card_id: Some(hex::decode(CARD_ID).unwrap()),
-        atr_historical: None,
+        ..Factors::default()
     }
 }
 

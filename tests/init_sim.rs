@@ -20,7 +20,7 @@ fn ssc300() -> (profile::Profile, KeyFile, Factors) {
     let keys = KeyFile::load(&dir().join("test-keys.toml")).unwrap();
     let factors = Factors {
         card_id: Some(hex::decode(CARD_ID).unwrap()),
-        atr_historical: None,
+        ..Factors::default()
     };
     (p, keys, factors)
 }

@@ -19,7 +19,7 @@ use sscard::transport::{ResetKind, Transport};
 fn factors() -> Factors {
     Factors {
         card_id: Some(hex::decode(DEMO_CARD_ID).unwrap()),
-        atr_historical: None,
+        ..Factors::default()
     }
 }
 

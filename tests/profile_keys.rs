@@ -55,6 +55,7 @@ fn pin_override_and_factors() {
     let f = Factors {
         card_id: Some(hex::decode("440300D156000005005E1F0C3A9D2B47").unwrap()),
         atr_historical: Some(vec![1, 2, 3]),
+        ..Factors::default()
     };
     let plan = init::init_plan(&ssc3(), &k, &f).unwrap();
     let pin = plan

@@ -22,7 +22,8 @@ pub struct Args {
     /// diversified by it.
     #[arg(long, value_name = "HEX")]
     pub card_id: Option<String>,
-    /// ATR to take the historical bytes from in a dry run (hex), for keys diversified by them.
+    /// ATR of the card in a dry run (hex), for keys diversified by the ATR or its historical
+    /// bytes.
     #[arg(long, value_name = "HEX")]
     pub atr: Option<String>,
     /// Print the APDUs (keys and PINs masked) with their count and size; send nothing.
@@ -87,7 +88,9 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     }
     if args.dry_run {
         if let Some(a) = &args.atr {
-            factors.atr_historical = Some(historical(&sscard::apdu::parse_hex(a)?)?);
+            let atr = sscard::apdu::parse_hex(a)?;
+            factors.atr_historical = Some(historical(&atr)?);
+            factors.atr = Some(atr);
         }
         let plan = init::init_plan(&profile, &keys, &factors)?;
         let from = if needs_keys {
@@ -107,6 +110,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     let reader = t.name();
     if factors.atr_historical.is_none() {
         factors.atr_historical = historical(&t.atr()).ok();
+        factors.atr = Some(t.atr());
     }
     let resume = match sscard::init::resume::resume_plan(&profile, &keys, &factors, &mut *t) {
         Ok(r) => r,

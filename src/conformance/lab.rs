@@ -136,12 +136,7 @@ pub(super) fn run_with(
         log,
         profile,
         keys,
-        factors: Factors {
-            card_id: opts.card_id.clone(),
-            atr_historical: crate::atr::Atr::parse(&atr)
-                .ok()
-                .map(|a| a.historical.bytes),
-        },
+        factors: Factors::new(opts.card_id.clone(), Some(&atr)),
         lost: atr.is_empty(),
         results: Vec::new(),
         changed: Vec::new(),

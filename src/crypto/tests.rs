@@ -232,3 +232,62 @@ fn mac_command_wraps_an_apdu_command() {
     assert_eq!(wrapped.data.len(), 4);
     assert!(verify_sm_command(&t, &h(CHALLENGE), [0x84, 0x1E, 0, 0], &wrapped.data).is_some());
 }
+
+/// The worked example of docs/crypto.md, "Diversification chains" (the doc shows these
+/// numbers; this test fails when either side changes).
+#[test]
+fn chain_worked_example() {
+    use super::derive::{Chain, Level, last8, region_7378};
+    let atr = h("3B9E188131FE458031C073F02100667373636172642C");
+    let f1 = region_7378("440300").unwrap();
+    let f2 = last8(&atr).unwrap();
+    assert_eq!(f1.to_vec(), h("3434303330307378"));
+    assert_eq!(f2.to_vec(), h("667373636172642C"));
+    let chain = Chain {
+        levels: vec![
+            Level {
+                source: "region-ascii-7378".into(),
+                factor: f1,
+            },
+            Level {
+                source: "atr-last8".into(),
+                factor: f2,
+            },
+        ],
+    };
+    assert_eq!(
+        chain.describe(),
+        "region-ascii-7378 3434303330307378 > atr-last8 667373636172642C"
+    );
+    let doc = include_str!("../../docs/crypto.md");
+    for (alg, master, city, card) in [
+        (
+            Algorithm::Sm4,
+            "542D534D342D57524954452D2D2D2D2D",
+            "5F0AC9F2D7EDEC60426C2D0709E1CD1D",
+            "C8B254FF271C1840FCC7E7FC4B940ED2",
+        ),
+        (
+            Algorithm::Tdes,
+            "542D334445532D57524954452D2D2D2D",
+            "D72C7A780FAE602043A1FB1E1196A43D",
+            "3F2E60B15FC10B54F7B248437F1AAF81",
+        ),
+    ] {
+        let mk = Key::from_hex(alg, master).unwrap();
+        let one = Chain {
+            levels: chain.levels[..1].to_vec(),
+        };
+        assert_eq!(one.apply(&mk).unwrap().bytes.to_vec(), h(city), "{alg}");
+        assert_eq!(chain.apply(&mk).unwrap().bytes.to_vec(), h(card), "{alg}");
+        // No level: the master key itself.
+        assert_eq!(Chain::default().apply(&mk).unwrap(), mk);
+        for v in [master, city, card] {
+            assert!(doc.contains(v), "docs/crypto.md lacks {v}");
+        }
+    }
+    assert!(doc.contains("3434303330307378") && doc.contains("667373636172642C"));
+    assert_eq!(region_7378("44030"), None);
+    assert_eq!(region_7378("44030A"), None);
+    assert_eq!(last8(&[1, 2, 3]), None);
+}

@@ -93,12 +93,7 @@ pub fn init_card(
     keys: &KeyFile,
     card_id: &str,
 ) -> Result<usize, DemoError> {
-    let factors = Factors {
-        card_id: crate::apdu::parse_hex(card_id).ok(),
-        atr_historical: crate::atr::Atr::parse(&t.atr())
-            .ok()
-            .map(|a| a.historical.bytes),
-    };
+    let factors = Factors::new(crate::apdu::parse_hex(card_id).ok(), Some(&t.atr()));
     let plan = crate::init::init_plan(profile, keys, &factors)?;
     crate::init::run(&plan, t)?;
     Ok(plan.apdu_count())

@@ -2,9 +2,9 @@
 //! ([`AppSpec`]) and every element's value, checked by the profile's codec before any card is
 //! touched. All problems of a record are reported together.
 
-use super::spec::{AppSpec, Diversify, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
+use super::spec::{AppSpec, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
 use crate::codec::{FieldError, Format, Padding, rules};
-use crate::profile::{Df, Element, FactorSource, Profile};
+use crate::profile::{Df, Element, Profile};
 use crate::record::{HolderRecord, RecordSource};
 use std::fmt;
 
@@ -168,11 +168,7 @@ pub fn app_spec(p: &Profile) -> Result<AppSpec, ProfileUseError> {
                 label: k.name.clone(),
                 title: k.label.clone(),
                 alg: k.algorithm,
-                diversify: match k.diversification {
-                    None => Diversify::None,
-                    Some(FactorSource::CardIdLast8) => Diversify::CardId,
-                    Some(FactorSource::AtrHistoricalLast8) => Diversify::AtrHistorical,
-                },
+                diversify: k.diversification.clone(),
             })
             .collect(),
         identity_field: IDENTITY_FIELD.into(),

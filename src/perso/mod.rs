@@ -117,13 +117,11 @@ impl<'p> Station<'p> {
     /// What the factor of a diversified key is computed from, for a card with this ATR and a
     /// record with these values.
     pub fn factor_inputs(&self, values: &[Encoded], atr: &[u8]) -> FactorInputs {
-        FactorInputs {
-            card_id: values
-                .iter()
-                .find(|e| e.el.field == "card_id")
-                .map(|e| e.value.clone()),
-            atr_historical: crate::atr::Atr::parse(atr).ok().map(|a| a.historical.bytes),
-        }
+        let card_id = values
+            .iter()
+            .find(|e| e.el.field == "card_id")
+            .map(|e| e.value.clone());
+        FactorInputs::new(card_id, Some(atr))
     }
 
     /// Personalizes, verifies and enables one card in one exclusive transaction.

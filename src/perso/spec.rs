@@ -96,19 +96,9 @@ pub struct KeySpec {
     pub title: String,
     /// The algorithm.
     pub alg: crate::crypto::Algorithm,
-    /// Whether the card's key is diversified from a master key, and by what factor.
-    pub diversify: Diversify,
-}
-
-/// Where the per-card diversification factor comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Diversify {
-    /// The key file holds the card's key itself.
-    None,
-    /// The last 8 bytes of the card identification code (EF05 tag 01).
-    CardId,
-    /// The last 8 bytes of the ATR historical bytes (left-padded with zeros).
-    AtrHistorical,
+    /// The diversification chain from the master key (empty: the key file holds the card's
+    /// key itself), as the profile names it.
+    pub diversify: crate::profile::Diversification,
 }
 
 /// The application to personalize.

@@ -1,9 +1,10 @@
 //! Unit tests of plans (no card needed).
 
 use super::plan::{Plan, PlanOptions, Step};
-use super::spec::{AppSpec, Diversify, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
+use super::spec::{AppSpec, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
 use crate::cos::AccessCondition;
 use crate::crypto::Algorithm;
+use crate::profile::FactorSource;
 
 const SSSE: &[u8] = b"sx1.sh.\xC9\xE7\xBB\xE1\xB1\xA3\xD5\xCF";
 
@@ -50,14 +51,14 @@ fn app(read: AccessCondition) -> AppSpec {
                 label: "write".into(),
                 title: String::new(),
                 alg: Algorithm::Sm4,
-                diversify: Diversify::CardId,
+                diversify: vec![FactorSource::CardIdLast8],
             },
             KeySpec {
                 id: 0x0A,
                 label: "read".into(),
                 title: "读密钥 RKSSSE".into(),
                 alg: Algorithm::Sm4,
-                diversify: Diversify::CardId,
+                diversify: vec![FactorSource::CardIdLast8],
             },
         ],
         identity_field: "ssn".into(),

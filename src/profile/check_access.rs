@@ -37,16 +37,8 @@ impl Ctx<'_> {
                 }
             };
             let diversification = match &r.diversification {
-                None => None,
-                Some(d) if d.get_ref() == "none" => None,
-                Some(d) => self.pick(
-                    d,
-                    &FactorSource::ALL,
-                    FactorSource::as_str,
-                    IssueKind::UnknownDiversification,
-                    &kpath,
-                    "diversification",
-                ),
+                None => Vec::new(),
+                Some(d) => self.chain(d, &kpath),
             };
             let max_tries = r
                 .max_tries
@@ -81,6 +73,50 @@ impl Ctx<'_> {
             });
         }
         out
+    }
+
+    /// A diversification chain: `"none"`, one source, or an array of sources (in order).
+    fn chain(&mut self, d: &S<toml::Value>, kpath: &str) -> Vec<FactorSource> {
+        let one = |c: &mut Self, s: &str| {
+            c.pick(
+                &toml::Spanned::new(d.span(), s.to_string()),
+                &FactorSource::ALL,
+                FactorSource::as_str,
+                IssueKind::UnknownDiversification,
+                kpath,
+                "diversification",
+            )
+        };
+        match d.get_ref() {
+            toml::Value::String(s) if s == "none" => Vec::new(),
+            toml::Value::String(s) => one(self, s).into_iter().collect(),
+            toml::Value::Array(levels) if !levels.is_empty() => {
+                let mut out = Vec::new();
+                for l in levels {
+                    match l.as_str() {
+                        Some(s) => out.extend(one(self, s)),
+                        None => self.issue(
+                            IssueKind::UnknownDiversification,
+                            d.span(),
+                            kpath,
+                            "diversification",
+                            format!("a chain level must be a source name in quotes, not {l}"),
+                        ),
+                    }
+                }
+                out
+            }
+            other => {
+                self.issue(
+                    IssueKind::UnknownDiversification,
+                    d.span(),
+                    kpath,
+                    "diversification",
+                    format!("expected a source name or a list of them (a chain), got {other}"),
+                );
+                Vec::new()
+            }
+        }
     }
 
     pub(super) fn pins(&mut self, raw: &[S<RawPin>], path: &str) -> Vec<PinSpec> {

@@ -54,7 +54,7 @@ fn walk(df: &Df, parent: &str, out: &mut Vec<String>) {
             k.id,
             k.role.usage(),
             k.algorithm.code(),
-            k.diversification.map_or("none", |d| d.as_str()),
+            super::model::diversification_text(&k.diversification),
             k.max_tries
         ));
     }

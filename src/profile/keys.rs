@@ -14,6 +14,7 @@
 
 use super::error::{line_col, table_above};
 use super::model::{FactorSource, KeySpec, PinSpec, Profile};
+use crate::crypto::derive::{Chain, Level};
 use crate::crypto::{Algorithm, CryptoError, FACTOR_LEN, Key, Secret};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -82,19 +83,18 @@ pub enum KeyFileError {
         source: CryptoError,
     },
     /// A key is diversified but the card value it needs is not known.
-    #[error(
-        "key '{key}' is diversified by {source_name}, which is not known yet: \
-         give the card identification code (`init --card-id HEX`; `read`, `verify` and `enable` take it from `--record FILE`)"
-    )]
+    #[error("key '{key}' is diversified by {source_name}, which is not known yet: {hint}")]
     MissingFactor {
         /// Key name.
         key: String,
         /// The factor source.
         source_name: &'static str,
+        /// Where to give it.
+        hint: &'static str,
     },
     /// The factor source value is too short.
     #[error(
-        "key '{key}': {source_name} has {len} bytes; at least 8 are needed for diversification"
+        "key '{key}': {source_name} ({len} bytes) cannot give an 8-byte diversification factor"
     )]
     ShortFactor {
         /// Key name.
@@ -176,34 +176,73 @@ pub struct Factors {
     pub card_id: Option<Vec<u8>>,
     /// The ATR historical bytes.
     pub atr_historical: Option<Vec<u8>>,
+    /// The whole ATR.
+    pub atr: Option<Vec<u8>>,
 }
 
 impl Factors {
+    /// The factors of a card with this identification code (if known) and ATR (if known).
+    pub fn new(card_id: Option<Vec<u8>>, atr: Option<&[u8]>) -> Factors {
+        Factors {
+            card_id,
+            atr_historical: atr
+                .and_then(|a| crate::atr::Atr::parse(a).ok())
+                .map(|a| a.historical.bytes),
+            atr: atr.map(<[u8]>::to_vec),
+        }
+    }
+
     /// The 8-byte factor `source` gives, for key `key`.
     pub fn factor(
         &self,
         source: FactorSource,
         key: &str,
     ) -> Result<[u8; FACTOR_LEN], KeyFileError> {
-        let (v, name) = match source {
-            FactorSource::CardIdLast8 => (&self.card_id, "the card identification code"),
-            FactorSource::AtrHistoricalLast8 => (&self.atr_historical, "the ATR historical bytes"),
+        use crate::crypto::derive::{last8, region_7378};
+        const CARD_ID_HINT: &str = "give the card identification code (`init --card-id HEX`; \
+             `read`, `verify` and `enable` take it from `--record FILE`)";
+        const ATR_HINT: &str = "it is read from the card in the reader (`init --dry-run` \
+             takes it from `--atr HEX`)";
+        let (v, name, hint) = match source {
+            FactorSource::CardIdLast8 | FactorSource::RegionAscii7378 => {
+                (&self.card_id, "the card identification code", CARD_ID_HINT)
+            }
+            FactorSource::AtrHistoricalLast8 => {
+                (&self.atr_historical, "the ATR historical bytes", ATR_HINT)
+            }
+            FactorSource::AtrLast8 => (&self.atr, "the ATR", ATR_HINT),
         };
         let v = v.as_ref().ok_or_else(|| KeyFileError::MissingFactor {
             key: key.to_string(),
             source_name: name,
+            hint,
         })?;
-        let start = v
-            .len()
-            .checked_sub(FACTOR_LEN)
-            .ok_or(KeyFileError::ShortFactor {
-                key: key.to_string(),
-                source_name: name,
-                len: v.len(),
-            })?;
-        let mut f = [0u8; FACTOR_LEN];
-        f.copy_from_slice(v.get(start..).unwrap_or(&[0; FACTOR_LEN]));
-        Ok(f)
+        let short = || KeyFileError::ShortFactor {
+            key: key.to_string(),
+            source_name: name,
+            len: v.len(),
+        };
+        match source {
+            // The region is the card identification code's first 6 digits (3 BCD bytes).
+            FactorSource::RegionAscii7378 => {
+                let region = hex::encode_upper(v.get(..3).ok_or_else(short)?);
+                region_7378(&region).ok_or_else(short)
+            }
+            _ => last8(v).ok_or_else(short),
+        }
+    }
+
+    /// The diversification chain of key `key`: each level of `chain` with its factor bytes
+    /// computed from these card values. A key source applies it to its master key.
+    pub fn chain(&self, chain: &[FactorSource], key: &str) -> Result<Chain, KeyFileError> {
+        let mut levels = Vec::with_capacity(chain.len());
+        for &source in chain {
+            levels.push(Level {
+                source: source.as_str().to_string(),
+                factor: self.factor(source, key)?,
+            });
+        }
+        Ok(Chain { levels })
     }
 }
 
@@ -293,16 +332,13 @@ impl KeyFile {
     /// The key this card holds: the master key, diversified when the profile says so.
     pub fn card_key(&self, spec: &KeySpec, factors: &Factors) -> Result<Key, KeyFileError> {
         let master = self.master(spec)?;
-        match spec.diversification {
-            None => Ok(master.clone()),
-            Some(src) => {
-                let f = factors.factor(src, &spec.name)?;
-                crate::crypto::diversify(master, &f).map_err(|source| KeyFileError::Diversify {
-                    key: spec.name.clone(),
-                    source,
-                })
-            }
-        }
+        let chain = factors.chain(&spec.diversification, &spec.name)?;
+        chain
+            .apply(master)
+            .map_err(|source| KeyFileError::Diversify {
+                key: spec.name.clone(),
+                source,
+            })
     }
 
     /// The initial PIN digits: the key file's override, else the profile's.

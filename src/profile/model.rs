@@ -249,26 +249,52 @@ impl KeyRole {
     }
 }
 
-/// Where the 8-byte diversification factor of a key comes from (uncertain per region: data).
+/// Where the 8-byte factor of one diversification level comes from (uncertain per region:
+/// data). A key's chain is a list of these (docs/crypto.md, "Diversification chains").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FactorSource {
-    /// The last 8 bytes of the card identification code (EF05 tag 01).
+    /// The last 8 bytes of the card identification code (EF05 tag 01): a card level.
     CardIdLast8,
-    /// The last 8 bytes of the ATR historical bytes.
+    /// The last 8 bytes of the ATR historical bytes: a card level.
     AtrHistoricalLast8,
+    /// The last 8 bytes of the whole ATR: a card level.
+    AtrLast8,
+    /// The issuing region (the first 6 digits of the card identification code) in ASCII,
+    /// followed by `73 78`: a city level.
+    RegionAscii7378,
 }
 
 impl FactorSource {
     /// Every source.
-    pub const ALL: [FactorSource; 2] =
-        [FactorSource::CardIdLast8, FactorSource::AtrHistoricalLast8];
+    pub const ALL: [FactorSource; 4] = [
+        FactorSource::CardIdLast8,
+        FactorSource::AtrHistoricalLast8,
+        FactorSource::AtrLast8,
+        FactorSource::RegionAscii7378,
+    ];
     /// The profile spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             FactorSource::CardIdLast8 => "card-id-last8",
             FactorSource::AtrHistoricalLast8 => "atr-historical-last8",
+            FactorSource::AtrLast8 => "atr-last8",
+            FactorSource::RegionAscii7378 => "region-ascii-7378",
         }
     }
+}
+
+/// A key's diversification chain as the profile names it: no level (the key file's value is
+/// the card's key), one level (`"card-id-last8"`), or several in order
+/// (`["region-ascii-7378", "atr-last8"]`: city level, then card level).
+pub type Diversification = Vec<FactorSource>;
+
+/// The profile spelling of a chain: `none`, `card-id-last8`, `region-ascii-7378>atr-last8`.
+pub fn diversification_text(chain: &[FactorSource]) -> String {
+    if chain.is_empty() {
+        return "none".into();
+    }
+    let names: Vec<&str> = chain.iter().map(|s| s.as_str()).collect();
+    names.join(">")
 }
 
 /// A key the card holds (its value is never in a profile: see the key file).
@@ -284,8 +310,8 @@ pub struct KeySpec {
     pub role: KeyRole,
     /// 3DES or SM4.
     pub algorithm: Algorithm,
-    /// `None`: the key file's value is loaded as is; `Some`: diversified per card.
-    pub diversification: Option<FactorSource>,
+    /// Empty: the key file's value is loaded as is; else diversified level by level.
+    pub diversification: Diversification,
     /// Tries before the key blocks (0 = unlimited).
     pub max_tries: u8,
 }

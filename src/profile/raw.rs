@@ -74,7 +74,8 @@ pub(super) struct RawKey {
     pub id: S<i64>,
     pub role: S<String>,
     pub algorithm: S<String>,
-    pub diversification: Option<S<String>>,
+    /// A string (one level, or `none`) or an array of strings (a chain).
+    pub diversification: Option<S<toml::Value>>,
     pub max_tries: Option<S<i64>>,
 }
 

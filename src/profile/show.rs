@@ -68,11 +68,14 @@ fn df_line(out: &mut String, df: &Df, ind: &str, is_mf: bool) {
         );
     }
     for k in &df.keys {
-        let div = k
-            .diversification
-            .map_or("not diversified".to_string(), |d| {
-                format!("diversified by {}", d.as_str())
-            });
+        let div = if k.diversification.is_empty() {
+            "not diversified".to_string()
+        } else {
+            format!(
+                "diversified by {}",
+                super::model::diversification_text(&k.diversification)
+            )
+        };
         let tries = if k.max_tries == 0 {
             "unlimited tries".to_string()
         } else {
