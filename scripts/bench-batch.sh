@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-40}; DELAY=${2:-15}
-cargo build --release --quiet
-S=$PWD/target/release/sscard
+# SSCARD_BIN: an sscard binary to measure instead of building the release one.
+if [ -n "${SSCARD_BIN:-}" ]; then S=$SSCARD_BIN; else cargo build --release --quiet; S=$PWD/target/release/sscard; fi
 P=$PWD/card-profiles
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 python3 - "$W/holders.csv" "$N" <<'PY'
