@@ -280,3 +280,63 @@ fn a_lost_card_found_and_disabled_is_recorded_in_the_journal() {
         "{out}"
     );
 }
+
+#[test]
+fn ctrl_c_finishes_the_card_in_progress_then_stops_and_a_rerun_goes_on() {
+    let d = tempfile::tempdir().unwrap();
+    let feed = d.path().join("feed");
+    feeder(&feed, 0, 3);
+    // Slow cards, so the interrupt lands while the first one is being written.
+    for i in 0..3 {
+        let o = sscard()
+            .args([
+                "sim",
+                "--image",
+                &feed.join(format!("card{i:03}.json")).display().to_string(),
+            ])
+            .args(["--fault-delay-ms", "20"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", describe(&o));
+    }
+    let rec = d.path().join("holders.csv");
+    records(&rec, 1, 3);
+    let j = d.path().join("station.db").display().to_string();
+    let readers = format!("feed:{}", feed.display());
+    let mut child = batch(&rec, &readers, &j, &["--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("\"event\":\"started\"") {
+            let ok = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            break;
+        }
+    }
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{rest:?}");
+    let cards: Vec<&String> = rest
+        .iter()
+        .filter(|l| l.contains("\"event\":\"card\""))
+        .collect();
+    assert_eq!(
+        cards.len(),
+        1,
+        "the card in progress is finished, no other started: {rest:?}"
+    );
+    assert!(cards[0].contains("\"result\":\"issued\""), "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("stopped on request")),
+        "{rest:?}"
+    );
+    let o = batch(&rec, &readers, &j, &[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    once_each(&j, 3);
+}

@@ -9,24 +9,7 @@ use batch_util::*;
 use std::collections::BTreeMap;
 
 fn fresh_register() -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let base = std::env::var("SSCARD_TEST_PG").unwrap_or_else(|_| {
-        panic!(
-            "prerequisite missing: SSCARD_TEST_PG (a PostgreSQL URL). Start a private cluster with \
-             `eval \"$(scripts/pg-cluster.sh start)\"` (needs apt-get install -y postgresql), or run scripts/test.sh"
-        )
-    });
-    let name = format!(
-        "sscard_b{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    );
-    let mut c = postgres::Client::connect(&base, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("cannot reach the test cluster at {base}: {e}"));
-    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    format!("{prefix}/{name}")
+    fresh_pg_db("b")
 }
 
 /// The journal's rows without what differs by store (times, ids, salts, temp paths).

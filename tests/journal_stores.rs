@@ -3,6 +3,9 @@
 //! `scripts/test.sh` runs). The same scenario gives the same content on both; two stations
 //! racing over one register issue every record exactly once.
 
+#[cfg(feature = "pg-tests")]
+mod batch_util;
+
 use sscard::journal::*;
 
 const SSN: &str = "110101199012290016";
@@ -131,27 +134,9 @@ fn sqlite_journal_holds_a_station_day() {
 #[cfg(feature = "pg-tests")]
 mod pg {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// A fresh database in the private test cluster.
     fn fresh_db() -> String {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let base = std::env::var("SSCARD_TEST_PG").unwrap_or_else(|_| {
-            panic!(
-                "prerequisite missing: SSCARD_TEST_PG (a PostgreSQL URL). Start a private cluster with \
-                 `eval \"$(scripts/pg-cluster.sh start)\"` (needs apt-get install -y postgresql), or run scripts/test.sh"
-            )
-        });
-        let name = format!(
-            "sscard_t{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut c = postgres::Client::connect(&base, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("cannot reach the test cluster at {base}: {e}"));
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let (prefix, _) = base.rsplit_once('/').unwrap();
-        format!("{prefix}/{name}")
+        super::batch_util::fresh_pg_db("t")
     }
 
     #[test]

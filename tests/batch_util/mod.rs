@@ -174,3 +174,26 @@ pub fn issued(journal: &str) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+/// A fresh database in the private PostgreSQL test cluster (`SSCARD_TEST_PG`, started by
+/// `scripts/pg-cluster.sh`); fails naming what is missing.
+pub fn fresh_pg_db(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let base = std::env::var("SSCARD_TEST_PG").unwrap_or_else(|_| {
+        panic!(
+            "prerequisite missing: SSCARD_TEST_PG (a PostgreSQL URL). Start a private cluster with \
+             `eval \"$(scripts/pg-cluster.sh start)\"` (needs apt-get install -y postgresql), or run scripts/test.sh"
+        )
+    });
+    let name = format!(
+        "sscard_{prefix}{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut c = postgres::Client::connect(&base, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("cannot reach the test cluster at {base}: {e}"));
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let (head, _) = base.rsplit_once('/').unwrap();
+    format!("{head}/{name}")
+}
