@@ -37,7 +37,11 @@ fn ssc_3_00_plan_order_and_contents() {
     let keys = ops.iter().filter(|(c, _)| *c == "WRITE KEY").count();
     assert_eq!(keys, 9, "8 keys and the PIN");
     assert_eq!(ops[ops.len() - 1], ("ACTIVATE FILE", "MF (3F00)".into()));
-    assert_eq!(plan.apdu_count(), 31, "17 + 14 blank records");
+    assert_eq!(
+        plan.apdu_count(),
+        32,
+        "18 (EF08 photo included) + 14 blank records"
+    );
     assert_eq!(
         plan.byte_count(),
         plan.steps
@@ -107,7 +111,7 @@ fn printed_plan_masks_keys_and_pins() {
         assert!(!text.contains(&secret), "key visible: {}", s.target);
         assert!(!format!("{s:?}").contains(&secret));
     }
-    assert!(text.ends_with("31 APDUs, 591 bytes\n"), "{text}");
+    assert!(text.ends_with("32 APDUs, 623 bytes\n"), "{text}");
 }
 
 #[test]

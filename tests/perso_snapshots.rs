@@ -34,13 +34,17 @@ fn snapshot(profile_text: &str, name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let mut t = SimTransport::new(ImageCard::open(&dir.path().join("c.json")).unwrap()).unwrap();
     let run = demo::run(&mut t, profile_text, &format!("{name}.toml")).unwrap();
-    let doc = to_json(
+    let mut doc = to_json(
         name,
         "社会保障系统环境 SSSE",
         &run.read.content,
         &run.read.decoded,
         &run.read.fields,
     );
+    // `sscard read --json` adds the photo file's state (EF08).
+    if let (Some(obj), Some(photo)) = (doc.as_object_mut(), run.read.photo.clone()) {
+        obj.insert("photo".into(), photo);
+    }
     check(
         &format!("read-{name}.json"),
         &(serde_json::to_string_pretty(&doc).unwrap() + "\n"),

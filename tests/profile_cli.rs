@@ -59,8 +59,8 @@ fn check_reports_every_problem_of_every_file_and_fails() {
     assert!(err.contains("SFI 31 is outside 1 to 30"), "{err}");
     assert_eq!(
         err.matches("no key named 'wrte'").count(),
-        2,
-        "EF05 and EF06: {err}"
+        3,
+        "EF05, EF06 and EF08: {err}"
     );
     assert!(
         err.contains("bad2.toml:") && err.contains("recrods"),

@@ -225,6 +225,8 @@ fn worker(
 ) -> (usize, usize, usize, Option<String>) {
     let reader = src.name();
     let (mut issued, mut refused, mut failed) = (0, 0, 0);
+    let halt =
+        || sh.stop.load(Ordering::SeqCst) || !sh.queue.lock().map(|q| q.open()).unwrap_or(false);
     let stopped = |why: String| {
         (sh.on_event)(Event::Stopped {
             reader: reader.clone(),
@@ -243,11 +245,13 @@ fn worker(
         (sh.on_event)(Event::Waiting {
             reader: reader.clone(),
         });
-        let mut card = match src.next_card(sh.stop) {
+        let mut card = match src.next_card(&halt) {
             Ok(Some(c)) => c,
             Ok(None) => {
                 stopped(if sh.stop.load(Ordering::SeqCst) {
                     "stop asked".into()
+                } else if halt() {
+                    "every record is issued".into()
                 } else {
                     "no more cards".into()
                 });
@@ -275,7 +279,7 @@ fn worker(
                 reader: reader.clone(),
             });
         }
-        if let Err(e) = src.release(card, sh.stop) {
+        if let Err(e) = src.release(card, &halt) {
             let why = e.to_string();
             stopped(why.clone());
             return (issued, refused, failed, Some(format!("{reader}: {why}")));

@@ -4,8 +4,11 @@
 use crate::transport::pcsc::{self, CardEvent, ConnectOptions, ProtocolChoice};
 use crate::transport::{Transport, TransportError};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+/// Asked while waiting: true when the worker should stop waiting (a stop was asked, or there
+/// is nothing left to issue).
+pub type Halt<'a> = dyn Fn() -> bool + Sync + 'a;
 
 /// A reader a batch worker takes cards from.
 pub trait CardSource: Send {
@@ -13,17 +16,10 @@ pub trait CardSource: Send {
     fn name(&self) -> String;
     /// Waits for the next card and connects to it (exclusively). `None` when no more cards will
     /// come (a feeder is empty) or a stop was asked while waiting.
-    fn next_card(
-        &mut self,
-        stop: &AtomicBool,
-    ) -> Result<Option<Box<dyn Transport>>, TransportError>;
+    fn next_card(&mut self, halt: &Halt<'_>) -> Result<Option<Box<dyn Transport>>, TransportError>;
     /// The card is done: releases it, and waits until it is taken out of the reader (or a stop
     /// is asked).
-    fn release(
-        &mut self,
-        card: Box<dyn Transport>,
-        stop: &AtomicBool,
-    ) -> Result<(), TransportError>;
+    fn release(&mut self, card: Box<dyn Transport>, halt: &Halt<'_>) -> Result<(), TransportError>;
     /// Whether the operator must be asked to take the card out (a real reader).
     fn needs_removal(&self) -> bool;
 }
@@ -61,15 +57,7 @@ pub struct Feed {
 impl Feed {
     /// Lists the folder's images.
     pub fn open(dir: &Path) -> Result<Feed, TransportError> {
-        let entries = std::fs::read_dir(dir).map_err(|source| TransportError::Io {
-            what: format!("cannot list the card feeder folder {}", dir.display()),
-            source,
-        })?;
-        let mut images: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
-            .collect();
-        images.sort();
+        let images = crate::sim::feed::images(dir)?;
         Ok(Feed {
             dir: dir.to_path_buf(),
             images,
@@ -93,11 +81,8 @@ impl CardSource for Feed {
         format!("feed:{}", self.dir.display())
     }
 
-    fn next_card(
-        &mut self,
-        stop: &AtomicBool,
-    ) -> Result<Option<Box<dyn Transport>>, TransportError> {
-        if stop.load(Ordering::SeqCst) {
+    fn next_card(&mut self, halt: &Halt<'_>) -> Result<Option<Box<dyn Transport>>, TransportError> {
+        if halt() {
             return Ok(None);
         }
         let Some(path) = self.images.get(self.next) else {
@@ -112,7 +97,7 @@ impl CardSource for Feed {
     fn release(
         &mut self,
         mut card: Box<dyn Transport>,
-        _stop: &AtomicBool,
+        _halt: &Halt<'_>,
     ) -> Result<(), TransportError> {
         card.close()
     }
@@ -132,9 +117,9 @@ pub struct Reader {
 
 const WAKE: Duration = Duration::from_secs(1);
 
-fn wait(name: &str, event: CardEvent, stop: &AtomicBool) -> Result<bool, TransportError> {
+fn wait(name: &str, event: CardEvent, halt: &Halt<'_>) -> Result<bool, TransportError> {
     loop {
-        if stop.load(Ordering::SeqCst) {
+        if halt() {
             return Ok(false);
         }
         match pcsc::wait_for(Some(name), event, Some(WAKE)) {
@@ -150,11 +135,8 @@ impl CardSource for Reader {
         self.name.clone()
     }
 
-    fn next_card(
-        &mut self,
-        stop: &AtomicBool,
-    ) -> Result<Option<Box<dyn Transport>>, TransportError> {
-        if !wait(&self.name, CardEvent::Inserted, stop)? {
+    fn next_card(&mut self, halt: &Halt<'_>) -> Result<Option<Box<dyn Transport>>, TransportError> {
+        if !wait(&self.name, CardEvent::Inserted, halt)? {
             return Ok(None);
         }
         let card = pcsc::PcscCard::connect(&ConnectOptions {
@@ -165,15 +147,11 @@ impl CardSource for Reader {
         Ok(Some(Box::new(card)))
     }
 
-    fn release(
-        &mut self,
-        card: Box<dyn Transport>,
-        stop: &AtomicBool,
-    ) -> Result<(), TransportError> {
+    fn release(&mut self, card: Box<dyn Transport>, halt: &Halt<'_>) -> Result<(), TransportError> {
         // Dropping the connection powers the card down (a feeder behind vpcd takes that as
         // "the host released it" and ejects the card).
         drop(card);
-        wait(&self.name, CardEvent::Removed, stop).map(|_| ())
+        wait(&self.name, CardEvent::Removed, halt).map(|_| ())
     }
 
     fn needs_removal(&self) -> bool {

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use sscard::transport::Transport;
-use sscard::transport::pcsc::{ConnectOptions, ProtocolChoice};
+use sscard::transport::pcsc::ProtocolChoice;
 
 /// Options every command takes.
 #[derive(clap::Args, Debug, Clone)]
@@ -70,23 +70,7 @@ pub fn open_card(g: &Globals) -> Result<Box<dyn Transport>> {
 /// With `--trace` the link is tapped with [`sscard::trace::trace`], the one place APDUs are
 /// shown (secrets masked), so every command and workflow is traced the same way.
 pub fn open_card_with(g: &Globals, exclusive: bool) -> Result<Box<dyn Transport>> {
-    let card: Box<dyn Transport> = if let Some(path) =
-        g.reader.as_deref().and_then(|r| r.strip_prefix("sim:"))
-    {
-        if path.trim().is_empty() {
-            anyhow::bail!(
-                "--reader sim: needs the virtual card's image file after the colon, e.g. --reader sim:card.json"
-            );
-        }
-        sscard::sim::transport::open(std::path::Path::new(path))?
-    } else {
-        let opts = ConnectOptions {
-            reader: g.reader.clone(),
-            exclusive,
-            protocol: g.protocol,
-        };
-        sscard::transport::pcsc::connect(&opts)?
-    };
+    let card = sscard::transport::open(g.reader.as_deref(), exclusive, g.protocol)?;
     if g.trace {
         tracing::info!(
             target: "sscard::trace",

@@ -12,6 +12,7 @@ mod enable;
 mod init;
 pub mod journal;
 mod perso;
+mod photo;
 mod pin;
 mod profile;
 mod read;
@@ -71,6 +72,9 @@ pub enum Command {
     Pin(pin::Command),
     /// Read and decode every data element of the card.
     Read(read::Args),
+    /// The holder's photo (EF08): write a JPEG/PNG to the card, or read it back.
+    #[command(subcommand)]
+    Photo(photo::Command),
     /// Diagnose an aged or failing chip (read-only) and give a verdict.
     Diagnose(diagnose::Args),
     /// Personalize a list of records over one or more readers, with a journal (resumable).
@@ -110,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Disable(a) => enable::run_disable(a, g),
         Command::Pin(c) => pin::run(c, g),
         Command::Read(a) => read::run(a, g),
+        Command::Photo(c) => photo::run(c, g),
         Command::Diagnose(a) => diagnose::run(a, g),
         Command::Batch(a) => batch::run(a, g),
         Command::Journal(c) => journal::run(c, g),

@@ -135,12 +135,13 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
     let result = in_transaction(card.as_mut(), |s| {
         read_card(s, &station.app, &keys).map(|mut content| {
+            let photo = sscard::photo::read_json_member(s, &profile, &keys, &content);
             read_bank(s, &mut content);
-            content
+            (content, photo)
         })
     });
     let _ = card.close();
-    let content = result.with_context(|| format!("reading the card on {name}"))?;
+    let (content, photo) = result.with_context(|| format!("reading the card on {name}"))?;
     let decoded = decode_found(&profile, &content.values);
     let fields = card_fields(&profile, &decoded);
     let historical = sscard::atr::Atr::parse(&content.atr)
@@ -156,13 +157,16 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
             println!("{}", ireadcardbas(&fields, &historical, &t));
         }
         Format::Json => {
-            let doc = to_json(
+            let mut doc = to_json(
                 &profile.meta.name,
                 &station.app.df_label,
                 &content,
                 &decoded,
                 &fields,
             );
+            if let (Some(obj), Some(photo)) = (doc.as_object_mut(), photo) {
+                obj.insert("photo".into(), photo);
+            }
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
         Format::Table => {

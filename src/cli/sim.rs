@@ -19,8 +19,13 @@ use std::time::Duration;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The card image (JSON). Created as a blank card when it does not exist.
-    #[arg(long, value_name = "FILE")]
-    pub image: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "feed")]
+    pub image: Option<PathBuf>,
+    /// With --vpcd: a card feeder. The images (*.json) of DIR are put into the reader one
+    /// after another; each is taken out when the host is done with it (powers it down or
+    /// resets it after using it). Stops when the last card is taken out.
+    #[arg(long, value_name = "DIR", requires = "vpcd", conflicts_with_all = ["image", "show", "create"])]
+    pub feed: Option<PathBuf>,
     /// Serve the card to pcscd's vpcd driver at [HOST:]PORT (host 127.0.0.1 by default;
     /// Debian's stock vpcd listens on 35963 for `Virtual PCD 00 00`). Runs until Ctrl-C or
     /// SIGTERM, saving the image as it goes and on exit.
@@ -60,37 +65,47 @@ pub struct Args {
 /// Runs `sscard sim`.
 pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     let _ = g;
-    let exists = args.image.exists();
+    if let (Some(dir), Some(addr)) = (&args.feed, args.vpcd.as_deref()) {
+        let chip = sscard::sim::feed::FeedChip::open(dir)?;
+        eprintln!(
+            "sscard sim: card feeder {} with {} card(s)",
+            dir.display(),
+            chip.len()
+        );
+        return serve(&args, addr, chip, &dir.display().to_string());
+    }
+    let image = args.image.clone().context("--image FILE is needed")?;
+    let exists = image.exists();
     if args.create && exists {
         bail!(
             "{} already exists: not overwriting a card image (delete it first for a blank card)",
-            args.image.display()
+            image.display()
         );
     }
     if args.vpcd.is_none() && !args.create && !exists {
         bail!(
             "{} does not exist: create a blank card with --create (or serve it with --vpcd)",
-            args.image.display()
+            image.display()
         );
     }
-    let mut chip = ImageCard::open(&args.image)?;
+    let mut chip = ImageCard::open(&image)?;
     if args.faults.any() {
         args.faults.apply(chip.card_mut())?;
     }
     if let Some(addr_text) = args.vpcd.as_deref() {
-        return serve(&args, addr_text, chip);
+        return serve(&args, addr_text, chip, &image.display().to_string());
     }
     if args.create || args.faults.any() {
         chip.save()?;
     }
     if args.create {
-        println!("blank card image written to {}", args.image.display());
+        println!("blank card image written to {}", image.display());
     }
     if args.faults.any() {
         println!("faults: {}", faults::describe(chip.card().faults()));
     }
     if args.show {
-        print!("{}", show::summary(chip.card(), &args.image));
+        print!("{}", show::summary(chip.card(), &image));
     } else if !args.create && !args.faults.any() {
         bail!(
             "say what to do: --vpcd [HOST:]PORT to serve the card to pcscd, --show, --create or a fault option"
@@ -99,7 +114,12 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(args: &Args, addr_text: &str, mut chip: ImageCard) -> anyhow::Result<ExitCode> {
+fn serve(
+    args: &Args,
+    addr_text: &str,
+    mut chip: impl Chip,
+    what: &str,
+) -> anyhow::Result<ExitCode> {
     let addr = vpcd::parse_address(addr_text)?;
     let mut opts = BridgeOptions::new(addr);
     opts.trace = Some(sscard::trace::card_side);
@@ -126,7 +146,7 @@ fn serve(args: &Args, addr_text: &str, mut chip: ImageCard) -> anyhow::Result<Ex
 
     eprintln!(
         "sscard sim: serving {} to pcscd's vpcd at {addr} (Ctrl-C to stop)",
-        args.image.display()
+        what
     );
     let mut report = |ev: BridgeEvent| match ev {
         BridgeEvent::Waiting { error } => {
@@ -145,6 +165,14 @@ fn serve(args: &Args, addr_text: &str, mut chip: ImageCard) -> anyhow::Result<Ex
             "sscard sim: the card lost power after {after_apdus} APDUs and is out of the reader; \
              press Enter to put it back"
         ),
+        BridgeEvent::Ejected { apdus, more } => eprintln!(
+            "sscard sim: the host is done with the card ({apdus} APDUs): taken out{}",
+            if more {
+                "; next card in"
+            } else {
+                "; the feeder is empty"
+            }
+        ),
         BridgeEvent::Saved => tracing::debug!("image saved"),
         BridgeEvent::SaveFailed { error } => {
             eprintln!("sscard sim: warning: image not saved ({error}); will retry")
@@ -153,9 +181,7 @@ fn serve(args: &Args, addr_text: &str, mut chip: ImageCard) -> anyhow::Result<Ex
     let stats = vpcd::run(&mut chip, &opts, &mut report)?;
     eprintln!(
         "sscard sim: stopped after {} APDUs on {} connection(s); image saved to {}",
-        stats.apdus,
-        stats.connections,
-        args.image.display()
+        stats.apdus, stats.connections, what
     );
     Ok(ExitCode::SUCCESS)
 }

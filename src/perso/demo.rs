@@ -118,6 +118,8 @@ pub struct ReadOut {
     pub fields: BTreeMap<String, String>,
     /// The `iReadCardBas` line.
     pub ireadcardbas: String,
+    /// The `photo` member of `sscard read --json` (EF08), when the profile has a photo file.
+    pub photo: Option<serde_json::Value>,
 }
 
 /// Reads and decodes every element of a card.
@@ -128,10 +130,11 @@ pub fn read_out(
     values: &[super::Encoded],
 ) -> Result<ReadOut, DemoError> {
     let card_keys = station.card_keys(keys, values, &t.atr());
-    let content = crate::session::in_transaction(t, |s| {
+    let (content, photo) = crate::session::in_transaction(t, |s| {
         let mut content = read_card(s, &station.app, &card_keys)?;
+        let photo = crate::photo::read_json_member(s, station.profile, &card_keys, &content);
         read_bank(s, &mut content);
-        Ok::<_, super::PersoError>(content)
+        Ok::<_, super::PersoError>((content, photo))
     })?;
     let decoded = decode_found(station.profile, &content.values);
     let fields = card_fields(station.profile, &decoded);
@@ -144,6 +147,7 @@ pub fn read_out(
         decoded,
         fields,
         ireadcardbas: line,
+        photo,
     })
 }
 

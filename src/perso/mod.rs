@@ -179,9 +179,21 @@ impl<'p> Station<'p> {
         opts: RunOptions,
     ) -> Result<Report, JobError> {
         let keys = self.card_keys(keys, values, &t.atr());
+        self.run_plan_with_keys(t, plan, &keys, opts)
+    }
+
+    /// Runs a plan in one exclusive transaction with the card's keys already made (when the
+    /// diversification factor does not come from the plan's values, e.g. read from the card).
+    pub fn run_plan_with_keys(
+        &self,
+        t: &mut dyn Transport,
+        plan: &Plan,
+        keys: &CardKeys,
+        opts: RunOptions,
+    ) -> Result<Report, JobError> {
         let decode = |b: &[u8]| self.decode_identity(b);
         Ok(crate::session::in_transaction(t, |s| {
-            run::run(s, &self.app, plan, &keys, opts, &decode)
+            run::run(s, &self.app, plan, keys, opts, &decode)
         })?)
     }
 

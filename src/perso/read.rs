@@ -75,11 +75,22 @@ pub fn read_card(
     app: &AppSpec,
     keys: &CardKeys,
 ) -> Result<CardContent, PersoError> {
+    read_elements(s, app, keys, &app.elements)
+}
+
+/// Like [`read_card`], for the elements `wanted` only (of `app`), in that order: what the
+/// reader interface's `iReadCard` asks for.
+pub fn read_elements(
+    s: &mut Session<'_>,
+    app: &AppSpec,
+    keys: &CardKeys,
+    wanted: &[ElementRef],
+) -> Result<CardContent, PersoError> {
     let state = s.reselect_df(&app.df_name, &app.df_label)?;
     let mut values = Vec::new();
     let mut reader = TryReader::new(app, keys);
     if !state.is_deactivated() {
-        for el in &app.elements {
+        for el in wanted {
             if let Some(found) = reader.read(s, el)? {
                 values.push((el.clone(), found));
             }

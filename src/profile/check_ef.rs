@@ -80,6 +80,7 @@ impl Ctx<'_> {
         };
         let access = self.access(e.access.as_ref(), &path, keys, pins);
         let elements = self.elements(&e.element, &path, size, span);
+        let photo = e.photo.as_ref().map(|p| self.photo(p, &path, size));
         Ef {
             name,
             label: e.label,
@@ -90,6 +91,46 @@ impl Ctx<'_> {
             lcs,
             access,
             elements,
+            photo,
+        }
+    }
+
+    /// `photo = { width, height, chunk }`: only on a transparent EF big enough for a JPEG.
+    fn photo(&mut self, p: &S<RawPhoto>, path: &str, size: EfSize) -> PhotoSpec {
+        let r = p.get_ref();
+        match size {
+            EfSize::Bytes(n) if n < PhotoSpec::MIN_SIZE => self.issue(
+                IssueKind::BadSize,
+                p.span(),
+                path,
+                "photo",
+                format!(
+                    "a photo EF of {n} bytes cannot hold a JPEG: give the EF a `size` of at least {}",
+                    PhotoSpec::MIN_SIZE
+                ),
+            ),
+            EfSize::Bytes(_) => {}
+            EfSize::Records { .. } => self.issue(
+                IssueKind::BadSize,
+                p.span(),
+                path,
+                "photo",
+                "a photo lives in a transparent EF (`structure = \"transparent\"`, `size`), not in records",
+            ),
+        }
+        let mut dim = |v: &Option<S<i64>>, key: &str, default: u32| {
+            v.as_ref()
+                .map_or(default, |v| self.num(v, 16..=1024, path, key) as u32)
+        };
+        let width = dim(&r.width, "photo.width", PhotoSpec::WIDTH);
+        let height = dim(&r.height, "photo.height", PhotoSpec::HEIGHT);
+        let chunk = r.chunk.as_ref().map_or(PhotoSpec::CHUNK, |v| {
+            self.num(v, 16..=255, path, "photo.chunk") as u8
+        });
+        PhotoSpec {
+            width,
+            height,
+            chunk,
         }
     }
 

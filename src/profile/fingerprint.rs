@@ -77,6 +77,12 @@ fn walk(df: &Df, parent: &str, out: &mut Vec<String>) {
             ef.lcs.byte(),
             hex(&ef.access.bytes())
         ));
+        if let Some(ph) = &ef.photo {
+            out.push(format!(
+                "photo {efp} format=jpeg width={} height={} chunk={}",
+                ph.width, ph.height, ph.chunk
+            ));
+        }
         for e in &ef.elements {
             let cont = e
                 .continues

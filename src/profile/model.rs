@@ -376,6 +376,31 @@ pub struct Ef {
     pub access: AccessRules,
     /// Data elements, in record order.
     pub elements: Vec<Element>,
+    /// When the EF holds the holder's photo (a transparent EF, EF08): what the photo is.
+    pub photo: Option<PhotoSpec>,
+}
+
+/// The photo a transparent EF holds (EF08): a baseline JPEG of `width` × `height` pixels,
+/// at most the EF's size, written with UPDATE BINARY in chunks of at most `chunk` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PhotoSpec {
+    /// Width in pixels (150 by default).
+    pub width: u32,
+    /// Height in pixels (180 by default).
+    pub height: u32,
+    /// The most data bytes the card takes in one UPDATE BINARY (255 by default).
+    pub chunk: u8,
+}
+
+impl PhotoSpec {
+    /// Default width in pixels.
+    pub const WIDTH: u32 = 150;
+    /// Default height in pixels.
+    pub const HEIGHT: u32 = 180;
+    /// Default largest UPDATE BINARY data field.
+    pub const CHUNK: u8 = 255;
+    /// The smallest EF that can hold a photo (a JPEG's headers alone take about 600 bytes).
+    pub const MIN_SIZE: u16 = 1024;
 }
 
 /// One data element: one SIMPLE-TLV record of a record EF.

@@ -105,6 +105,16 @@ pub(super) struct RawEf {
     pub access: Option<S<RawAccess>>,
     #[serde(default)]
     pub element: Vec<S<RawElement>>,
+    pub photo: Option<S<RawPhoto>>,
+}
+
+/// `photo = { width = 150, height = 180, chunk = 255 }` on a transparent EF.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPhoto {
+    pub width: Option<S<i64>>,
+    pub height: Option<S<i64>>,
+    pub chunk: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

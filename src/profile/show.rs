@@ -121,6 +121,13 @@ fn ef_lines(out: &mut String, ef: &Ef, ind: &str) {
         "{ind}   FCP {}",
         crate::apdu::spaced(&fcp::ef_fcp(ef).to_bytes())
     );
+    if let Some(p) = &ef.photo {
+        let _ = writeln!(
+            out,
+            "{ind}   photo: baseline JPEG {}x{} pixels, UPDATE BINARY chunks of up to {} bytes",
+            p.width, p.height, p.chunk
+        );
+    }
     if !ef.elements.is_empty() {
         let _ = writeln!(out, "{ind}   rec tag  len format pad  name           label");
     }

@@ -16,6 +16,7 @@ pub mod bank;
 mod binary;
 pub mod fault;
 pub mod fcp;
+pub mod feed;
 pub mod fs;
 pub mod image;
 mod record;

@@ -21,6 +21,15 @@ pub trait Chip {
     fn save(&mut self) -> Result<(), TransportError> {
         Ok(())
     }
+    /// A card feeder: the host released the card; take it out and put the next one in.
+    /// `Ok(false)` when there is no next card (and for a single chip, always).
+    fn next_card(&mut self) -> Result<bool, TransportError> {
+        Ok(false)
+    }
+    /// Whether this chip is a feeder (a released card is ejected, see [`Chip::next_card`]).
+    fn is_feeder(&self) -> bool {
+        false
+    }
 }
 
 /// A virtual card together with the image file it was loaded from and is saved to.

@@ -167,6 +167,13 @@ pub enum BridgeEvent {
         /// APDUs answered so far in this run.
         after_apdus: u64,
     },
+    /// A card feeder's card was released by the host and taken out; the next one goes in.
+    Ejected {
+        /// APDUs the card answered in this insertion.
+        apdus: u64,
+        /// Whether another card follows.
+        more: bool,
+    },
     /// The card image was saved.
     Saved,
     /// Saving failed (the bridge goes on; it retries at the next save point).
@@ -247,6 +254,8 @@ enum Ended {
     PeerClosed,
     PowerLost,
     Stop,
+    /// A feeder's card was powered down or reset by the host after it was used.
+    Released(u64),
 }
 
 /// Runs the bridge until stopped (flag, `max_apdus`, or `once` and vpcd closing). Saves the
@@ -301,6 +310,13 @@ impl Bridge<'_> {
                 Ended::PeerClosed => {
                     (self.on_event)(BridgeEvent::PeerClosed);
                     if self.opts.once || !self.pause(MIN_OUT) {
+                        return Ok(());
+                    }
+                }
+                Ended::Released(apdus) => {
+                    let more = self.chip.next_card()?;
+                    (self.on_event)(BridgeEvent::Ejected { apdus, more });
+                    if !more || !self.pause(MIN_OUT) {
                         return Ok(());
                     }
                 }
@@ -414,10 +430,17 @@ impl Bridge<'_> {
         let mut frames = FrameReader::new();
         let mut buf = [0u8; 4096];
         let mut last_change = Instant::now();
+        let mut used = 0u64;
         loop {
             while let Some(payload) = frames.next_frame() {
                 tracing::trace!(len = payload.len(), first = ?payload.first(), "vpcd frame");
                 let reply = match payload.as_slice() {
+                    [0x00] | [0x02] if used > 0 && self.chip.is_feeder() => {
+                        // The host is done with this card (disconnected with power-down or
+                        // reset): a feeder ejects it.
+                        self.chip.power_off();
+                        return Ok(Ended::Released(used));
+                    }
                     [0x00] => {
                         self.chip.power_off();
                         None
@@ -439,6 +462,7 @@ impl Bridge<'_> {
                             return Ok(Ended::PowerLost);
                         };
                         self.stats.apdus += 1;
+                        used += 1;
                         if may_change_state(apdu) {
                             self.unsaved = self.unsaved.saturating_add(1);
                             last_change = Instant::now();

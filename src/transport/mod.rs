@@ -171,6 +171,30 @@ fn pcsc_advice(e: &::pcsc::Error) -> &'static str {
     }
 }
 
+/// Opens the card named by a reader setting: `sim:IMAGE.json` is the in-process virtual card,
+/// anything else (or `None`: the one reader holding a card) a PC/SC reader.
+pub fn open(
+    reader: Option<&str>,
+    exclusive: bool,
+    protocol: pcsc::ProtocolChoice,
+) -> Result<Box<dyn Transport>, TransportError> {
+    if let Some(path) = reader.and_then(|r| r.strip_prefix("sim:")) {
+        if path.trim().is_empty() {
+            return Err(TransportError::Other(
+                "--reader sim: needs the virtual card's image file after the colon, e.g. --reader sim:card.json \
+                 (or SSCARD_READER=sim:card.json)"
+                    .into(),
+            ));
+        }
+        return crate::sim::transport::open(std::path::Path::new(path));
+    }
+    pcsc::connect(&pcsc::ConnectOptions {
+        reader: reader.map(str::to_string),
+        exclusive,
+        protocol,
+    })
+}
+
 /// A link to one card. Both the PC/SC reader and the virtual card implement it.
 pub trait Transport {
     /// Sends one command APDU as bytes and returns the raw response (data, SW1, SW2).
