@@ -57,16 +57,7 @@ fn a_torn_card_is_finished_when_it_comes_back() {
     let d = tempfile::tempdir().unwrap();
     let feed = d.path().join("feed");
     feeder(&feed, 0, 3);
-    let o = sscard()
-        .args([
-            "sim",
-            "--image",
-            &feed.join("card001.json").display().to_string(),
-        ])
-        .args(["--fault-power-loss-at", "20"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", describe(&o));
+    fault(&feed.join("card001.json"), &["--fault-power-loss-at", "20"]);
     let rec = d.path().join("holders.csv");
     records(&rec, 1, 3);
     let j = d.path().join("station.db").display().to_string();
@@ -288,16 +279,10 @@ fn ctrl_c_finishes_the_card_in_progress_then_stops_and_a_rerun_goes_on() {
     feeder(&feed, 0, 3);
     // Slow cards, so the interrupt lands while the first one is being written.
     for i in 0..3 {
-        let o = sscard()
-            .args([
-                "sim",
-                "--image",
-                &feed.join(format!("card{i:03}.json")).display().to_string(),
-            ])
-            .args(["--fault-delay-ms", "20"])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", describe(&o));
+        fault(
+            &feed.join(format!("card{i:03}.json")),
+            &["--fault-delay-ms", "20"],
+        );
     }
     let rec = d.path().join("holders.csv");
     records(&rec, 1, 3);

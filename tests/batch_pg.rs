@@ -51,16 +51,7 @@ fn a_batch_writes_the_same_journal_on_sqlite_and_postgres() {
         let d = tempfile::tempdir().unwrap();
         let feed = d.path().join("feed");
         feeder(&feed, 0, 3);
-        let o = sscard()
-            .args([
-                "sim",
-                "--image",
-                &feed.join("card001.json").display().to_string(),
-            ])
-            .args(["--fault-power-loss-at", "20"])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", describe(&o));
+        fault(&feed.join("card001.json"), &["--fault-power-loss-at", "20"]);
         let rec = d.path().join("holders.csv");
         records(&rec, 1, 3);
         let j = if store == "sqlite" {

@@ -108,6 +108,24 @@ pub(crate) fn rand_salt() -> [u8; 16] {
     b
 }
 
+/// The claim row of a record, if any (one query for `claim` and `peek`).
+fn existing(conn: &Connection, key: &str) -> rusqlite::Result<Option<Existing>> {
+    conn.query_row(
+        "SELECT state, owner, station, card_id, since_unix FROM claims WHERE record_key = ?1",
+        params![key],
+        |r| {
+            Ok(Existing {
+                state: r.get(0)?,
+                owner: r.get(1)?,
+                station: r.get(2)?,
+                card_id: r.get(3)?,
+                since_unix: r.get(4)?,
+            })
+        },
+    )
+    .optional()
+}
+
 fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRow> {
     Ok(AttemptRow {
         id: r.get(0)?,
@@ -157,21 +175,7 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err(&self.url, "cannot start a transaction"))?;
         let out = (|| -> rusqlite::Result<ClaimOutcome> {
-            let existing = tx
-                .query_row(
-                    "SELECT state, owner, station, card_id, since_unix FROM claims WHERE record_key = ?1",
-                    params![key],
-                    |r| {
-                        Ok(Existing {
-                            state: r.get(0)?,
-                            owner: r.get(1)?,
-                            station: r.get(2)?,
-                            card_id: r.get(3)?,
-                            since_unix: r.get(4)?,
-                        })
-                    },
-                )
-                .optional()?;
+            let existing = existing(&tx, key)?;
             match decide(existing.as_ref(), st, now) {
                 Decision::Insert => {
                     tx.execute(
@@ -199,22 +203,7 @@ impl Store for SqliteStore {
     }
 
     fn peek(&mut self, key: &str) -> Result<Option<Existing>, JournalError> {
-        self.conn
-            .query_row(
-                "SELECT state, owner, station, card_id, since_unix FROM claims WHERE record_key = ?1",
-                params![key],
-                |r| {
-                    Ok(Existing {
-                        state: r.get(0)?,
-                        owner: r.get(1)?,
-                        station: r.get(2)?,
-                        card_id: r.get(3)?,
-                        since_unix: r.get(4)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(err(&self.url, "cannot look up a claim"))
+        existing(&self.conn, key).map_err(err(&self.url, "cannot look up a claim"))
     }
 
     fn release(&mut self, key: &str, st: &Station) -> Result<(), JournalError> {

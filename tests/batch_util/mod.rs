@@ -101,6 +101,16 @@ pub fn feeder(dir: &Path, feeder_no: usize, n: usize) {
     }
 }
 
+/// Sets fault options (`--fault-...`) on a card image.
+pub fn fault(image: &Path, args: &[&str]) {
+    let o = sscard()
+        .args(["sim", "--image", &image.display().to_string()])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", describe(&o));
+}
+
 /// `n` synthetic holders as CSV (no card id: it comes from the card); `first` numbers them.
 pub fn records(path: &Path, first: u32, n: u32) {
     let mut text = String::from(
