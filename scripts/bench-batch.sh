@@ -22,13 +22,10 @@ if [ -n "${SSCARD_BIN:-}" ]; then S=$SSCARD_BIN; else cargo build --release --qu
 P=$PWD/card-profiles
 W=$(mktemp -d); chmod 755 "$W"
 PIDS=()
+# shellcheck source=scripts/private-pcscd.sh
+. scripts/private-pcscd.sh
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  stop_pid "${PIDS[@]}"
   rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
@@ -48,29 +45,8 @@ open(sys.argv[1],"w").write("\n".join(rows)+"\n")
 PY
 
 if [ "$MODE" = pcscd ]; then
-  DRIVER=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
-  for need in /usr/sbin/pcscd "$DRIVER" /usr/bin/unshare; do
-    [ -e "$need" ] || { echo "bench-batch: missing $need (apt-get install -y pcscd vsmartcard-vpcd)" >&2; exit 1; }
-  done
-  for p in "$PORT" $((PORT + 1)); do
-    if ss -ltn | grep -q ":$p "; then
-      echo "bench-batch: port $p is already in use: give another PORT as the third argument" >&2; exit 1
-    fi
-  done
-  mkdir -p "$W/run" "$W/conf"; chmod 755 "$W/conf"; chmod 777 "$W/run"
-  printf 'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:%s\nLIBPATH %s\nCHANNELID %s\n' \
-    "$PORT" "$DRIVER" "$PORT" > "$W/conf/vpcd"
-  NS="unshare --mount"
-  [ "$(id -u)" != 0 ] && NS="unshare --user --map-root-user --mount"
-  $NS sh -c "mount --bind '$W/run' /run/pcscd && exec /usr/sbin/pcscd -f -c '$W/conf'" > "$W/pcscd.log" 2>&1 &
-  PIDS+=($!)
-  export PCSCLITE_CSOCK_NAME="$W/run/pcscd.comm"
-  unset SSCARD_READER
-  for _ in $(seq 200); do
-    [ -S "$PCSCLITE_CSOCK_NAME" ] && ss -ltn | grep -q ":$((PORT + 1)) " && break
-    sleep 0.05
-  done
-  ss -ltn | grep -q ":$PORT " || { echo "bench-batch: pcscd did not start:" >&2; cat "$W/pcscd.log" >&2; exit 1; }
+  private_pcscd "$W/pcscd" "$PORT" || { echo "bench-batch: no private pcscd (give another PORT as the third argument?)" >&2; exit 1; }
+  PIDS+=("$PCSCD_PID")
 fi
 
 one() { # readers
