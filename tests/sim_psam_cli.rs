@@ -54,6 +54,14 @@ fn create(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> (PathBuf, Output)
     (image, o)
 }
 
+/// A synthetic key file `dir/file` with one key `name` (algorithm field `alg`); its path.
+fn write_keys(dir: &Path, file: &str, name: &str, alg: &str) -> String {
+    let path = dir.join(file);
+    let text = format!("[keys.{name}]\n{alg} = \"00112233445566778899AABBCCDDEEFF\"\n");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
 #[test]
 fn create_writes_a_psam_with_every_key_of_the_file_and_show_lists_them_without_values() {
     let dir = tempfile::tempdir().unwrap();
@@ -148,14 +156,8 @@ fn load_keys_replaces_keys_in_an_existing_psam_and_refuses_a_card_image() {
     let dir = tempfile::tempdir().unwrap();
     let (image, o) = create(dir.path(), &[], &[]);
     assert!(o.status.success(), "{}", text(&o));
-    let other = dir.path().join("other-keys.toml");
-    std::fs::write(
-        &other,
-        "[keys.issuer]\n3des = \"00112233445566778899AABBCCDDEEFF\"\n",
-    )
-    .unwrap();
+    let oth = write_keys(dir.path(), "other-keys.toml", "issuer", "3des");
     let img = image.display().to_string();
-    let oth = other.display().to_string();
     let o = sscard(&["sim", "--image", &img, "--load-keys", &oth], &[]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
@@ -205,14 +207,8 @@ fn bad_input_is_named_and_writes_no_image() {
     assert!(text(&o).contains("SSCARD_PSAM_PIN"), "{}", text(&o));
     assert!(!text(&o).contains("12x456"), "{}", text(&o));
     assert!(!image.exists());
-    let strange = dir.path().join("strange.toml");
-    std::fs::write(
-        &strange,
-        "[keys.mystery]\nsm4 = \"00112233445566778899AABBCCDDEEFF\"\n",
-    )
-    .unwrap();
+    let st = write_keys(dir.path(), "strange.toml", "mystery", "sm4");
     let img = image.display().to_string();
-    let st = strange.display().to_string();
     let o = sscard(
         &[
             "sim",
