@@ -346,11 +346,6 @@ impl KeyFile {
         out
     }
 
-    /// The file these keys came from.
-    pub fn path(&self) -> &Path {
-        &self.file
-    }
-
     /// The key this card holds: the master key, diversified when the profile says so.
     pub fn card_key(&self, spec: &KeySpec, factors: &Factors) -> Result<Key, KeyFileError> {
         let master = self.master(spec)?;
