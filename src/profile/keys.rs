@@ -257,6 +257,11 @@ impl KeyFile {
         }
     }
 
+    /// The file the keys were read from.
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+
     /// Loads a key file.
     pub fn load(path: &Path) -> Result<KeyFile, KeyFileError> {
         let text = crate::input::read_text(path, crate::input::TEXT_MAX).map_err(|source| {
@@ -327,6 +332,18 @@ impl KeyFile {
                 key: spec.name.clone(),
                 alg: spec.algorithm,
             })
+    }
+
+    /// Every master key of the file as (key name, key), sorted by name then algorithm (3DES
+    /// first). What `sscard sim --psam --load-keys` loads into a virtual PSAM.
+    pub fn masters(&self) -> Vec<(&str, &Key)> {
+        let mut out: Vec<(&str, &Key)> = self
+            .keys
+            .iter()
+            .map(|((name, _), key)| (name.as_str(), key))
+            .collect();
+        out.sort_by_key(|(name, key)| (*name, key.alg.code()));
+        out
     }
 
     /// The key this card holds: the master key, diversified when the profile says so.
