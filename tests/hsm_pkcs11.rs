@@ -179,4 +179,35 @@ fn import_test_keys_writes_every_3des_key_and_replaces_on_rerun() {
     // Again: the same labels are replaced, not doubled.
     let text = hsm_util::describe(&t.import(""));
     assert!(text.contains("(9 replaced)"), "{text}");
+    // As another PKCS#11 client (OpenSC's pkcs11-tool) sees them: 9 sensitive keys that can
+    // only encrypt and derive.
+    let tool = "/usr/bin/pkcs11-tool";
+    assert!(
+        Path::new(tool).exists(),
+        "{tool} missing: apt-get install -y opensc"
+    );
+    let out = t
+        .env(&mut std::process::Command::new(tool))
+        .args([
+            "--module",
+            MODULE,
+            "--token-label",
+            "sscard-import",
+            "--login",
+            "--pin",
+            PIN,
+            "-O",
+        ])
+        .output()
+        .unwrap();
+    let text = hsm_util::describe(&out);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.matches("Secret Key Object").count(), 9, "{text}");
+    assert_eq!(
+        text.matches("Usage:      encrypt, derive\n").count(),
+        9,
+        "{text}"
+    );
+    assert_eq!(text.matches("Access:     sensitive").count(), 9, "{text}");
+    assert!(text.contains("label:      issuer"), "{text}");
 }

@@ -70,6 +70,11 @@ pub fn import_tdes(
                 Attribute::Extractable(false),
                 Attribute::Derive(true),
                 Attribute::Encrypt(true),
+                Attribute::Decrypt(false),
+                Attribute::Sign(false),
+                Attribute::Verify(false),
+                Attribute::Wrap(false),
+                Attribute::Unwrap(false),
             ])
             .map_err(ck(format!("writing key '{label}'")))?;
         out.labels.push(label);

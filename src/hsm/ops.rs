@@ -179,6 +179,11 @@ impl Pkcs11Source {
             Attribute::Extractable(false),
             Attribute::Encrypt(true),
             Attribute::Derive(true),
+            Attribute::Decrypt(false),
+            Attribute::Sign(false),
+            Attribute::Verify(false),
+            Attribute::Wrap(false),
+            Attribute::Unwrap(false),
         ];
         if m.block == 16 {
             template.push(Attribute::ValueLen(16.into()));

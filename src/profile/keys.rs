@@ -330,11 +330,6 @@ impl KeyFile {
         out
     }
 
-    /// The key file's path.
-    pub fn path(&self) -> &Path {
-        &self.file
-    }
-
     /// The master key for a profile key.
     pub fn master(&self, spec: &KeySpec) -> Result<&Key, KeyFileError> {
         self.keys
