@@ -43,6 +43,7 @@ pub mod perso;
 pub mod photo;
 pub mod profile;
 pub mod record;
+pub mod region;
 pub mod replace;
 pub mod script;
 pub mod session;
