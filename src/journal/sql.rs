@@ -458,6 +458,16 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
+    fn replacement_outcome(&mut self, id: i64, outcome: &str) -> Result<(), JournalError> {
+        self.in_tx("cannot finish a replacement", |tx| {
+            tx.exec(
+                "UPDATE replacements SET old_card_outcome = $2 WHERE id = $1",
+                &[Arg::Int(id), Arg::Text(outcome)],
+            )
+            .map(|_| ())
+        })
+    }
+
     fn replacements(&mut self) -> Result<Vec<ReplacementRow>, JournalError> {
         let sql = format!(
             "SELECT {} FROM replacements ORDER BY id",
