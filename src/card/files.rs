@@ -173,6 +173,7 @@ impl Card<'_> {
         if r.sw != Sw::OK && r.sw.sw1() != 0x62 {
             return Err(CardError::Status {
                 command: "SELECT",
+                ins: cmd.ins,
                 target: by.describe(),
                 sw: r.sw,
             });

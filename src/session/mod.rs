@@ -19,7 +19,7 @@ mod keys;
 pub use keys::{CardKeys, MissingKey};
 
 use crate::apdu::{Command, Response, Sw, compact};
-use crate::card::{Card, CardError, SelectBy, SelectReturn};
+use crate::card::{Card, CardError, SelectBy, SelectReturn, advice};
 use crate::cos::Lcs;
 use crate::crypto::{self, CHALLENGE_LEN, CryptoError, Key};
 use crate::transport::tap::Count;
@@ -56,7 +56,8 @@ pub enum SessionError {
         source: CardError,
     },
     /// The card refused a command.
-    #[error("{doing} on {card}: the card answered {} ({}){}", compact(&sw.to_bytes()), sw.meaning(), hint(*sw))]
+    #[error("{doing} on {card}: the card answered {} ({}){}{}", compact(&sw.to_bytes()), sw.meaning(),
+        if advice(header[1], *sw).is_some() { ": " } else { "" }, advice(header[1], *sw).unwrap_or(""))]
     Refused {
         /// The card.
         card: String,
@@ -104,19 +105,6 @@ pub enum SessionError {
         #[source]
         source: CryptoError,
     },
-}
-
-fn hint(sw: Sw) -> &'static str {
-    match sw.0 {
-        0x6982 => ": the security state does not allow it (authentication missing or lost)",
-        0x6985 => ": conditions not satisfied (is the application disabled?)",
-        0x6581 => ": the chip's memory failed: replace the card",
-        0x6A82 => ": the file is not on this card (wrong profile, or the card was not initialised)",
-        0x6A83 => {
-            ": the record is not on this card (wrong profile, or the card was not initialised)"
-        }
-        _ => "",
-    }
 }
 
 impl SessionError {
