@@ -89,7 +89,7 @@ impl HolderRecord {
 #[derive(Debug, Error)]
 pub enum RecordError {
     /// The file cannot be read.
-    #[error("cannot read the record file {}: {source}", path.display())]
+    #[error("cannot read the record file {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -98,7 +98,7 @@ pub enum RecordError {
         source: std::io::Error,
     },
     /// The JSON is malformed.
-    #[error("{}:{line}:{column}: not valid JSON: {source}", path.display())]
+    #[error("{}:{line}:{column}: not valid JSON", path.display())]
     Json {
         /// The file.
         path: PathBuf,

@@ -4,6 +4,7 @@
 use super::{CheckResult, Outcome, SuiteReport};
 use crate::apdu::{Command, Response, Sw, spaced};
 use crate::crypto::Key;
+use crate::error::ErrorChain;
 use crate::exchange::{ExchangeOptions, exchange};
 use crate::profile::keys::{Factors, KeyFile};
 use crate::profile::{Access, Df, Ef, KeySpec, Profile, Structure};
@@ -34,16 +35,16 @@ pub(super) enum Halt {
 impl From<SessionError> for Halt {
     fn from(e: SessionError) -> Self {
         if e.is_link_failure() {
-            Halt::Lost(e.to_string())
+            Halt::Lost(e.chain().to_string())
         } else {
-            Halt::Fail(e.to_string())
+            Halt::Fail(e.chain().to_string())
         }
     }
 }
 
 impl From<TransportError> for Halt {
     fn from(e: TransportError) -> Self {
-        Halt::Lost(e.to_string())
+        Halt::Lost(e.chain().to_string())
     }
 }
 
@@ -127,7 +128,10 @@ pub(super) fn run_with(
             return super::no_answer_report(
                 &reader,
                 profile,
-                &format!("the card could not be taken exclusively: {e}"),
+                &format!(
+                    "the card could not be taken exclusively: {e}",
+                    e = e.chain()
+                ),
             );
         }
     };
@@ -290,8 +294,13 @@ impl Lab<'_, '_> {
         let kf = self
             .keys
             .ok_or_else(|| Halt::Skip(format!("needs key '{}': give --keys", spec.name)))?;
-        kf.card_key(spec, &self.factors)
-            .map_err(|e| Halt::Skip(format!("key '{}' not available: {e}", spec.name)))
+        kf.card_key(spec, &self.factors).map_err(|e| {
+            Halt::Skip(format!(
+                "key '{}' not available: {e}",
+                spec.name,
+                e = e.chain()
+            ))
+        })
     }
 
     /// Brings the security state `access` about in the current DF `df` (PIN verified,
@@ -331,7 +340,13 @@ impl Lab<'_, '_> {
         let text = String::from_utf8_lossy(digits.expose()).to_string();
         crate::crypto::encode_pin(&text)
             .map(|s| s.expose().to_vec())
-            .map_err(|e| Halt::Skip(format!("the PIN of '{}' cannot be encoded: {e}", spec.name)))
+            .map_err(|e| {
+                Halt::Skip(format!(
+                    "the PIN of '{}' cannot be encoded: {e}",
+                    spec.name,
+                    e = e.chain()
+                ))
+            })
     }
 
     /// Sends `cmd` under condition `access` of DF `df`: with a MAC for `Mac`, after

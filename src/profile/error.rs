@@ -101,7 +101,7 @@ impl fmt::Display for Issue {
 #[derive(Debug, Error)]
 pub enum ProfileError {
     /// The file cannot be read.
-    #[error("cannot read profile {}: {source}", file.display())]
+    #[error("cannot read profile {}", file.display())]
     Io {
         /// The file.
         file: PathBuf,

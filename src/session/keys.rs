@@ -3,6 +3,7 @@
 //! ([`CardKeys::from_key_file`]); a PSAM or an HSM will be others.
 
 use crate::crypto::Key;
+use crate::error::ErrorChain;
 use crate::profile::Profile;
 use crate::profile::keys::{Factors, KeyFile};
 use std::collections::BTreeMap;
@@ -52,7 +53,7 @@ impl CardKeys {
         for spec in &df.keys {
             match kf.card_key(spec, factors) {
                 Ok(key) => out.insert(spec.id, key),
-                Err(e) => out.unavailable(spec.id, e.to_string()),
+                Err(e) => out.unavailable(spec.id, e.chain().to_string()),
             }
         }
         out

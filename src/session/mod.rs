@@ -22,6 +22,7 @@ use crate::apdu::{Command, Response, Sw, compact};
 use crate::card::{Card, CardError, SelectBy, SelectReturn, advice};
 use crate::cos::Lcs;
 use crate::crypto::{self, CHALLENGE_LEN, CryptoError, Key};
+use crate::error::ErrorChain;
 use crate::transport::tap::Count;
 use crate::transport::{Tap, Transport, TransportError, Tx};
 use std::collections::BTreeSet;
@@ -34,7 +35,7 @@ pub use crate::transport::tap::Stats;
 #[derive(Debug, Error)]
 pub enum SessionError {
     /// The link failed (card removed, power lost, reader gone).
-    #[error("{doing} on {card}: {source}")]
+    #[error("{doing} on {card}")]
     Transport {
         /// The card (reader name or `sim:PATH`).
         card: String,
@@ -45,7 +46,7 @@ pub enum SessionError {
         source: TransportError,
     },
     /// A card command failed (keeps the command, the file and the status word).
-    #[error("{doing} on {card}: {source}")]
+    #[error("{doing} on {card}")]
     Card {
         /// The card.
         card: String,
@@ -97,7 +98,7 @@ pub enum SessionError {
         reason: String,
     },
     /// A cryptographic helper failed (never carries secret bytes).
-    #[error("{doing}: {source}")]
+    #[error("{doing}")]
     Crypto {
         /// What was being done.
         doing: String,
@@ -396,7 +397,7 @@ impl<'t> Session<'t> {
         let mut sm = Command::parse(&bytes).map_err(|e| SessionError::BadAnswer {
             card: self.card_name(),
             doing: doing.to_string(),
-            reason: e.to_string(),
+            reason: e.chain().to_string(),
         })?;
         sm.le = cmd.le;
         self.send_ok(&sm, doing)
