@@ -50,6 +50,37 @@ fn three_cards_issued_then_a_rerun_issues_nothing() {
         describe(&o)
     );
     assert_eq!(once_each(&j, 3).len(), 3);
+    // Every row names the build that wrote it: the version, commit and date of `--version`.
+    let v = sscard().arg("--version").output().unwrap();
+    let v = String::from_utf8_lossy(&v.stdout);
+    let long = v
+        .trim()
+        .strip_prefix("sscard ")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        long.contains(" (commit ") && long.contains(", built "),
+        "{v}"
+    );
+    let versions = column(&j, "sscard_version");
+    assert_eq!(versions.len(), 3, "{versions:?}");
+    assert!(
+        versions.iter().all(|r| *r == long),
+        "{versions:?} vs {long}"
+    );
+}
+
+/// One column of `journal export`, every row.
+fn column(journal: &str, name: &str) -> Vec<String> {
+    let o = sscard()
+        .args(["journal", "export", "--journal", journal])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", describe(&o));
+    let mut rdr = csv::Reader::from_reader(o.stdout.as_slice());
+    let at = rdr.headers().unwrap().iter().position(|h| h == name);
+    let at = at.unwrap_or_else(|| panic!("no column {name} in journal export"));
+    rdr.records().map(|r| r.unwrap()[at].to_string()).collect()
 }
 
 #[test]

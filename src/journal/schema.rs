@@ -98,7 +98,9 @@ pub(crate) const REPLACEMENT_COLUMNS: &str = "id, time_utc, time_local, station,
 pub(crate) const CARD_COLUMNS: &str =
     "card_id, state, card_number, holder_hash, station, time_utc, note";
 
-/// The version of sscard written into rows.
+/// The version of sscard written into rows: version, git commit and build date
+/// (`0.1.0 (commit 1a2b3c4d5e6f, built 2026-11-29)`), so a register can tell which build issued
+/// a card.
 pub(crate) fn sscard_version() -> &'static str {
-    env!("CARGO_PKG_VERSION")
+    crate::version::LONG
 }

@@ -126,7 +126,43 @@ fn rows_hold_no_clear_citizen_number_unless_asked() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].holder_ssn, None);
     assert_eq!(rows[1].holder_ssn.as_deref(), Some("110101199012290016"));
-    assert_eq!(rows[1].sscard_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(rows[1].sscard_version, crate::version::LONG);
+}
+
+#[test]
+fn rows_carry_the_version_commit_and_build_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(&dir, "S1");
+    let key = a.record_key([("ssn", "110101199012290016")]);
+    a.claim(&key).unwrap();
+    a.record_attempt(&attempt(&a, &key, "C1", AttemptResult::Issued))
+        .unwrap();
+    a.record_replacement(&NewReplacement {
+        old_card_id: "C1".into(),
+        new_card_id: "C2".into(),
+        new_card_number: "A00000004".into(),
+        ssn: "110101199012290016".into(),
+        reason: "lost".into(),
+        applicant: "holder".into(),
+        agent_ssn: String::new(),
+        old_card_outcome: "lost (reported)".into(),
+    })
+    .unwrap();
+    let attempt_version = a.attempts(&AttemptFilter::default()).unwrap()[0]
+        .sscard_version
+        .clone();
+    let replacement_version = a.replacements().unwrap()[0].sscard_version.clone();
+    for v in [attempt_version, replacement_version] {
+        assert!(v.starts_with(env!("CARGO_PKG_VERSION")), "{v}");
+        assert!(
+            v.contains(&format!("(commit {}, built ", crate::version::COMMIT)),
+            "{v}"
+        );
+        assert!(
+            v.ends_with(&format!("{})", crate::version::BUILD_DATE)),
+            "{v}"
+        );
+    }
 }
 
 #[test]
