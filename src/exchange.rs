@@ -30,8 +30,8 @@ const MAX_GET_RESPONSE: usize = 256;
 fn send(t: &mut dyn Transport, cmd: &Command) -> Result<Response, TransportError> {
     let bytes = cmd.to_bytes().map_err(|source| TransportError::Encode {
         reader: t.name(),
-        command: crate::apdu::spaced(&[cmd.cla, cmd.ins, cmd.p1, cmd.p2]),
-        source,
+        header: [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
+        source: Box::new(source),
     })?;
     let raw = t.transmit(&bytes)?;
     Ok(Response::from_bytes(&raw)?)

@@ -139,15 +139,15 @@ pub enum TransportError {
         reader: String,
     },
     /// A command that cannot be encoded as an APDU (nothing was sent).
-    #[error("cannot encode command {command} for '{reader}'")]
+    #[error("cannot encode command {} for '{reader}'", crate::apdu::spaced(header))]
     Encode {
         /// Reader name.
         reader: String,
         /// The command's header, CLA INS P1 P2 (never its data).
-        command: String,
-        /// Why it cannot be encoded.
+        header: [u8; 4],
+        /// Why it cannot be encoded (boxed: errors stay small).
         #[source]
-        source: crate::apdu::ApduError,
+        source: Box<crate::apdu::ApduError>,
     },
     /// Anything else, described.
     #[error("{0}")]
