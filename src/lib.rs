@@ -44,6 +44,7 @@ pub mod perso;
 pub mod photo;
 pub mod profile;
 pub mod record;
+pub mod region;
 pub mod script;
 pub mod session;
 pub mod sim;

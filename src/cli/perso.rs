@@ -48,6 +48,9 @@ pub struct Args {
     /// Overwrite a card that holds another person's data, or re-personalize an enabled one.
     #[arg(long)]
     pub force: bool,
+    /// The region checks (products on record, approved profiles).
+    #[command(flatten)]
+    pub issue: super::region::IssueArgs,
 }
 
 /// The folder of a `--profile` argument (a name is found through the profile folders), against
@@ -186,8 +189,18 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     if keys.is_none() {
         bail!("--keys KEYS.toml is needed to personalize (or use --dry-run)");
     }
+    let region = args.issue.region.load()?;
+    args.issue.check_approval(region.as_ref(), &profile)?;
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
+    if let Err(e) = args
+        .issue
+        .region
+        .check_and_say(region.as_ref(), &card.atr())
+    {
+        let _ = card.close();
+        return Err(e.context(format!("nothing written to the card on {name}")));
+    }
     let result = station.run_plan(
         card.as_mut(),
         &plan,

@@ -3,12 +3,11 @@
 
 use super::{CheckResult, Outcome, SuiteReport};
 use crate::apdu::{Command, Response, Sw, spaced};
-use crate::crypto::Key;
 use crate::error::ErrorChain;
 use crate::exchange::{ExchangeOptions, exchange};
 use crate::profile::keys::{Factors, KeyFile};
 use crate::profile::{Access, Df, Ef, KeySpec, Profile, Structure};
-use crate::session::{Session, SessionError};
+use crate::session::{CardKey, Session, SessionError, SharedSource};
 use crate::transport::{ResetKind, Tap, Transport, TransportError, Tx};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -98,6 +97,8 @@ pub(super) struct Lab<'s, 't> {
     log: Rc<RefCell<Vec<String>>>,
     pub profile: &'t Profile,
     pub keys: Option<&'t KeyFile>,
+    /// Where the card's cryptograms and MACs come from.
+    pub source: Option<SharedSource>,
     pub factors: Factors,
     pub lost: bool,
     pub results: Vec<CheckResult>,
@@ -109,6 +110,7 @@ pub(super) fn run_with(
     t: &mut dyn Transport,
     profile: &Profile,
     keys: Option<&KeyFile>,
+    source: Option<SharedSource>,
     opts: &Options,
     checks: impl FnOnce(&mut Lab<'_, '_>),
 ) -> SuiteReport {
@@ -140,6 +142,7 @@ pub(super) fn run_with(
         log,
         profile,
         keys,
+        source,
         factors: Factors::new(opts.card_id.clone(), Some(&atr)),
         lost: atr.is_empty(),
         results: Vec::new(),
@@ -289,18 +292,14 @@ impl Lab<'_, '_> {
         Ok(r.sw)
     }
 
-    /// The card's key for `spec`, from the key file.
-    pub fn key(&self, spec: &KeySpec) -> R<Key> {
-        let kf = self
-            .keys
+    /// The card's key for `spec`, from the key source.
+    pub fn key(&self, spec: &KeySpec) -> R<CardKey> {
+        let source = self
+            .source
+            .as_ref()
             .ok_or_else(|| Halt::Skip(format!("needs key '{}': give --keys", spec.name)))?;
-        kf.card_key(spec, &self.factors).map_err(|e| {
-            Halt::Skip(format!(
-                "key '{}' not available: {e}",
-                spec.name,
-                e = e.chain()
-            ))
-        })
+        CardKey::for_card(source, spec, &self.factors)
+            .map_err(|e| Halt::Skip(format!("key '{}' not available: {e}", spec.name)))
     }
 
     /// Brings the security state `access` about in the current DF `df` (PIN verified,

@@ -91,14 +91,28 @@ impl SuiteReport {
     }
 }
 
-/// Runs the suite generated from `profile` on the card on `t`.
+/// Runs the suite generated from `profile` on the card on `t`, with the key file's keys and
+/// initial PINs.
 pub fn run_suite(
     t: &mut dyn crate::transport::Transport,
     profile: &crate::profile::Profile,
     keys: Option<&crate::profile::keys::KeyFile>,
     opts: &Options,
 ) -> SuiteReport {
-    lab::run_with(t, profile, keys, opts, checks::run_all)
+    let source = keys.map(|kf| crate::session::shared(crate::session::SoftKeys::new(kf.clone())));
+    lab::run_with(t, profile, keys, source, opts, checks::run_all)
+}
+
+/// Runs the suite with the card's cryptograms and MACs from `source` (a key file, a PSAM, an
+/// HSM); `pins` gives initial PINs that differ from the profile's.
+pub fn run_suite_with(
+    t: &mut dyn crate::transport::Transport,
+    profile: &crate::profile::Profile,
+    pins: Option<&crate::profile::keys::KeyFile>,
+    source: Option<crate::session::SharedSource>,
+    opts: &Options,
+) -> SuiteReport {
+    lab::run_with(t, profile, pins, source, opts, checks::run_all)
 }
 
 /// The report for a card that gives no ATR at all: one failed check, nothing else run.

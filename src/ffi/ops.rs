@@ -15,7 +15,7 @@ use crate::perso::run::{Found, read_element};
 use crate::perso::{Encoded, PlanOptions, RunOptions, Station, pin};
 use crate::profile::keys::KeyFile;
 use crate::profile::{KeyRole, Profile};
-use crate::session::CardKeys;
+use crate::session::{CardKeys, SharedSource, SoftKeys, shared};
 use crate::session::{Session, in_transaction};
 use crate::transport::Transport;
 use std::collections::HashMap;
@@ -27,8 +27,8 @@ pub struct Ctx {
     pub cfg: Config,
     /// The card profile.
     pub profile: Profile,
-    /// The key file, when the key source is a file.
-    pub keys: Option<KeyFile>,
+    /// The key source (a key file today), when one is configured.
+    pub keys: Option<SharedSource>,
 }
 
 fn library(e: impl std::fmt::Display) -> FfiError {
@@ -67,7 +67,9 @@ pub fn context() -> Result<Ctx, FfiError> {
         .map_err(library)?;
     let keys = match &cfg.keys {
         None | Some(KeySource::None) => None,
-        Some(KeySource::File { path }) => Some(KeyFile::load(path).map_err(library)?),
+        Some(KeySource::File { path }) => {
+            Some(shared(SoftKeys::new(KeyFile::load(path).map_err(library)?)))
+        }
     };
     Ok(Ctx { cfg, profile, keys })
 }
@@ -204,7 +206,7 @@ impl Ctx {
     ) -> Result<CardKeys, FfiError> {
         let atr = s.atr();
         let values = self.card_id(s, st, given)?;
-        Ok(st.card_keys(self.keys.as_ref(), &values, &atr))
+        Ok(st.card_keys_from(self.keys.as_ref(), &values, &atr))
     }
 
     /// A read that left elements out (a key not at hand) or met a disabled application fails.

@@ -42,7 +42,7 @@ pub use spec::{AppSpec, ElementRef, EnableHow, Encoded};
 use crate::profile::Profile;
 use crate::profile::keys::KeyFile;
 use crate::record::HolderRecord;
-use crate::session::CardKeys;
+use crate::session::{CardKeys, SharedSource};
 use crate::transport::Transport;
 
 /// Everything personalization needs from one profile.
@@ -197,11 +197,23 @@ impl<'p> Station<'p> {
 
     /// The card's keys from a key file (none without one).
     pub fn card_keys(&self, kf: Option<&KeyFile>, values: &[Encoded], atr: &[u8]) -> CardKeys {
-        match kf {
-            Some(kf) => CardKeys::from_key_file(
+        let source = kf.map(|kf| crate::session::shared(crate::session::SoftKeys::new(kf.clone())));
+        self.card_keys_from(source.as_ref(), values, atr)
+    }
+
+    /// The card's keys computed by `source` (a key file, a PSAM, an HSM; none without one),
+    /// diversified for the card these values and this ATR describe.
+    pub fn card_keys_from(
+        &self,
+        source: Option<&SharedSource>,
+        values: &[Encoded],
+        atr: &[u8],
+    ) -> CardKeys {
+        match source {
+            Some(source) => CardKeys::new(
+                source,
                 self.profile,
                 &self.app.profile_df,
-                kf,
                 &self.factor_inputs(values, atr),
             ),
             None => CardKeys::default(),

@@ -5,7 +5,7 @@ use super::{PhotoError, PhotoFile, jpeg};
 use crate::apdu::Sw;
 use crate::card::{Ef, SelectBy, SelectReturn};
 use crate::cos::AccessCondition as Access;
-use crate::crypto::Key;
+use crate::session::CardKey;
 use crate::session::CardKeys;
 use crate::session::Session;
 
@@ -31,7 +31,7 @@ impl PhotoInfo {
 fn open(
     s: &mut Session<'_>,
     f: &PhotoFile,
-    auth: Option<(u8, &Key)>,
+    auth: Option<(u8, &CardKey)>,
 ) -> Result<Option<usize>, PhotoError> {
     s.select_df(&f.df_name, &f.df_label)?;
     if let Some((k, key)) = auth {
@@ -58,7 +58,7 @@ fn key_for<'k>(
     access: Access,
     keys: Option<&'k CardKeys>,
     purpose: &str,
-) -> Result<Option<(u8, &'k Key)>, PhotoError> {
+) -> Result<Option<(u8, &'k CardKey)>, PhotoError> {
     let Access::ExternalAuth(k) = access else {
         return Ok(None);
     };

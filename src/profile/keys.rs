@@ -257,6 +257,11 @@ impl KeyFile {
         }
     }
 
+    /// The file the keys were read from.
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+
     /// Loads a key file.
     pub fn load(path: &Path) -> Result<KeyFile, KeyFileError> {
         let text = crate::input::read_text(path, crate::input::TEXT_MAX).map_err(|source| {

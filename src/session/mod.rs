@@ -11,17 +11,23 @@
 //! - sends commands with a secure-messaging MAC (CLA `04`) when a file's access condition asks
 //!   for one.
 //!
-//! Keys arrive as [`crate::crypto::Key`] values (already diversified for this card): the
-//! session never prints them, and errors never carry key, cryptogram or PIN bytes.
+//! Keys arrive as [`CardKey`]s: a key source ([`KeySource`]: a key file, a PSAM, an HSM)
+//! with this card's diversification chain. The session asks the source for each cryptogram
+//! and MAC; it never sees a master key, and errors never carry key, cryptogram, MAC or PIN
+//! bytes.
 
 mod keys;
+mod soft;
+mod source;
 
-pub use keys::{CardKeys, MissingKey};
+pub use keys::{CardKey, CardKeys, MissingKey, SessionKey};
+pub use soft::SoftKeys;
+pub use source::{KeySource, KeySourceError, KeyUse, SharedSource, shared};
 
 use crate::apdu::{Command, Response, Sw, compact};
 use crate::card::{Card, CardError, SelectBy, SelectReturn, advice};
 use crate::cos::Lcs;
-use crate::crypto::{self, CHALLENGE_LEN, CryptoError, Key};
+use crate::crypto::{self, CHALLENGE_LEN, CryptoError};
 use crate::error::ErrorChain;
 use crate::transport::tap::Count;
 use crate::transport::{Tap, Transport, TransportError, Tx};
@@ -72,12 +78,14 @@ pub enum SessionError {
     /// External authentication failed: the key does not match the card's.
     #[error(
         "external authentication with key {key_id:02X} ({key_label}) on {card} failed: the card answered {} ({}). \
-         The key in the key file is not this card's key (wrong key file, wrong master key or wrong diversification); \
-         nothing was written after this point",
+         {advice}; nothing was written after this point",
         compact(&sw.to_bytes()),
         sw.meaning()
     )]
     AuthFailed {
+        /// What to do, naming the key source (`The key in the key file is not this card's
+        /// key ...`, `The PSAM in reader 'X' does not hold this card's keys ...`).
+        advice: String,
         /// The card.
         card: String,
         /// The key id on the card.
@@ -96,6 +104,15 @@ pub enum SessionError {
         doing: String,
         /// What is wrong.
         reason: String,
+    },
+    /// The key source failed (reader or token missing, key not held, operation refused).
+    #[error("{doing}")]
+    KeySource {
+        /// What was being done.
+        doing: String,
+        /// The key source's error (never carries secret bytes).
+        #[source]
+        source: KeySourceError,
     },
     /// A cryptographic helper failed (never carries secret bytes).
     #[error("{doing}")]
@@ -334,36 +351,44 @@ impl<'t> Session<'t> {
     }
 
     /// External authentication with `key` as key `key_id` of the current DF, unless it already
-    /// holds. GET CHALLENGE, then EXTERNAL AUTHENTICATE with the cryptogram of docs/crypto.md.
-    /// Returns whether APDUs were sent.
-    pub fn authenticate(
+    /// holds. GET CHALLENGE, then EXTERNAL AUTHENTICATE with the cryptogram the key's source
+    /// computes (docs/crypto.md). A key this card refused before is not tried again: the
+    /// refusal is returned without sending anything. Returns whether APDUs were sent.
+    pub fn authenticate<K: SessionKey + ?Sized>(
         &mut self,
         key_id: u8,
         key_label: &str,
-        key: &Key,
+        key: &K,
     ) -> Result<bool, SessionError> {
         if self.authenticated.contains(&key_id) {
             return Ok(false);
         }
+        let refused = |card: String, sw: Sw| SessionError::AuthFailed {
+            advice: key.refused_advice(),
+            card,
+            key_id,
+            key_label: key_label.to_string(),
+            sw,
+        };
+        if let Some(sw) = key.refused() {
+            return Err(refused(self.card_name(), sw));
+        }
         let doing = format!("authenticating with key {key_id:02X} ({key_label})");
         let challenge = self.challenge(&doing)?;
-        let cryptogram =
-            crypto::auth_cryptogram(key, &challenge).map_err(|source| SessionError::Crypto {
-                doing: format!("computing the cryptogram for key {key_id:02X} ({key_label})"),
-                source,
-            })?;
+        let cryptogram = key.cryptogram(&challenge).map_err(|e| {
+            source_error(
+                e,
+                format!("computing the cryptogram for key {key_id:02X} ({key_label})"),
+            )
+        })?;
         match self.with_card(&doing, |c| c.external_authenticate(key_id, &cryptogram)) {
             Ok(()) => {}
             Err(SessionError::Card {
                 source: CardError::Status { sw, .. },
                 ..
             }) => {
-                return Err(SessionError::AuthFailed {
-                    card: self.card_name(),
-                    key_id,
-                    key_label: key_label.to_string(),
-                    sw,
-                });
+                key.mark_refused(sw);
+                return Err(refused(self.card_name(), sw));
             }
             Err(e) => return Err(e),
         }
@@ -375,25 +400,25 @@ impl<'t> Session<'t> {
         self.with_card(doing, |c| c.get_challenge(CHALLENGE_LEN))
     }
 
-    /// Sends `cmd` with a secure-messaging MAC computed with `key` over a fresh challenge
+    /// Sends `cmd` with a secure-messaging MAC its key source computes over a fresh challenge
     /// (CLA gets bit `04`; docs/crypto.md). Requires `9000`.
-    pub fn send_with_mac(
+    pub fn send_with_mac<K: SessionKey + ?Sized>(
         &mut self,
         cmd: &Command,
-        key: &Key,
+        key: &K,
         doing: &str,
     ) -> Result<Response, SessionError> {
         let challenge = self.challenge(&format!("GET CHALLENGE for the MAC of {doing}"))?;
-        let bytes = crypto::sm_command(
-            key,
-            &challenge,
-            [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
-            &cmd.data,
-        )
-        .map_err(|source| SessionError::Crypto {
+        let crypto_err = |source| SessionError::Crypto {
             doing: format!("computing the MAC of {doing}"),
             source,
-        })?;
+        };
+        let mut bytes = crypto::sm_mac_input(cmd.cla, cmd.ins, cmd.p1, cmd.p2, &cmd.data)
+            .map_err(crypto_err)?;
+        let mac = key
+            .mac(&challenge, &bytes)
+            .map_err(|e| source_error(e, format!("computing the MAC of {doing}")))?;
+        bytes.extend_from_slice(&mac);
         let mut sm = Command::parse(&bytes).map_err(|e| SessionError::BadAnswer {
             card: self.card_name(),
             doing: doing.to_string(),
@@ -403,3 +428,18 @@ impl<'t> Session<'t> {
         self.send_ok(&sm, doing)
     }
 }
+
+/// A key source's error in the session's words: a software computation keeps the crypto
+/// error, anything else names the source's problem.
+fn source_error(e: KeySourceError, doing: String) -> SessionError {
+    match e {
+        KeySourceError::Crypto { source, .. } => SessionError::Crypto { doing, source },
+        other => SessionError::KeySource {
+            doing,
+            source: other,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;
