@@ -178,7 +178,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
                 station.app.df_label,
                 content.state_text()
             );
-            println!("algorithm    {} (FCI 9F0C)", content.algorithm_text());
+            println!("algorithm    {}", content.algorithm_text());
             print!("{}", render_table(&decoded, ""));
             for n in &content.needs {
                 println!("not read     {n}");

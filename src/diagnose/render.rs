@@ -113,7 +113,7 @@ impl Report {
                 state
             );
             if let Some(a) = &df.algorithm {
-                let _ = writeln!(o, "  {:<16}   algorithm {a} (FCI 9F0C)", "");
+                let _ = writeln!(o, "  {:<16}   algorithm {a}", "");
             }
             for pin in &df.pins {
                 let _ = writeln!(o, "  {:<16}   PIN {}: {}", "", pin.name, pin.state);

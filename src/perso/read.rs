@@ -68,8 +68,8 @@ impl CardContent {
         }
     }
 
-    /// The algorithm identifier in words: `03 SM4`, `01 DES/3DES (assumed: no 9F0C in the
-    /// FCI)`, `07 (unknown)`.
+    /// The algorithm identifier in words: `03 SM4 (FCI 9F0C)`, `01 DES/3DES (assumed: the
+    /// card's FCI has no 9F0C)`.
     pub fn algorithm_text(&self) -> String {
         algorithm_text(self.algorithm_id)
     }
@@ -88,8 +88,8 @@ pub fn algorithm_text(id: Option<u8>) -> String {
     match id {
         None => "01 DES/3DES (assumed: the card's FCI has no 9F0C)".into(),
         Some(b) => match AlgorithmId::from_byte(b) {
-            Some(a) => format!("{b:02X} {a}"),
-            None => format!("{b:02X} (unknown: 01 DES/3DES, 02 SSF33, 03 SM4)"),
+            Some(a) => format!("{b:02X} {a} (FCI 9F0C)"),
+            None => format!("{b:02X} (FCI 9F0C; unknown: 01 DES/3DES, 02 SSF33, 03 SM4)"),
         },
     }
 }
