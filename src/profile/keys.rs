@@ -323,6 +323,18 @@ impl KeyFile {
         })
     }
 
+    /// The 3DES master keys by name, sorted (for loading them into a test HSM token).
+    pub fn tdes_masters(&self) -> Vec<(&str, &Key)> {
+        let mut out: Vec<(&str, &Key)> = self
+            .keys
+            .iter()
+            .filter(|((_, alg), _)| *alg == Algorithm::Tdes)
+            .map(|((name, _), key)| (name.as_str(), key))
+            .collect();
+        out.sort_by_key(|(name, _)| *name);
+        out
+    }
+
     /// The master key for a profile key.
     pub fn master(&self, spec: &KeySpec) -> Result<&Key, KeyFileError> {
         self.keys
@@ -332,6 +344,18 @@ impl KeyFile {
                 key: spec.name.clone(),
                 alg: spec.algorithm,
             })
+    }
+
+    /// Every master key of the file as (key name, key), sorted by name then algorithm (3DES
+    /// first). What `sscard sim --psam --load-keys` loads into a virtual PSAM.
+    pub fn masters(&self) -> Vec<(&str, &Key)> {
+        let mut out: Vec<(&str, &Key)> = self
+            .keys
+            .iter()
+            .map(|((name, _), key)| (name.as_str(), key))
+            .collect();
+        out.sort_by_key(|(name, key)| (*name, key.alg.code()));
+        out
     }
 
     /// The key this card holds: the master key, diversified when the profile says so.
