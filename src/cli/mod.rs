@@ -11,6 +11,8 @@ mod diagnose;
 mod enable;
 pub mod generate;
 mod init;
+mod keys;
+mod keys_hsm;
 pub mod journal;
 mod perso;
 mod photo;

@@ -38,9 +38,9 @@ pub struct Args {
     /// The card profile and the holder's record.
     #[command(flatten)]
     pub holder: HolderArgs,
-    /// The key file with the master keys (needed unless --dry-run).
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: Option<PathBuf>,
+    /// Where the card keys come from (needed unless --dry-run).
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
     /// Print the plan (steps, APDUs with secrets masked, counts) and touch no card.
     #[arg(long)]
     pub dry_run: bool,
@@ -166,9 +166,19 @@ pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
 /// Runs `sscard perso`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.holder.profile)?;
-    let keys = load_keys(args.keys.as_deref())?;
+    let keys = if args.dry_run {
+        None
+    } else if args.keys.given()? {
+        Some(args.keys.require("personalizing")?)
+    } else {
+        bail!("--keys KEYS.toml is needed to personalize (or --psam READER, --pkcs11 MODULE.so --token LABEL; or use --dry-run)");
+    };
     let mut station = Station::new(&profile)?.with_profile_dir(&args.holder.profile_dir());
-    if let Some(kf) = &keys {
+    let dry_file = match (&keys, &args.keys.keys) {
+        (None, Some(path)) => load_keys(Some(path))?,
+        _ => None,
+    };
+    if let Some(kf) = keys.as_ref().and_then(|k| k.file.as_ref()).or(dry_file.as_ref()) {
         station = station.with_key_file_pin(kf);
     }
     let record = load_record(&station, &args.holder.record, args.holder.index)?;
@@ -182,16 +192,13 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         print!("{}", plan.render());
         return Ok(ExitCode::SUCCESS);
     }
-    if keys.is_none() {
-        bail!("--keys KEYS.toml is needed to personalize (or use --dry-run)");
-    }
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
-    let result = station.run_plan(
+    let result = station.run_plan_from(
         card.as_mut(),
         &plan,
         &values,
-        keys.as_ref(),
+        keys.as_ref().map(|k| &k.source),
         RunOptions { force: args.force },
     );
     let _ = card.close();
