@@ -14,8 +14,8 @@ pub mod source;
 
 use crate::journal::{AttemptResult, Journal, NewAttempt};
 use crate::perso::{JobError, Outcome, PersoError, RunOptions, Station};
-use crate::session::SharedSource;
 use crate::record::HolderRecord;
+use crate::session::SharedSource;
 use crate::transport::Transport;
 use queue::{Queue, RecordState};
 use source::CardSource;
@@ -324,9 +324,9 @@ fn one_card(
             record: record.source.to_string(),
         });
         let t0 = Instant::now();
-        let result = job
-            .station
-            .personalize_with(card, &record, Some(job.keys), RunOptions::default());
+        let result =
+            job.station
+                .personalize_with(card, &record, Some(job.keys), RunOptions::default());
         let ms = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut attempt = NewAttempt {
             record_key: sh

@@ -116,9 +116,8 @@ impl KeyArgs {
                 }
             }
             Choice::Pkcs11(module, token) => {
-                let token = token.context(
-                    "--pkcs11 needs the token's label: --token LABEL (or SSCARD_TOKEN)",
-                )?;
+                let token = token
+                    .context("--pkcs11 needs the token's label: --token LABEL (or SSCARD_TOKEN)")?;
                 Keys {
                     source: super::keys_hsm::open(&module, &token, hsm_pin)?,
                     file: None,
@@ -181,8 +180,13 @@ mod tests {
             .choice()
             .unwrap_err()
             .to_string();
-        assert!(e.contains("--keys and --psam name different key sources"), "{e}");
-        let c = args(None, Some("Virtual PCD 00 01"), None).choice().unwrap();
+        assert!(
+            e.contains("--keys and --psam name different key sources"),
+            "{e}"
+        );
+        let c = args(None, Some("Virtual PCD 00 01"), None)
+            .choice()
+            .unwrap();
         assert_eq!(c, Some(Choice::Psam("Virtual PCD 00 01".into())));
     }
 }

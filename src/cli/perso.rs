@@ -171,14 +171,20 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     } else if args.keys.given()? {
         Some(args.keys.require("personalizing")?)
     } else {
-        bail!("--keys KEYS.toml is needed to personalize (or --psam READER, --pkcs11 MODULE.so --token LABEL; or use --dry-run)");
+        bail!(
+            "--keys KEYS.toml is needed to personalize (or --psam READER, --pkcs11 MODULE.so --token LABEL; or use --dry-run)"
+        );
     };
     let mut station = Station::new(&profile)?.with_profile_dir(&args.holder.profile_dir());
     let dry_file = match (&keys, &args.keys.keys) {
         (None, Some(path)) => load_keys(Some(path))?,
         _ => None,
     };
-    if let Some(kf) = keys.as_ref().and_then(|k| k.file.as_ref()).or(dry_file.as_ref()) {
+    if let Some(kf) = keys
+        .as_ref()
+        .and_then(|k| k.file.as_ref())
+        .or(dry_file.as_ref())
+    {
         station = station.with_key_file_pin(kf);
     }
     let record = load_record(&station, &args.holder.record, args.holder.index)?;

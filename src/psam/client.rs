@@ -36,6 +36,12 @@ impl std::fmt::Debug for PsamSource {
 /// PC/SC reader name.
 pub fn connect(reader: &str) -> Result<PsamLink, TransportError> {
     if let Some(path) = reader.strip_prefix("sim:") {
+        if std::fs::metadata(path).is_err() {
+            return Err(TransportError::Other(format!(
+                "there is no virtual PSAM image {path}: make one with \
+                 `sscard sim --psam --image {path} --create --load-keys KEYS.toml`"
+            )));
+        }
         let chip = crate::sim::transport::ImageCard::open(std::path::Path::new(path))?;
         return Ok(Box::new(crate::sim::transport::SimTransport::new(chip)?));
     }
