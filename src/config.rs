@@ -6,12 +6,14 @@
 //! 1. `/etc/sscard/sscard.toml` (the system's), then `~/.config/sscard/sscard.toml` (the user's);
 //!    when `SSCARD_CONFIG` names a file, that file is read instead of both;
 //! 2. environment variables `SSCARD_READER`, `SSCARD_PROTOCOL`, `SSCARD_PROFILE`, `SSCARD_KEYS`
-//!    (a key file path), `SSCARD_TERMINAL_NO`, `SSCARD_TERMINAL_DEVICE`, `SSCARD_PIN_SOURCE`.
+//!    (a key file path), `SSCARD_TERMINAL_NO`, `SSCARD_TERMINAL_DEVICE`, `SSCARD_PIN_SOURCE`,
+//!    `SSCARD_REGION`.
 //!
 //! ```toml
 //! reader = "Virtual PCD 00 00"      # index, exact name or unique part; default: the reader with a card
 //! protocol = "any"                  # any, T0 or T1
 //! profile = "ssc-3.00"              # a profile name (`sscard profile list`) or a .toml file
+//! region = "/etc/sscard/regions/110100.toml"  # products on record, approved profiles
 //!
 //! [keys]                            # where the card keys come from
 //! source = "file"                   # "none" | "file" (later: "psam", "pkcs11")
@@ -47,6 +49,9 @@ pub struct Config {
     pub protocol: Option<String>,
     /// The card profile: a path to a profile file, or a profile name.
     pub profile: Option<String>,
+    /// The region file (a name or a .toml file): the card products on record and the approved
+    /// profiles. Set, `init`/`perso`/`conformance` check them ([`crate::region`]).
+    pub region: Option<String>,
     /// Where the card keys come from.
     pub keys: Option<KeySource>,
     /// Terminal numbers shown in the `iReadCardBas` line.
@@ -150,6 +155,7 @@ impl Config {
             reader: over.reader.or(self.reader),
             protocol: over.protocol.or(self.protocol),
             profile: over.profile.or(self.profile),
+            region: over.region.or(self.region),
             keys: over.keys.or(self.keys),
             terminal: TerminalConfig {
                 number: over.terminal.number.or(self.terminal.number),
@@ -180,6 +186,7 @@ impl Config {
             reader: get("SSCARD_READER"),
             protocol: get("SSCARD_PROTOCOL"),
             profile: get("SSCARD_PROFILE"),
+            region: get("SSCARD_REGION"),
             keys: get("SSCARD_KEYS").map(|p| KeySource::File { path: p.into() }),
             terminal: TerminalConfig {
                 number: get("SSCARD_TERMINAL_NO"),

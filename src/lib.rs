@@ -44,6 +44,7 @@ pub mod photo;
 pub mod profile;
 pub mod psam;
 pub mod record;
+pub mod region;
 pub mod script;
 pub mod session;
 pub mod sim;

@@ -38,6 +38,9 @@ pub struct Args {
     /// Also write the report as JUnit XML to this file.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// The region: the card must be a product on record there.
+    #[command(flatten)]
+    pub region: super::region::RegionArgs,
 }
 
 /// Runs `sscard conformance`.
@@ -55,8 +58,20 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         None => None,
     };
     let opts = Options { card_id };
+    let region = args.region.load()?;
     let report = match super::common::open_card_with(g, true) {
         Ok(mut card) => {
+            match args.region.check_product(region.as_ref(), &card.atr()) {
+                Ok(c) => {
+                    if let (Some(l), false) = (c.line(), args.json) {
+                        println!("{l}");
+                    }
+                }
+                Err(e) => {
+                    let _ = card.close();
+                    return Err(e.context("conformance not run"));
+                }
+            }
             let r = run_suite_with(
                 card.as_mut(),
                 &profile,

@@ -3,6 +3,7 @@
 use super::Globals;
 use anyhow::Result;
 use sscard::diagnose::{Options, Report, diagnose_with_keys, no_response};
+use sscard::region::ProductReport;
 use sscard::transport::TransportError;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +65,11 @@ pub struct Args {
     /// The card identification code (32 hex digits), when the read key is diversified by it.
     #[arg(long, value_name = "HEX", conflicts_with = "record")]
     pub card_id: Option<String>,
+    /// The region whose card products on record the card is identified among: a name
+    /// (`example`) or a TOML file (default: `region` of sscard.toml). Without one the product
+    /// is not checked.
+    #[arg(long, value_name = "NAME|FILE", env = "SSCARD_REGION")]
+    pub region: Option<PathBuf>,
 }
 
 /// Runs `sscard diagnose`.
@@ -83,6 +89,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
             "--record and --card-id diversify the read key: give the key source too (--keys FILE, --psam READER or --pkcs11 MODULE.so --token LABEL)"
         );
     }
+    let region = super::region::load(args.region.as_ref())?;
     let opts = Options {
         resets: args.resets,
         link_rounds: args.rounds,
@@ -122,7 +129,8 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         }
         None => None,
     };
-    let report = diagnose_with_keys(card.as_mut(), &profile, &opts, keys.as_ref());
+    let mut report = diagnose_with_keys(card.as_mut(), &profile, &opts, keys.as_ref());
+    report.product = Some(ProductReport::new(region.as_ref(), &card.atr()));
     let _ = card.close();
     print(&report, args.json)
 }

@@ -36,6 +36,9 @@ pub struct Args {
     /// Do not read the structure back after building it.
     #[arg(long)]
     pub no_verify: bool,
+    /// The region checks (products on record, approved profiles).
+    #[command(flatten)]
+    pub issue: super::region::IssueArgs,
 }
 
 fn historical(atr: &[u8]) -> anyhow::Result<Vec<u8>> {
@@ -106,8 +109,14 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
         print!("{}", plan.render());
         return Ok(ExitCode::SUCCESS);
     }
+    let region = args.issue.region.load()?;
+    args.issue.check_approval(region.as_ref(), &profile)?;
     let mut t = super::common::open_card_with(g, true)?;
     let reader = t.name();
+    if let Err(e) = args.issue.region.check_and_say(region.as_ref(), &t.atr()) {
+        let _ = t.close();
+        return Err(e.context(format!("the card in '{reader}' is not initialised")));
+    }
     if factors.atr_historical.is_none() {
         factors.atr_historical = historical(&t.atr()).ok();
         factors.atr = Some(t.atr());

@@ -92,6 +92,15 @@ impl KeyArgs {
         Ok(self.choice()?.is_some())
     }
 
+    /// The key file, when the key source is one (for its initial PINs); nothing is opened
+    /// otherwise.
+    pub fn key_file(&self) -> Result<Option<KeyFile>> {
+        match self.choice()? {
+            Some(Choice::File(path)) => Ok(Some(KeyFile::load(&path)?)),
+            _ => Ok(None),
+        }
+    }
+
     /// Opens the key source named by the flags or the environment; `None` when none is.
     pub fn open(&self) -> Result<Option<Keys>> {
         let Some(choice) = self.choice()? else {

@@ -21,6 +21,7 @@ mod profile;
 mod profile_list;
 mod read;
 mod readers;
+pub mod region;
 mod run;
 mod send;
 mod sim;

@@ -5,7 +5,6 @@ use super::Globals;
 use anyhow::{Context, Result, bail};
 use sscard::perso::{JobError, Outcome, PlanOptions, Report, RunOptions, Station};
 use sscard::profile::Profile;
-use sscard::profile::keys::KeyFile;
 use sscard::record::{HolderRecord, load_records};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -47,6 +46,9 @@ pub struct Args {
     /// Overwrite a card that holds another person's data, or re-personalize an enabled one.
     #[arg(long)]
     pub force: bool,
+    /// The region checks (products on record, approved profiles).
+    #[command(flatten)]
+    pub issue: super::region::IssueArgs,
 }
 
 /// The folder of a `--profile` argument (a name is found through the profile folders), against
@@ -126,12 +128,6 @@ pub(super) fn factor_values(
     }
 }
 
-/// Loads a key file (master keys).
-pub(super) fn load_keys(path: Option<&Path>) -> Result<Option<KeyFile>> {
-    path.map(|p| KeyFile::load(p).map_err(anyhow::Error::from))
-        .transpose()
-}
-
 /// Prints a report in the operator's words.
 pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
     let who = format!(
@@ -166,26 +162,9 @@ pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
 /// Runs `sscard perso`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.holder.profile)?;
-    let keys = if args.dry_run {
-        None
-    } else if args.keys.given()? {
-        Some(args.keys.require("personalizing")?)
-    } else {
-        bail!(
-            "--keys KEYS.toml is needed to personalize (or --psam READER, --pkcs11 MODULE.so --token LABEL; or use --dry-run)"
-        );
-    };
     let mut station = Station::new(&profile)?.with_profile_dir(&args.holder.profile_dir());
-    let dry_file = match (&keys, &args.keys.keys) {
-        (None, Some(path)) => load_keys(Some(path))?,
-        _ => None,
-    };
-    if let Some(kf) = keys
-        .as_ref()
-        .and_then(|k| k.file.as_ref())
-        .or(dry_file.as_ref())
-    {
-        station = station.with_key_file_pin(kf);
+    if let Some(kf) = args.keys.key_file()? {
+        station = station.with_key_file_pin(&kf);
     }
     let record = load_record(&station, &args.holder.record, args.holder.index)?;
     let values = station.encode(&record)?;
@@ -198,13 +177,29 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         print!("{}", plan.render());
         return Ok(ExitCode::SUCCESS);
     }
+    if !args.keys.given()? {
+        bail!(
+            "--keys KEYS.toml is needed to personalize (or --psam READER, or --pkcs11 MODULE.so --token LABEL; or use --dry-run)"
+        );
+    }
+    let keys = args.keys.require("personalizing")?;
+    let region = args.issue.region.load()?;
+    args.issue.check_approval(region.as_ref(), &profile)?;
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
+    if let Err(e) = args
+        .issue
+        .region
+        .check_and_say(region.as_ref(), &card.atr())
+    {
+        let _ = card.close();
+        return Err(e.context(format!("nothing written to the card on {name}")));
+    }
     let result = station.run_plan_from(
         card.as_mut(),
         &plan,
         &values,
-        keys.as_ref().map(|k| &k.source),
+        Some(&keys.source),
         RunOptions { force: args.force },
     );
     let _ = card.close();

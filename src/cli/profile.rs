@@ -32,6 +32,21 @@ pub enum Command {
         #[arg(long)]
         canonical: bool,
     },
+    /// Record in a region file that a profile's structure is approved, with who and when:
+    /// with that region, `init` and `perso` accept the profile (a changed structure needs
+    /// approving again).
+    Approve {
+        /// The profile: a name (`ssc-3.00`) or a TOML file.
+        #[arg(value_name = "NAME|FILE")]
+        file: PathBuf,
+        /// The region file to record the approval in (a name found in the region folders, or
+        /// a path).
+        #[arg(long, value_name = "NAME|FILE")]
+        region: PathBuf,
+        /// Who approves it (a person or an office).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
 }
 
 /// Runs `sscard profile ...`.
@@ -84,7 +99,42 @@ pub fn run(cmd: Command, g: &Globals) -> anyhow::Result<ExitCode> {
             println!("sm3    {}", fp.sm3);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Approve { file, region, by } => approve(&file, &region, &by),
     }
+}
+
+/// `sscard profile approve`.
+fn approve(file: &std::path::Path, region: &std::path::Path, by: &str) -> anyhow::Result<ExitCode> {
+    let p = load(file)?;
+    let found = sscard::region::locate(region)?;
+    let Some(path) = found.path.clone() else {
+        anyhow::bail!(
+            "the region `{}` is the built-in example and cannot be changed: copy it \
+             (`sscard profile approve` needs a file: --region FILE)",
+            found.name
+        );
+    };
+    let at = sscard::region::find::now_utc();
+    match sscard::region::approve(&path, &p, by, &at)? {
+        sscard::region::find::Approved::Recorded(a) => println!(
+            "approved: profile {} (structure sha256:{}) in region file {}, by {} at {}",
+            p.meta.name,
+            a.sha256,
+            path.display(),
+            a.by,
+            a.at
+        ),
+        sscard::region::find::Approved::Already(a) => println!(
+            "already approved: profile {} (structure sha256:{}) in region file {}, by {} at {} (line {}): nothing written",
+            p.meta.name,
+            a.sha256,
+            path.display(),
+            a.by,
+            a.at,
+            a.line
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints a profile error: one problem a line.

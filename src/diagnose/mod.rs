@@ -92,6 +92,10 @@ pub struct Report {
     pub retried: Vec<String>,
     /// How many commands were sent to the card (all read-only).
     pub apdus: usize,
+    /// The card product identified by the ATR in the configured region, and whether it is on
+    /// record there ([`crate::region::ProductReport`]); set by the caller that knows the region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<crate::region::ProductReport>,
 }
 
 /// Diagnoses the card on `t` against `profile`. Never fails: a card that does not answer is
@@ -247,6 +251,7 @@ fn diagnose_on(
         expiry,
         retried,
         apdus: guard.observer().sent.len(),
+        product: None,
     }
 }
 
@@ -273,6 +278,7 @@ pub fn no_response(reader: &str, profile: &str, why: &str) -> Report {
         expiry: None,
         retried: Vec::new(),
         apdus: 0,
+        product: None,
     }
 }
 

@@ -73,6 +73,9 @@ impl Report {
                     .unwrap_or_else(|| "bit rate unknown".into())
             );
         }
+        if let Some(pr) = &self.product {
+            let _ = writeln!(o, "{}", pr.line());
+        }
         let l = &self.link;
         if l.commands > 0 {
             let _ = writeln!(

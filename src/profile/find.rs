@@ -169,25 +169,8 @@ impl Search {
     /// The search of this process: `$SSCARD_PROFILE_PATH`, the user's, the machine's and the
     /// package's folders, then the compiled-in copies (see the module documentation).
     pub fn from_env() -> Search {
-        let mut dirs: Vec<(Origin, PathBuf)> = Vec::new();
-        if let Some(v) = std::env::var_os(PATH_VAR) {
-            dirs.extend(
-                std::env::split_paths(&v)
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .map(|p| (Origin::Env, p)),
-            );
-        }
-        if let Some(p) = directories::ProjectDirs::from("", "", "sscard") {
-            dirs.push((Origin::User, p.config_dir().join("profiles")));
-        }
-        dirs.extend(system_dirs().into_iter().map(|p| (Origin::System, p)));
-        for p in package_dirs() {
-            if !dirs.iter().any(|(_, d)| same_dir(d, &p)) {
-                dirs.push((Origin::Package, p));
-            }
-        }
         Search {
-            dirs,
+            dirs: folders(PATH_VAR, "profiles"),
             builtin: true,
         }
     }
@@ -272,6 +255,30 @@ impl Search {
     }
 }
 
+/// The folders searched for files of one kind (`profiles`, `regions`), in order: every folder
+/// of the environment variable `var`, then the user's, the machine's and the installed
+/// package's `sub` folders (see the module documentation).
+pub fn folders(var: &str, sub: &str) -> Vec<(Origin, PathBuf)> {
+    let mut dirs: Vec<(Origin, PathBuf)> = Vec::new();
+    if let Some(v) = std::env::var_os(var) {
+        dirs.extend(
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(|p| (Origin::Env, p)),
+        );
+    }
+    if let Some(p) = directories::ProjectDirs::from("", "", "sscard") {
+        dirs.push((Origin::User, p.config_dir().join(sub)));
+    }
+    dirs.extend(system_dirs(sub).into_iter().map(|p| (Origin::System, p)));
+    for p in package_dirs(sub) {
+        if !dirs.iter().any(|(_, d)| same_dir(d, &p)) {
+            dirs.push((Origin::Package, p));
+        }
+    }
+    dirs
+}
+
 /// Finds profile `name` through this process's search ([`Search::from_env`]).
 pub fn find(name: &str) -> Result<Found, ProfileError> {
     Search::from_env().find(name)
@@ -318,35 +325,35 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 }
 
 #[cfg(not(windows))]
-fn system_dirs() -> Vec<PathBuf> {
-    vec![PathBuf::from("/etc/sscard/profiles")]
+fn system_dirs(sub: &str) -> Vec<PathBuf> {
+    vec![Path::new("/etc/sscard").join(sub)]
 }
 
 #[cfg(windows)]
-fn system_dirs() -> Vec<PathBuf> {
+fn system_dirs(sub: &str) -> Vec<PathBuf> {
     std::env::var_os("ProgramData")
-        .map(|d| PathBuf::from(d).join("sscard").join("profiles"))
+        .map(|d| PathBuf::from(d).join("sscard").join(sub))
         .into_iter()
         .collect()
 }
 
 #[cfg(not(windows))]
-fn package_dirs() -> Vec<PathBuf> {
+fn package_dirs(sub: &str) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent()?.parent().map(Path::to_path_buf))
-        .map(|prefix| prefix.join("share").join("sscard").join("profiles"))
+        .map(|prefix| prefix.join("share").join("sscard").join(sub))
         .into_iter()
         .collect();
-    dirs.push(PathBuf::from("/usr/share/sscard/profiles"));
+    dirs.push(Path::new("/usr/share/sscard").join(sub));
     dirs
 }
 
 #[cfg(windows)]
-fn package_dirs() -> Vec<PathBuf> {
+fn package_dirs(sub: &str) -> Vec<PathBuf> {
     std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().map(|d| d.join("profiles")))
+        .and_then(|exe| exe.parent().map(|d| d.join(sub)))
         .into_iter()
         .collect()
 }
