@@ -50,7 +50,7 @@ pub enum DialectError {
         file: PathBuf,
         /// The script's error.
         #[source]
-        source: ScriptError,
+        source: Box<ScriptError>,
     },
 }
 
@@ -101,7 +101,7 @@ impl Dialect {
             let script = Script::parse_str(Path::new(&format!("psam-dialects/{name}.apdu")), apdu)
                 .map_err(|source| DialectError::Script {
                     file: file.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             return Self::parse(toml, &file, format!("{name} (built in)"), Some(script));
         }
@@ -138,7 +138,7 @@ impl Dialect {
                 let p = file.parent().unwrap_or(Path::new(".")).join(&raw.script);
                 Script::load(&p).map_err(|source| DialectError::Script {
                     file: file.to_path_buf(),
-                    source,
+                    source: Box::new(source),
                 })?
             }
         };
