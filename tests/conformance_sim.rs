@@ -225,3 +225,37 @@ fn fault_modes_fail_with_the_reason() {
     assert_eq!(code, 40, "{text}");
     assert!(text.contains("the card stopped answering"), "{text}");
 }
+
+#[test]
+fn catches_an_mf_that_any_terminal_can_deactivate() {
+    // A card initialised before issue 13 was fixed: the blank MF's access conditions (all
+    // "always") were never replaced by the profile's.
+    let dir = tempfile::tempdir().unwrap();
+    let card = ssc300_card(dir.path());
+    edit(&card, |c| {
+        c.node_mut(&[]).unwrap().access = sscard::sim::fs::Hex(vec![0; 6]);
+    });
+    let (code, text) = run300(&card);
+    assert_eq!(code, 40, "{text}");
+    let l = line_of(&text, "the MF: DEACTIVATE FILE without a key refused");
+    assert!(l.contains("FAIL"), "{l}");
+    // TERMINATE is not tried on a card that let DEACTIVATE through: it would end the card.
+    let l = line_of(&text, "the MF: TERMINATE DF without a key refused");
+    assert!(l.contains("SKIP"), "{l}");
+    let ev = evidence(&text);
+    assert!(ev.contains("> 00 04 00 00"), "{ev}");
+    assert!(ev.contains("expected 6982 or 6985, got 9000"), "{ev}");
+    // The SSSE (deactivate under the STK MAC) is refused both ways.
+    for what in ["DEACTIVATE FILE", "TERMINATE DF"] {
+        let l = line_of(
+            &text,
+            &format!("DF 3F00/DDF1: {what} without a key refused"),
+        );
+        assert!(l.contains("PASS"), "{l}");
+    }
+    // The MF was activated again: the card still diagnoses OK.
+    let state = sscard::sim::VirtualCard::load_or_create(&card).unwrap();
+    assert_eq!(state.state().mf.lcs, sscard::sim::fs::Lcs::Activated);
+    let (code, text) = run_diag(&card);
+    assert_eq!(code, 0, "{text}");
+}

@@ -37,10 +37,21 @@ fn ssc_3_00_plan_order_and_contents() {
     let keys = ops.iter().filter(|(c, _)| *c == "WRITE KEY").count();
     assert_eq!(keys, 9, "8 keys and the PIN");
     assert_eq!(ops[ops.len() - 1], ("ACTIVATE FILE", "MF (3F00)".into()));
+    // Before closing the window, the MF gets the profile's access conditions (issue 13):
+    // read always, the rest never.
+    let put = &plan.steps[plan.steps.len() - 2];
+    assert_eq!(
+        (put.command, put.target.as_str()),
+        ("PUT DATA", "MF (3F00) access conditions")
+    );
+    assert_eq!(
+        sscard::apdu::compact(&put.apdu.to_bytes().unwrap()),
+        "00DA00620A6208860600FFFFFFFFFF"
+    );
     assert_eq!(
         plan.apdu_count(),
-        32,
-        "18 (EF08 photo included) + 14 blank records"
+        33,
+        "19 (EF08 photo and the MF's PUT DATA included) + 14 blank records"
     );
     assert_eq!(
         plan.byte_count(),
@@ -111,7 +122,7 @@ fn printed_plan_masks_keys_and_pins() {
         assert!(!text.contains(&secret), "key visible: {}", s.target);
         assert!(!format!("{s:?}").contains(&secret));
     }
-    assert!(text.ends_with("32 APDUs, 623 bytes\n"), "{text}");
+    assert!(text.ends_with("33 APDUs, 638 bytes\n"), "{text}");
 }
 
 #[test]

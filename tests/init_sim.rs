@@ -77,10 +77,13 @@ fn init_builds_ssc_3_00_and_the_card_matches_show() {
     card.select_name(&profile::SSSE_NAME).unwrap();
     t.close().unwrap();
 
-    // A second init on the same (no longer blank) card is refused with the status word.
+    // A second init on the same (no longer blank) card is refused with the status word:
+    // the closed MF's create condition is the profile's "never" (issue 13), checked before
+    // the card looks for the FID (which would answer 6A89).
     let mut t = sscard::sim::transport::open(&image).unwrap();
     let e = init::run(&plan, &mut *t).unwrap_err();
-    assert_eq!(e.sw(), Some(sscard::apdu::Sw(0x6A89)), "{e}");
+    assert_eq!(e.sw(), Some(sscard::apdu::Sw(0x6982)), "{e}");
+    assert!(e.to_string().contains("step 2 of"), "{e}");
 }
 
 #[test]

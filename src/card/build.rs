@@ -103,6 +103,14 @@ pub fn deactivate_file(fid: Option<u16>) -> Command {
     file_op(0x04, fid)
 }
 
+/// PUT DATA of the current DF's security attributes (docs/cos.md, only while the creation
+/// state holds): `00 DA 00 62 Lc 62 08 86 06 <6 bytes>`.
+pub fn put_security(attrs: &crate::cos::SecurityAttributes) -> Command {
+    let mut data = vec![0x62, 0x08, 0x86, 0x06];
+    data.extend_from_slice(&attrs.to_bytes());
+    Command::new(0x00, 0xDA, 0x00, 0x62).with_data(data)
+}
+
 fn file_op(ins: u8, fid: Option<u16>) -> Command {
     let cmd = Command::new(0x00, ins, 0x00, 0x00);
     match fid {

@@ -13,6 +13,7 @@ pub(super) fn run_all(lab: &mut Lab<'_, '_>) {
     iso_errors(lab, &dfs);
     access_group(lab, &dfs);
     super::pin::pin_group(lab, &dfs);
+    super::life::admin_refused(lab, &dfs);
     super::life::life_cycle_group(lab, &dfs);
     t0_group(lab, &dfs);
     fcp_group(lab, &dfs);

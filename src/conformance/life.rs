@@ -1,7 +1,7 @@
 //! Life-cycle checks: a deactivated application refuses, an activated one works. The DF is
 //! left activated (and the change reported when it was not before).
 
-use super::lab::{DfAt, Halt, Lab, R, READ_OK, expect, read_cmd};
+use super::lab::{DfAt, Halt, Lab, R, READ_OK, Step, expect, read_cmd, select};
 use crate::apdu::{Command, Sw};
 use crate::cos::Lcs;
 use crate::profile::{Access, KeyRole};
@@ -124,6 +124,93 @@ pub(super) fn life_cycle_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
     }
 }
 
+/// Without any key, DEACTIVATE FILE and TERMINATE DF of the MF and of every DF whose
+/// deactivate condition is not "always" are refused (6982 or 6985) and leave the DF as it
+/// was: an MF any terminal can deactivate makes the card unusable (issue 13). TERMINATE is
+/// probed only after DEACTIVATE was refused: both are guarded by the same condition (docs/
+/// cos.md), and a card that let DEACTIVATE through would most likely be terminated for good.
+pub(super) fn admin_refused(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
+    const REFUSED: [Sw; 2] = [Sw::SECURITY_NOT_SATISFIED, Sw::CONDITIONS_NOT_SATISFIED];
+    for d in dfs {
+        if d.df.access.deactivate == Access::Always {
+            continue;
+        }
+        let what = if d.chain.is_empty() {
+            "the MF".to_string()
+        } else {
+            format!("DF {}", d.path)
+        };
+        let mut refused = false;
+        lab.check(
+            "life-cycle",
+            format!("{what}: DEACTIVATE FILE without a key refused"),
+            |l| {
+                // In the creation state the COS enforces nothing (the manufacturer's window):
+                // the creation-state check fails such a card; TERMINATE would end it.
+                let creation = Some(Lcs::Creation.byte());
+                if mf_lcs(l)? == creation || (!d.chain.is_empty() && lcs(l, d)? == creation) {
+                    return Err(Halt::Skip(
+                        "not probed: the MF or the DF is still in the creation state, where \
+                         nothing is enforced (see the creation-state check)"
+                            .into(),
+                    ));
+                }
+                l.fresh()?;
+                let before = l.goto(&d.chain)?;
+                let r = l.send(&Command::new(0x00, 0x04, 0x00, 0x00))?;
+                if r.sw == Sw::OK {
+                    l.changed(format!("{what} deactivated by a command without any key"));
+                    // Undo it where the card lets us (the same open conditions).
+                    // SELECT answers 6283 now: select each level whatever it answers.
+                    l.fresh()?;
+                    l.send(&select(0x00, &[0x3F, 0x00]))?;
+                    for st in &d.chain {
+                        l.send(&match st {
+                            Step::Name(n) => select(0x04, n),
+                            Step::Fid(f) => select(0x00, &f.to_be_bytes()),
+                        })?;
+                    }
+                    if l.send(&Command::new(0x00, 0x44, 0x00, 0x00))?.sw == Sw::OK {
+                        l.changed.retain(|c| !c.starts_with(&what));
+                    }
+                }
+                expect(r.sw, &REFUSED, "DEACTIVATE FILE without a key")?;
+                l.fresh()?;
+                let after = l.goto(&d.chain)?;
+                expect(after, &[before], "SELECT after the refused DEACTIVATE")?;
+                refused = true;
+                Ok(format!("{}", r.sw))
+            },
+        );
+        lab.check(
+            "life-cycle",
+            format!("{what}: TERMINATE DF without a key refused"),
+            |l| {
+                if !refused {
+                    return Err(Halt::Skip(
+                        "not probed: DEACTIVATE FILE without a key was not probed or not \
+                         refused, and TERMINATE (same condition) could end the card for good"
+                            .into(),
+                    ));
+                }
+                l.fresh()?;
+                let before = l.goto(&d.chain)?;
+                let r = l.send(&Command::new(0x00, 0xE6, 0x00, 0x00))?;
+                if r.sw == Sw::OK {
+                    l.changed(format!(
+                        "{what} TERMINATED (for good) by a command without any key"
+                    ));
+                }
+                expect(r.sw, &REFUSED, "TERMINATE DF without a key")?;
+                l.fresh()?;
+                let after = l.goto(&d.chain)?;
+                expect(after, &[before], "SELECT after the refused TERMINATE")?;
+                Ok(format!("{}", r.sw))
+            },
+        );
+    }
+}
+
 /// No DF (the MF included) is left in the creation state, where the COS enforces no access
 /// condition (a torn or unfinished init): such a card must not be issued.
 pub(super) fn creation_check(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
@@ -134,13 +221,7 @@ pub(super) fn creation_check(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
             let mut open = Vec::new();
             for d in dfs {
                 let state = if d.chain.is_empty() {
-                    l.fresh()?;
-                    let r = l.send(
-                        &Command::new(0x00, 0xA4, 0x00, 0x04)
-                            .with_data(vec![0x3F, 0x00])
-                            .with_le(256),
-                    )?;
-                    Fcp::parse(&r.data).ok().and_then(|f| f.lcs)
+                    mf_lcs(l)?
                 } else {
                     lcs(l, d)?
                 };
@@ -159,6 +240,17 @@ pub(super) fn creation_check(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
             }
         },
     );
+}
+
+/// The MF's life-cycle byte from its FCP (after a reset).
+fn mf_lcs(l: &mut Lab<'_, '_>) -> R<Option<u8>> {
+    l.fresh()?;
+    let r = l.send(
+        &Command::new(0x00, 0xA4, 0x00, 0x04)
+            .with_data(vec![0x3F, 0x00])
+            .with_le(256),
+    )?;
+    Ok(Fcp::parse(&r.data).ok().and_then(|f| f.lcs))
 }
 
 /// The DF's life-cycle byte from its FCP (selected from its parent).

@@ -4,8 +4,9 @@
 //! Order (docs/cos.md): SELECT MF; for each DF, depth first: CREATE FILE in its parent,
 //! SELECT it, WRITE KEY for its keys and PINs, CREATE FILE for its EFs (record EFs then get
 //! one blank record per element by APPEND RECORD, so that perso updates them by tag); back to the parent
-//! by SELECT from the MF down; finally ACTIVATE FILE on the MF when the profile's MF is in
-//! the creation state (closes the manufacturer's window).
+//! by SELECT from the MF down; finally, when the profile's MF is in the creation state, PUT
+//! DATA of the MF's access conditions (the MF exists on a blank card, init never creates it)
+//! and ACTIVATE FILE on the MF (closes the manufacturer's window).
 
 use super::resume::{EfHave, Have};
 use crate::apdu::{Command, Sw};
@@ -339,6 +340,13 @@ pub(super) fn plan_with(
         if plan.steps.last().map(|s| s.target.as_str()) != Some("MF (3F00)") {
             plan.steps.push(select_mf());
         }
+        // The MF exists on a blank card with the manufacturer's access conditions: give it
+        // the profile's while the window is open (it is enforced once the MF is activated).
+        plan.steps.push(Step::new(
+            "PUT DATA",
+            "MF (3F00) access conditions",
+            build::put_security(&fcp::security(&profile.mf.access)),
+        ));
         plan.steps.push(Step::new(
             "ACTIVATE FILE",
             "MF (3F00)",
@@ -381,6 +389,16 @@ pub fn verify_structure(
         let (mf, _) = card.select_fcp(SelectBy::Mf)?;
         if mf.lcs == Some(Lcs::Creation.byte()) {
             diffs.push(format!("MF (3F00): {OPEN_WINDOW}"));
+        }
+        // Init gave the MF the profile's access conditions (PUT DATA) before closing it.
+        let want = fcp::security(&profile.mf.access);
+        if mf.security != Some(want) {
+            diffs.push(format!(
+                "MF (3F00): access conditions (86): profile {}, card {}",
+                crate::apdu::compact(&want.to_bytes()),
+                mf.security
+                    .map_or("none".into(), |s| crate::apdu::compact(&s.to_bytes()))
+            ));
         }
     }
     for path in profile.dfs() {

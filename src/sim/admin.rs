@@ -1,5 +1,6 @@
 //! File administration (ISO/IEC 7816-9): CREATE FILE, DELETE FILE, ACTIVATE FILE,
-//! DEACTIVATE FILE, TERMINATE DF.
+//! DEACTIVATE FILE, TERMINATE DF; PUT DATA of a DF's security attributes in the creation
+//! state.
 
 use super::fcp;
 use super::fs::{self, Lcs, Op, Path};
@@ -179,6 +180,48 @@ impl VirtualCard {
         self.check_access(&target, Op::Deactivate)?;
         let node = self.node_mut(&target).ok_or(Sw::FILE_NOT_FOUND)?;
         node.lcs = Lcs::Terminated;
+        Ok(Reply::empty())
+    }
+
+    /// PUT DATA `00 DA 00 62 Lc 62 08 86 06 <security attributes>` (ISO/IEC 7816-4: P1-P2 the
+    /// tag of the data object, here the FCP template): sets the security attributes of the
+    /// current DF while the manufacturer's window is open (the DF or a DF above it in the
+    /// creation state). It is how `sscard init` gives the MF, which exists on a blank card and
+    /// is never created by init, the profile's access conditions before closing the window
+    /// (docs/cos.md). Outside the window: 6985; another tag in P1-P2: 6A88; a template
+    /// holding anything but one `86` of 6 bytes: 6A80.
+    pub(crate) fn put_security(&mut self, cmd: &Command) -> CmdResult {
+        if (cmd.p1, cmd.p2) != (0x00, 0x62) {
+            return Err(Sw::REF_DATA_NOT_FOUND);
+        }
+        if cmd.data.is_empty() || cmd.le.is_some() {
+            return Err(Sw::WRONG_LENGTH);
+        }
+        let f = crate::tlv::Fcp::parse(&cmd.data).map_err(|_| Sw::WRONG_DATA)?;
+        let only_86 = f.template == 0x62
+            && f.descriptor.is_none()
+            && f.fid.is_none()
+            && f.df_name.is_none()
+            && f.size.is_none()
+            && f.total_size.is_none()
+            && f.sfi.is_none()
+            && f.lcs.is_none()
+            && f.other.is_empty();
+        let Some(security) = f.security.filter(|_| only_86) else {
+            return Err(Sw::WRONG_DATA);
+        };
+        let df_path = self.cur_df.clone();
+        let open = (0..=df_path.len()).any(|depth| {
+            df_path
+                .get(..depth)
+                .and_then(|p| self.node(p))
+                .is_some_and(|n| n.lcs == Lcs::Creation)
+        });
+        if !open {
+            return Err(Sw::CONDITIONS_NOT_SATISFIED);
+        }
+        let node = self.node_mut(&df_path).ok_or(Sw::FILE_NOT_FOUND)?;
+        node.access = fs::Hex(security.to_bytes().to_vec());
         Ok(Reply::empty())
     }
 

@@ -427,6 +427,7 @@ impl VirtualCard {
             0x44 => self.activate_file(cmd, true),
             0x04 => self.activate_file(cmd, false),
             0xE6 => self.terminate_df(cmd),
+            0xDA if cmd.cla & 0x80 == 0 => self.put_security(cmd),
             _ => match security::dispatch(self, cmd) {
                 Some(Ok(data)) => Ok(Reply::ok(data)),
                 Some(Err(sw)) => Err(sw),
