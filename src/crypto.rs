@@ -349,9 +349,32 @@ pub fn check_cryptogram(key: &Key, challenge: &[u8], received: &[u8]) -> bool {
 pub fn mac(key: &Key, challenge: &[u8], data: &[u8]) -> Result<[u8; MAC_LEN], CryptoError> {
     check_challenge(challenge)?;
     let bl = key.block_len();
-    let padded = pad_method2(data, bl);
-    let mut state = vec![0u8; bl];
-    state.iter_mut().zip(challenge).for_each(|(s, c)| *s = *c);
+    let mut iv = vec![0u8; bl];
+    iv.iter_mut().zip(challenge).for_each(|(s, c)| *s = *c);
+    mac_padded(key, &iv, &pad_method2(data, bl))
+}
+
+/// The MAC computation of [`mac`] without its padding: CBC-MAC over `padded` (a whole,
+/// non-zero number of blocks) starting from `iv` (one block), 3DES as ISO 9797-1 MAC
+/// algorithm 3, SM4 as plain CBC-MAC; the first [`MAC_LEN`] bytes. This is what a PSAM
+/// computes (`80 FA 05 00`: it is handed the IV block and the already padded message).
+pub fn mac_padded(key: &Key, iv: &[u8], padded: &[u8]) -> Result<[u8; MAC_LEN], CryptoError> {
+    let bl = key.block_len();
+    if iv.len() != bl {
+        return Err(CryptoError::Length {
+            what: "the MAC initial vector (one block)",
+            expected: bl,
+            found: iv.len(),
+        });
+    }
+    if padded.is_empty() || !padded.len().is_multiple_of(bl) {
+        return Err(CryptoError::Length {
+            what: "padded MAC data (a whole number of blocks)",
+            expected: bl,
+            found: padded.len(),
+        });
+    }
+    let mut state = iv.to_vec();
     match key.alg {
         Algorithm::Tdes => {
             let (left, right) = key.bytes.split_at(8);

@@ -45,6 +45,7 @@ pub mod profile;
 pub mod psam;
 pub mod record;
 pub mod region;
+pub mod replace;
 pub mod script;
 pub mod session;
 pub mod sim;

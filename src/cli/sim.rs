@@ -1,6 +1,7 @@
 //! `sscard sim`: the virtual card behind pcscd's vpcd driver, or show/create an image.
 
 mod faults;
+mod psam;
 mod show;
 
 use super::Globals;
@@ -34,9 +35,22 @@ pub struct Args {
     /// Print a summary of the image (ATR, files, keys, life cycle) and exit.
     #[arg(long)]
     pub show: bool,
-    /// Write a blank card image to FILE (refuses to overwrite).
+    /// Write a blank card image to FILE (refuses to overwrite); with --psam a PSAM.
     #[arg(long)]
     pub create: bool,
+    /// The image is a PSAM (the station's key card): with --create, make one from the
+    /// master keys of --load-keys (PIN from env SSCARD_PSAM_PIN, if set); otherwise check
+    /// that the image is one. Serve it with --vpcd on slot 01 (port+1) or use it in-process
+    /// as `--psam sim:FILE`.
+    #[arg(long)]
+    pub psam: bool,
+    /// Load the master keys of a key file into the PSAM (each key name to its key usage,
+    /// each algorithm to its key version; keys already there are replaced).
+    #[arg(long, value_name = "KEYFILE", conflicts_with = "feed")]
+    pub load_keys: Option<PathBuf>,
+    /// With --psam --create: the PSAM's terminal number, 12 digits (default 000000000001).
+    #[arg(long, value_name = "DIGITS", requires_all = ["psam", "create"])]
+    pub terminal_no: Option<String>,
     /// Stop when pcscd closes the connection (or the card loses power) instead of waiting to
     /// reconnect.
     #[arg(long)]
@@ -88,7 +102,28 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
             image.display()
         );
     }
+    if args.create && !args.psam && args.load_keys.is_some() {
+        bail!("--load-keys with --create makes a PSAM: add --psam");
+    }
+    if args.psam && args.create {
+        psam::create(&args, &image)?;
+    }
     let mut chip = ImageCard::open(&image)?;
+    if args.psam && !chip.card().is_psam() {
+        bail!(
+            "{} is a card image, not a PSAM: create a PSAM with --psam --create --load-keys KEYFILE",
+            image.display()
+        );
+    }
+    let load = if args.create {
+        None
+    } else {
+        args.load_keys.as_deref()
+    };
+    if let Some(file) = load {
+        psam::load(chip.card_mut(), file, &image)?;
+        chip.save()?;
+    }
     if args.faults.any() {
         args.faults.apply(chip.card_mut())?;
     }
@@ -98,7 +133,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     if args.create || args.faults.any() {
         chip.save()?;
     }
-    if args.create {
+    if args.create && !args.psam {
         println!("blank card image written to {}", image.display());
     }
     if args.faults.any() {
@@ -106,7 +141,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     }
     if args.show {
         print!("{}", show::summary(chip.card(), &image));
-    } else if !args.create && !args.faults.any() {
+    } else if !args.create && !args.faults.any() && load.is_none() {
         bail!(
             "say what to do: --vpcd [HOST:]PORT to serve the card to pcscd, --show, --create or a fault option"
         );

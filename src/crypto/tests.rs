@@ -291,3 +291,23 @@ fn chain_worked_example() {
     assert_eq!(region_7378("44030A"), None);
     assert_eq!(last8(&[1, 2, 3]), None);
 }
+
+#[test]
+fn mac_padded_is_the_mac_without_its_padding_and_checks_its_lengths() {
+    for alg in [Algorithm::Tdes, Algorithm::Sm4] {
+        let k = Key::new(alg, [0x5A; 16]);
+        let bl = alg.block_len();
+        let challenge = [7u8; CHALLENGE_LEN];
+        let mut iv = challenge.to_vec();
+        iv.resize(bl, 0);
+        let data: Vec<u8> = (0u8..21).collect();
+        assert_eq!(
+            mac_padded(&k, &iv, &pad_method2(&data, bl)).unwrap(),
+            mac(&k, &challenge, &data).unwrap(),
+            "{alg}"
+        );
+        assert!(mac_padded(&k, &iv[..bl - 1], &[0; 16]).is_err(), "short IV");
+        assert!(mac_padded(&k, &iv, &[0; 15]).is_err(), "not whole blocks");
+        assert!(mac_padded(&k, &iv, &[]).is_err(), "no data");
+    }
+}

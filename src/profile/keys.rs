@@ -334,6 +334,18 @@ impl KeyFile {
             })
     }
 
+    /// Every master key of the file as (key name, key), sorted by name then algorithm (3DES
+    /// first). What `sscard sim --psam --load-keys` loads into a virtual PSAM.
+    pub fn masters(&self) -> Vec<(&str, &Key)> {
+        let mut out: Vec<(&str, &Key)> = self
+            .keys
+            .iter()
+            .map(|((name, _), key)| (name.as_str(), key))
+            .collect();
+        out.sort_by_key(|(name, key)| (*name, key.alg.code()));
+        out
+    }
+
     /// The key this card holds: the master key, diversified when the profile says so.
     pub fn card_key(&self, spec: &KeySpec, factors: &Factors) -> Result<Key, KeyFileError> {
         let master = self.master(spec)?;

@@ -84,6 +84,9 @@ pub struct CardState {
     pub faults: FaultConfig,
     /// The file tree, from the MF.
     pub mf: Node,
+    /// A PSAM's master keys (docs/virtual-card.md, "The virtual PSAM"); absent on a card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psam: Option<super::psam::PsamKeys>,
 }
 
 impl CardState {
@@ -97,6 +100,7 @@ impl CardState {
             capacity: DEFAULT_CAPACITY,
             faults: FaultConfig::default(),
             mf: Node::blank_mf(),
+            psam: None,
         }
     }
 
@@ -142,6 +146,9 @@ impl CardState {
                 "faults.intermittent.rate must be 0.0 to 1.0, got {}",
                 i.rate
             ));
+        }
+        if let Some(p) = &self.psam {
+            p.validate()?;
         }
         self.mf.validate("")
     }

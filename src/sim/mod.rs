@@ -9,7 +9,8 @@
 //! Layout: `fs` (the file tree), `fcp` (its files as `tlv::Fcp`: SELECT responses, CREATE
 //! FILE data), `select`, `binary`, `record`, `admin` (CREATE/DELETE/ACTIVATE/DEACTIVATE/
 //! TERMINATE) are the file system; `security` is the plug-in point of the security commands
-//! and access-condition evaluation; `image` the saved state; `fault` the fault injection.
+//! and access-condition evaluation; `image` the saved state; `fault` the fault injection;
+//! `psam` the PSAM's computation commands when the image is a PSAM.
 
 mod admin;
 pub mod bank;
@@ -19,6 +20,7 @@ pub mod fcp;
 pub mod feed;
 pub mod fs;
 pub mod image;
+pub mod psam;
 mod record;
 pub mod security;
 mod select;
@@ -74,6 +76,8 @@ pub struct VirtualCard {
     pub(crate) security: SecurityState,
     /// What secure messaging proved for the command being processed.
     pub(crate) sm: SmContext,
+    /// A PSAM's card key derived by `80 1A`, for the next `80 FA` only.
+    pub(crate) psam_pending: Option<psam::Pending>,
     apdus_since_power_on: u64,
     prng: Prng,
     stats: CardStats,
@@ -129,6 +133,7 @@ impl VirtualCard {
             pending_sw: Sw::OK,
             security: SecurityState::default(),
             sm: SmContext::default(),
+            psam_pending: None,
             apdus_since_power_on: 0,
             prng,
             stats: CardStats::default(),
@@ -175,6 +180,7 @@ impl VirtualCard {
         self.pending.clear();
         self.security.clear();
         self.sm = SmContext::default();
+        self.psam_pending = None;
         self.apdus_since_power_on = 0;
     }
 
@@ -256,6 +262,7 @@ impl VirtualCard {
     pub(crate) fn set_current(&mut self, df: Path, ef: Option<usize>) {
         if df != self.cur_df {
             self.security.clear();
+            self.psam_pending = None;
         }
         if df != self.cur_df || ef != self.cur_ef {
             self.cur_record = None;
@@ -415,6 +422,9 @@ impl VirtualCard {
     /// The command dispatcher (by INS). File-system commands are handled here; everything
     /// else goes to [`security::dispatch`]; an INS nobody knows answers 6D00.
     fn dispatch(&mut self, cmd: &Command) -> CmdResult {
+        if let Some(r) = psam::dispatch(self, cmd) {
+            return r;
+        }
         match cmd.ins {
             0xA4 => self.select(cmd),
             0xB0 => self.read_binary(cmd),

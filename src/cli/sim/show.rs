@@ -23,6 +23,13 @@ pub fn summary(card: &VirtualCard, path: &Path) -> String {
         }
     );
     let _ = writeln!(out, "faults:   {}", faults::describe(card.faults()));
+    if card.is_psam() {
+        let _ = writeln!(
+            out,
+            "PSAM:     {}",
+            super::psam::describe_keys(card.psam_keys())
+        );
+    }
     let _ = writeln!(out, "files:");
     tree(&mut out, &card.state().mf, 1);
     out
