@@ -289,8 +289,7 @@ fn card_side_trace(dir: &Path, name: &str, source: &sscard::session::SharedSourc
     })
     .unwrap();
     drop(tap);
-    let out = lines.lock().unwrap().clone();
-    out
+    lines.lock().unwrap().clone()
 }
 
 #[test]
