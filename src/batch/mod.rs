@@ -12,6 +12,7 @@
 pub mod queue;
 pub mod source;
 
+use crate::error::ErrorChain;
 use crate::journal::{AttemptResult, Journal, NewAttempt};
 use crate::perso::{JobError, Outcome, PersoError, RunOptions, Station};
 use crate::record::HolderRecord;
@@ -258,7 +259,7 @@ fn worker(
                 break;
             }
             Err(e) => {
-                let why = e.to_string();
+                let why = e.chain().to_string();
                 stopped(why.clone());
                 return (issued, refused, failed, Some(format!("{reader}: {why}")));
             }
@@ -269,7 +270,7 @@ fn worker(
             Ok(Some(_)) => failed += 1,
             Ok(None) => {}
             Err(e) => {
-                let why = format!("the journal failed: {e}");
+                let why = format!("the journal failed: {e}", e = e.chain());
                 stopped(why.clone());
                 return (issued, refused, failed, Some(why));
             }
@@ -280,7 +281,7 @@ fn worker(
             });
         }
         if let Err(e) = src.release(card, &halt) {
-            let why = e.to_string();
+            let why = e.chain().to_string();
             stopped(why.clone());
             return (issued, refused, failed, Some(format!("{reader}: {why}")));
         }
@@ -398,17 +399,17 @@ fn one_card(
             }
             Err(JobError::Run(e @ PersoError::Disabled { .. })) => {
                 attempt.result = AttemptResult::Refused;
-                attempt.reason = one_line(&e.to_string());
+                attempt.reason = one_line(&e.chain().to_string());
                 next_state = RecordState::Pending;
             }
             Err(JobError::Run(e)) => {
                 attempt.result = AttemptResult::Failed;
-                attempt.reason = one_line(&e.to_string());
+                attempt.reason = one_line(&e.chain().to_string());
                 next_state = RecordState::Torn;
             }
             Err(e) => {
                 attempt.result = AttemptResult::Refused;
-                attempt.reason = one_line(&e.to_string());
+                attempt.reason = one_line(&e.chain().to_string());
                 next_state = RecordState::Pending;
             }
         }

@@ -7,6 +7,7 @@ use super::perso::load_profile;
 use anyhow::{Context, Result, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sscard::batch::{self, Event, Job, STAND_IN_CARD_ID, source};
+use sscard::error::ErrorChain;
 use sscard::perso::Station;
 use sscard::record::{HolderRecord, load_records};
 use std::collections::{BTreeMap, HashMap};
@@ -67,7 +68,7 @@ fn load_all(station: &Station<'_>, args: &Args) -> Result<Vec<HolderRecord>> {
                 .insert("card_number".into(), "A00000003".into());
         }
         if let Err(e) = station.encode(&check) {
-            problems.push(e.to_string());
+            problems.push(e.chain().to_string());
         }
         let who = r.get(&station.app.identity_field).unwrap_or("").to_string();
         if let Some(first) = seen.insert(who.clone(), r.source.to_string()) {
