@@ -112,6 +112,9 @@ impl Report {
                 if df.status == "ok" { "" } else { &df.status },
                 state
             );
+            if let Some(a) = &df.algorithm {
+                let _ = writeln!(o, "  {:<16}   algorithm {a}", "");
+            }
             for pin in &df.pins {
                 let _ = writeln!(o, "  {:<16}   PIN {}: {}", "", pin.name, pin.state);
             }
@@ -155,6 +158,9 @@ impl Report {
                     "valid"
                 }
             );
+        }
+        if let Some(p) = &self.photo {
+            let _ = writeln!(o, "Photo     {}: {}", p.file, p.status);
         }
         if self.authentications == 0 {
             let _ = writeln!(
