@@ -107,6 +107,14 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
             image.display()
         );
     }
+    if (args.psam || args.load_keys.is_some()) && !args.create && !exists {
+        bail!(
+            "{} does not exist: create the PSAM first with `sscard sim --psam --create --image {} \
+             --load-keys KEYFILE`",
+            image.display(),
+            image.display()
+        );
+    }
     if args.create && !args.psam && args.load_keys.is_some() {
         bail!("--load-keys with --create makes a PSAM: add --psam");
     }
