@@ -36,6 +36,7 @@ pub mod exchange;
 // The C interface is the one place with `unsafe` (C pointers); see its module doc.
 #[allow(unsafe_code, non_snake_case)]
 pub mod ffi;
+pub mod hsm;
 pub mod init;
 pub mod input;
 pub mod journal;
@@ -44,6 +45,7 @@ pub mod photo;
 pub mod profile;
 pub mod record;
 pub mod region;
+pub mod replace;
 pub mod script;
 pub mod session;
 pub mod sim;

@@ -446,7 +446,7 @@ fn one_line(s: &str) -> String {
 
 /// Reads what the manufacturer wrote at init (card id, card number) from the card; fields the
 /// card does not give (absent, blank, protected) are left out.
-fn read_from_card(station: &Station<'_>, card: &mut dyn Transport) -> Vec<(String, String)> {
+pub fn read_from_card(station: &Station<'_>, card: &mut dyn Transport) -> Vec<(String, String)> {
     let Ok(mut tx) = card.transaction() else {
         return Vec::new();
     };

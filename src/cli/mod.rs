@@ -10,6 +10,7 @@ mod demo;
 mod diagnose;
 mod enable;
 pub mod generate;
+mod hsm;
 mod init;
 pub mod journal;
 mod perso;
@@ -20,6 +21,7 @@ mod profile_list;
 mod read;
 mod readers;
 pub mod region;
+mod replace;
 mod run;
 mod send;
 mod sim;
@@ -82,6 +84,9 @@ pub enum Command {
     Diagnose(diagnose::Args),
     /// Personalize a list of records over one or more readers, with a journal (resumable).
     Batch(batch::Args),
+    /// Replace a holder's aged, damaged, lost or expired card: read the old card, issue the
+    /// new one, disable the old one, record the replacement.
+    Replace(replace::Args),
     /// The issuance journal / city register: show, export, stats, report a card lost.
     #[command(subcommand)]
     Journal(journal::Command),
@@ -93,6 +98,9 @@ pub enum Command {
     Demo(demo::Args),
     /// Measure APDU throughput and latency on a reader.
     Bench(bench::Args),
+    /// PKCS#11 HSM helpers: load the synthetic test keys into a test token.
+    #[command(subcommand)]
+    Hsm(hsm::Command),
 }
 
 /// Sets up logging for `--trace` and `-v`.
@@ -120,10 +128,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Photo(c) => photo::run(c, g),
         Command::Diagnose(a) => diagnose::run(a, g),
         Command::Batch(a) => batch::run(a, g),
+        Command::Replace(a) => replace::run(a, g),
         Command::Journal(c) => journal::run(c, g),
         Command::Conformance(a) => conformance::run(a, g),
         Command::Sim(a) => sim::run(a, g),
         Command::Demo(a) => demo::run(a, g),
         Command::Bench(a) => bench::run(a, g),
+        Command::Hsm(c) => hsm::run(c, g),
     }
 }

@@ -155,6 +155,7 @@ pub(crate) trait Store: Send {
         now: &Now,
     ) -> Result<i64, JournalError>;
     fn replacements(&mut self) -> Result<Vec<ReplacementRow>, JournalError>;
+    fn replacement_outcome(&mut self, id: i64, outcome: &str) -> Result<(), JournalError>;
 }
 
 /// The time of an event, in UTC and in the station's local time.
@@ -302,6 +303,24 @@ impl Journal {
     /// replacement says, the new card is marked issued.
     pub fn record_replacement(&mut self, r: &NewReplacement) -> Result<i64, JournalError> {
         self.store.replacement(r, &self.station, &Now::current())
+    }
+
+    /// Sets what became of the old card of replacement `id` (a replacement is recorded with
+    /// `disable-pending` before its old card is disabled, then finished with `disabled` or
+    /// `not-disabled: why`).
+    pub fn set_replacement_outcome(&mut self, id: i64, outcome: &str) -> Result<(), JournalError> {
+        self.store.replacement_outcome(id, outcome)
+    }
+
+    /// The replacement that issued card `new_card_id`, if one was recorded.
+    pub fn replacement_for(
+        &mut self,
+        new_card_id: &str,
+    ) -> Result<Option<ReplacementRow>, JournalError> {
+        Ok(self
+            .replacements()?
+            .into_iter()
+            .find(|r| r.new_card_id.eq_ignore_ascii_case(new_card_id)))
     }
 
     /// Every replacement, oldest first.

@@ -448,6 +448,16 @@ impl Store for PgStore {
         })
     }
 
+    fn replacement_outcome(&mut self, id: i64, outcome: &str) -> Result<(), JournalError> {
+        self.in_tx("cannot finish a replacement", |tx| {
+            tx.execute(
+                "UPDATE replacements SET old_card_outcome = $2 WHERE id = $1",
+                &[&id, &outcome],
+            )
+            .map(|_| ())
+        })
+    }
+
     fn replacements(&mut self) -> Result<Vec<ReplacementRow>, JournalError> {
         let rows = self
             .client

@@ -441,6 +441,16 @@ impl Store for SqliteStore {
         Ok(id)
     }
 
+    fn replacement_outcome(&mut self, id: i64, outcome: &str) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "UPDATE replacements SET old_card_outcome = ?2 WHERE id = ?1",
+                params![id, outcome],
+            )
+            .map_err(err(&self.url, "cannot finish a replacement"))?;
+        Ok(())
+    }
+
     fn replacements(&mut self) -> Result<Vec<ReplacementRow>, JournalError> {
         let e = err(&self.url, "cannot list replacements");
         let mut stmt = self
