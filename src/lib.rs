@@ -32,6 +32,7 @@ pub mod conformance;
 pub mod cos;
 pub mod crypto;
 pub mod diagnose;
+pub mod error;
 pub mod exchange;
 // The C interface is the one place with `unsafe` (C pointers); see its module doc.
 #[allow(unsafe_code, non_snake_case)]
@@ -43,6 +44,7 @@ pub mod journal;
 pub mod perso;
 pub mod photo;
 pub mod profile;
+pub mod psam;
 pub mod record;
 pub mod region;
 pub mod replace;

@@ -4,8 +4,9 @@
 
 use super::Globals;
 use super::journal::JournalArgs;
-use super::perso::{load_keys, load_profile};
+use super::perso::load_profile;
 use anyhow::{Context, Result, bail};
+use sscard::error::ErrorChain;
 use sscard::perso::Station;
 use sscard::replace::cards::{Slot, Slots};
 use sscard::replace::{Applicant, Event, Job, Reason, ReplaceError, Request, receipt};
@@ -61,9 +62,9 @@ pub struct Args {
     /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file.
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
-    /// The key file with the master keys.
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: PathBuf,
+    /// Where the card keys come from.
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
     /// The reader of the old card (index, name, unique part of it, or `sim:IMAGE.json`).
     /// Not used with --reason lost.
     #[arg(long, value_name = "READER")]
@@ -149,17 +150,19 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     }
     let reason = reason(args.reason);
     let profile = load_profile(&args.profile)?;
-    let kf = load_keys(Some(&args.keys))?.context("--keys")?;
-    let station = Station::new(&profile)?
-        .with_profile_dir(&super::perso::profile_dir(&args.profile))
-        .with_key_file_pin(&kf);
+    let keys = args.keys.require("replacing a card")?;
+    let mut station =
+        Station::new(&profile)?.with_profile_dir(&super::perso::profile_dir(&args.profile));
+    if let Some(kf) = &keys.file {
+        station = station.with_key_file_pin(kf);
+    }
     let mut record = match &args.record {
         Some(p) => Some(load_record_loose(&station, p, args.index)?),
         None => None,
     };
     if let Some(n) = &args.card_number {
         sscard::codec::rules::check_card_number(n.trim())
-            .map_err(|e| anyhow::anyhow!("--card-number {n}: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("--card-number {n}: {e}", e = e.chain()))?;
         let r = record
             .get_or_insert_with(|| sscard::record::HolderRecord::from_pairs("--card-number", []));
         r.fields.insert("card_number".into(), n.trim().to_string());
@@ -189,7 +192,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     };
     let mut job = Job {
         station: &station,
-        keys: &kf,
+        keys: &keys.source,
         journal: &mut journal,
     };
     let json = args.json;
@@ -224,14 +227,15 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
                     | ReplaceError::NeedRecord { .. }
             );
             if json {
-                let mut doc = serde_json::json!({"result": "stopped", "error": e.to_string()});
+                let mut doc =
+                    serde_json::json!({"result": "stopped", "error": e.chain().to_string()});
                 if let (ReplaceError::Differs(d), Some(obj)) = (&e, doc.as_object_mut()) {
                     obj.insert("differences".into(), serde_json::to_value(d)?);
                 }
                 println!("{doc}");
             }
             if decide {
-                let msg = sscard::input::plain(&e.to_string());
+                let msg = sscard::input::plain(&e.chain().to_string());
                 let mut lines = msg.lines();
                 eprintln!("sscard: stopped: {}", lines.next().unwrap_or(""));
                 for l in lines {
@@ -271,7 +275,12 @@ fn load_record_loose(
     let problems: Vec<String> = records
         .iter()
         .filter(|r| r.get(&holder_field).is_some())
-        .filter_map(|r| station.encode(&stand_in(r)).err().map(|e| e.to_string()))
+        .filter_map(|r| {
+            station
+                .encode(&stand_in(r))
+                .err()
+                .map(|e| e.chain().to_string())
+        })
         .collect();
     if !problems.is_empty() {
         bail!(

@@ -3,6 +3,7 @@
 
 use super::lab::{DfAt, Halt, Lab, R, READ_OK, Step, all_dfs, expect, read_cmd, select};
 use crate::apdu::{Command, Sw};
+use crate::error::ErrorChain;
 use crate::profile::{Access, Ef, EfSize, Structure};
 use crate::tlv::Fcp;
 
@@ -173,6 +174,22 @@ fn access_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
     for d in dfs {
         for ef in &d.df.efs {
             let path = format!("{}/{:04X}", d.path, ef.fid);
+            if ef.access.read == Access::Always {
+                // Free to read (EF05 and the photo EF08 on 3rd-generation cards): a card more
+                // closed than the profile breaks every reader that reads first.
+                lab.check(
+                    "access",
+                    format!("READ of EF {path} allowed without any key (always)"),
+                    |l| {
+                        l.fresh()?;
+                        l.goto(&d.chain)?;
+                        l.select_ef(ef.fid)?;
+                        let r = l.send(&read_cmd(ef))?;
+                        expect(r.sw, &READ_OK, "READ without any key")?;
+                        Ok(format!("{}", r.sw))
+                    },
+                );
+            }
             for (op, access) in [("READ", &ef.access.read), ("UPDATE", &ef.access.update)] {
                 if *access == Access::Always {
                     continue;
@@ -336,7 +353,7 @@ fn fcp_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
             )?;
             expect(r.sw, &[Sw::OK, Sw::FILE_DEACTIVATED], "SELECT with FCP")?;
             let fcp = Fcp::parse(&r.data)
-                .map_err(|e| Halt::Fail(format!("the FCP does not parse: {e}")))?;
+                .map_err(|e| Halt::Fail(format!("the FCP does not parse: {e}", e = e.chain())))?;
             let mut bad = Vec::new();
             if !fcp.is_df() {
                 bad.push("not described as a DF (FDB 38)".to_string());
@@ -369,8 +386,9 @@ fn fcp_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
                             .with_le(256),
                     )?;
                     expect(r.sw, &[Sw::OK], "SELECT with FCP")?;
-                    let fcp = Fcp::parse(&r.data)
-                        .map_err(|e| Halt::Fail(format!("the FCP does not parse: {e}")))?;
+                    let fcp = Fcp::parse(&r.data).map_err(|e| {
+                        Halt::Fail(format!("the FCP does not parse: {e}", e = e.chain()))
+                    })?;
                     verdict(compare_ef(ef, &fcp))
                 },
             );

@@ -20,6 +20,7 @@
 mod checks;
 pub mod files;
 pub mod guard;
+pub mod photo;
 pub mod power;
 mod render;
 pub mod verdict;
@@ -28,6 +29,7 @@ pub use files::{DfCheck, EfCheck, ElementCheck, ExpiryCheck, PinCheck};
 pub use power::{LinkCheck, PowerCheck};
 pub use verdict::{Finding, Findings, Verdict};
 
+use crate::error::ErrorChain;
 use crate::profile::Profile;
 use crate::session::CardKeys;
 use crate::transport::{Tap, Transport};
@@ -88,6 +90,9 @@ pub struct Report {
     pub dfs: Vec<DfCheck>,
     /// The expiry date, when the profile has one and it was read.
     pub expiry: Option<ExpiryCheck>,
+    /// The holder's photo (EF08), when the profile declares a photo file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo: Option<photo::PhotoCheck>,
     /// Operations that failed once and worked on a retry.
     pub retried: Vec<String>,
     /// How many commands were sent to the card (all read-only).
@@ -127,7 +132,8 @@ pub fn diagnose_with_keys(
             }
             Err(e) => {
                 held = Some(format!(
-                    "the card could not be taken exclusively ({e}): the read key was not used"
+                    "the card could not be taken exclusively ({e}): the read key was not used",
+                    e = e.chain()
                 ));
             }
         }
@@ -197,6 +203,10 @@ fn diagnose_on(
             );
         }
     }
+    let mut photo = None;
+    if f.verdict() != Verdict::NoResponse {
+        photo = photo::check(&mut guard, profile, keys, &mut f);
+    }
     if guard.observer().refused > 0 {
         f.add(
             Verdict::ChipFailing,
@@ -249,6 +259,7 @@ fn diagnose_on(
         link,
         dfs,
         expiry,
+        photo,
         retried,
         apdus: guard.observer().sent.len(),
         product: None,
@@ -276,6 +287,7 @@ pub fn no_response(reader: &str, profile: &str, why: &str) -> Report {
         link: LinkCheck::default(),
         dfs: Vec::new(),
         expiry: None,
+        photo: None,
         retried: Vec::new(),
         apdus: 0,
         product: None,
@@ -321,7 +333,10 @@ fn cross_checks(values: &[(String, String)], f: &mut Findings) {
     {
         f.add(
             Verdict::DataDamaged,
-            format!("the holder's data does not agree with itself: {e}"),
+            format!(
+                "the holder's data does not agree with itself: {e}",
+                e = e.chain()
+            ),
         );
     }
 }
