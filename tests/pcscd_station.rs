@@ -13,33 +13,14 @@ mod common;
 
 use common::spy::{Exchange, VpcdSpy};
 use common::{
-    CARD_ID, ChildGuard, PrivatePcscd, describe, holder_csv, repo_file, spawn_card_on, stderr,
-    stdout,
+    CARD_ID, ChildGuard, PrivatePcscd, describe, holder_csv, initialised_card, repo_file,
+    spawn_card_on, stderr, stdout,
 };
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const PSAM_READER: &str = "Virtual PCD 00 01";
 const SEED: &str = "20260101";
-
-/// An initialised, not yet personalized ssc-3.00 card image (built in-process).
-fn initialised_card(dir: &Path) -> PathBuf {
-    let image = dir.join("card.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_sscard"))
-        .env_remove("SSCARD_READER")
-        .args(["--reader", &format!("sim:{}", image.display())])
-        .args([
-            "init",
-            "--profile",
-            &repo_file("card-profiles/ssc-3.00.toml"),
-        ])
-        .args(["--keys", &repo_file("card-profiles/test-keys.toml")])
-        .args(["--card-id", CARD_ID])
-        .output()
-        .expect("run sscard init");
-    assert!(out.status.success(), "init: {}", describe(&out));
-    image
-}
 
 /// A key file with the test keys' names and other (synthetic) values: another region's keys.
 fn other_keys(dir: &Path) -> String {
