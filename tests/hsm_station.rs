@@ -28,7 +28,7 @@ struct CardLog(Vec<(String, String)>);
 
 impl Observer for CardLog {
     fn response(&mut self, apdu: &[u8], r: &Result<Vec<u8>, TransportError>, _took: Duration) {
-        let answer = r.as_ref().map(|b| hex::encode_upper(b)).unwrap_or_default();
+        let answer = r.as_ref().map(hex::encode_upper).unwrap_or_default();
         self.0.push((hex::encode_upper(apdu), answer));
     }
 }
