@@ -55,8 +55,12 @@ pub enum Event {
         reason: String,
         /// APDUs sent.
         apdus: u64,
-        /// Milliseconds.
+        /// Milliseconds of personalization (plan, write, verify, enable).
         ms: u64,
+        /// Microseconds this card spent in the journal: claiming its record, writing the
+        /// attempt row, giving a record back; waiting for another reader's journal call
+        /// included. Apart from `ms`: what the journal adds to a card.
+        journal_us: u64,
     },
     /// A card that needs nothing (already issued, or no record left): take it out.
     Skipped {
@@ -296,11 +300,14 @@ fn one_card(
     card: &mut dyn Transport,
 ) -> Result<Option<AttemptResult>, crate::journal::JournalError> {
     let job = sh.job;
+    let mut in_journal = std::time::Duration::ZERO;
+    let tj = Instant::now();
     let taken = {
         let mut q = sh.queue.lock().unwrap_or_else(|p| p.into_inner());
         let mut j = sh.journal.lock().unwrap_or_else(|p| p.into_inner());
         q.take(&mut j)?
     };
+    in_journal += tj.elapsed();
     let Some(mut idx) = taken else {
         (sh.on_event)(Event::Skipped {
             reader: reader.into(),
@@ -361,6 +368,7 @@ fn one_card(
             Err(JobError::Run(PersoError::OtherHolder { found, .. })) => {
                 // The card holds someone: one of our records (a torn card come back, or an
                 // issued one presented again)?
+                let tj = Instant::now();
                 let mut q = sh.queue.lock().unwrap_or_else(|p| p.into_inner());
                 let mut j = sh.journal.lock().unwrap_or_else(|p| p.into_inner());
                 let theirs = q.by_ssn(&found).filter(|&k| k != idx);
@@ -373,6 +381,7 @@ fn one_card(
                             q.set(idx, RecordState::Pending);
                             if q.claim(k, &mut j)? {
                                 idx = k;
+                                in_journal += tj.elapsed();
                                 continue;
                             }
                         }
@@ -393,6 +402,8 @@ fn one_card(
                         _ => {}
                     }
                 }
+                drop((q, j));
+                in_journal += tj.elapsed();
                 attempt.result = AttemptResult::Refused;
                 attempt.reason = format!("the card holds another person's data ({found})");
                 next_state = RecordState::Pending;
@@ -414,6 +425,7 @@ fn one_card(
             }
         }
         let result = attempt.result;
+        let tj = Instant::now();
         {
             let mut q = sh.queue.lock().unwrap_or_else(|p| p.into_inner());
             let mut j = sh.journal.lock().unwrap_or_else(|p| p.into_inner());
@@ -425,6 +437,7 @@ fn one_card(
             }
             q.set(idx, next_state);
         }
+        in_journal += tj.elapsed();
         (sh.on_event)(Event::Card {
             reader: reader.into(),
             record: Some(record.source.to_string()),
@@ -434,6 +447,7 @@ fn one_card(
             reason: attempt.reason,
             apdus: attempt.apdus,
             ms,
+            journal_us: u64::try_from(in_journal.as_micros()).unwrap_or(u64::MAX),
         });
         return Ok(Some(result));
     }

@@ -267,6 +267,7 @@ fn plain(e: &Event) -> String {
             reason,
             apdus,
             ms,
+            ..
         } => format!(
             "{reader}: {result} card {} {} {}{} ({apdus} APDUs, {ms} ms)",
             if card_id.is_empty() { "?" } else { card_id },
@@ -304,9 +305,10 @@ fn json_event(e: &Event) -> serde_json::Value {
             reason,
             apdus,
             ms,
+            journal_us,
         } => json!({"event": "card", "reader": reader, "record": record, "result": result.as_str(),
                     "card_id": card_id, "card_number": card_number, "reason": reason,
-                    "apdus": apdus, "ms": ms}),
+                    "apdus": apdus, "ms": ms, "journal_us": journal_us}),
         Event::Skipped { reader, reason } => {
             json!({"event": "skipped", "reader": reader, "reason": reason})
         }
