@@ -13,6 +13,8 @@ pub mod generate;
 mod hsm;
 mod init;
 pub mod journal;
+mod keys;
+mod keys_hsm;
 mod perso;
 mod photo;
 mod pin;
