@@ -4,6 +4,7 @@
 
 use super::verdict::{Findings, Verdict};
 use crate::apdu::Sw;
+use crate::error::ErrorChain;
 use crate::photo::{PhotoError, PhotoFile, jpeg, read_photo};
 use crate::profile::Profile;
 use crate::session::CardKeys;
@@ -88,7 +89,7 @@ pub(super) fn check(
         }
         Err(e @ PhotoError::Damaged { .. }) => {
             c.present = Some(true);
-            f.add(Verdict::DataDamaged, e.to_string());
+            f.add(Verdict::DataDamaged, e.chain().to_string());
             "damaged: it starts like a JPEG but has no end; write the photo again \
              (`sscard photo write`)"
                 .into()
@@ -101,7 +102,7 @@ pub(super) fn check(
                 Verdict::ChipFailing,
                 format!("reading the photo in {name} failed with a memory error (6581)"),
             );
-            format!("cannot be read: {e}")
+            format!("cannot be read: {e}", e = e.chain())
         }
         Err(PhotoError::Session(e))
             if matches!(
@@ -111,7 +112,7 @@ pub(super) fn check(
         {
             "not read: the application is disabled".into()
         }
-        Err(e) => format!("cannot be read: {e}"),
+        Err(e) => format!("cannot be read: {e}", e = e.chain()),
     };
     Some(c)
 }
