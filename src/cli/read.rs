@@ -179,6 +179,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
                 station.app.df_label,
                 content.state_text()
             );
+            println!("algorithm    {}", content.algorithm_text());
             print!("{}", render_table(&decoded, ""));
             for n in &content.needs {
                 println!("not read     {n}");
