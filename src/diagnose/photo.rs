@@ -89,7 +89,7 @@ pub(super) fn check(
         }
         Err(e @ PhotoError::Damaged { .. }) => {
             c.present = Some(true);
-            f.add(Verdict::DataDamaged, e.chain().to_string());
+            f.add(Verdict::DataDamaged, e.to_string());
             "damaged: it starts like a JPEG but has no end; write the photo again \
              (`sscard photo write`)"
                 .into()
@@ -102,7 +102,7 @@ pub(super) fn check(
                 Verdict::ChipFailing,
                 format!("reading the photo in {name} failed with a memory error (6581)"),
             );
-            format!("cannot be read: {e}", e = e.chain())
+            format!("cannot be read: {}", e.chain())
         }
         Err(PhotoError::Session(e))
             if matches!(
@@ -112,7 +112,7 @@ pub(super) fn check(
         {
             "not read: the application is disabled".into()
         }
-        Err(e) => format!("cannot be read: {e}", e = e.chain()),
+        Err(e) => format!("cannot be read: {}", e.chain()),
     };
     Some(c)
 }
