@@ -33,21 +33,24 @@ fn refuse(what: &str) -> io::Error {
 
 /// What kind of non-regular file `meta` describes, in words.
 fn kind(meta: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();
     if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "a special file"
+        return "a directory";
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        } else if t.is_char_device() {
+            return "a character device";
+        } else if t.is_block_device() {
+            return "a block device";
+        } else if t.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
 }
 
 /// Ok when `path` is a regular file (symbolic links followed); the error says what it is.
@@ -65,6 +68,7 @@ pub fn read_bytes(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     check_regular(path)?;
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
+    #[cfg(unix)]
     {
         // Replaced by a FIFO after the check: never block in open().
         use std::os::unix::fs::OpenOptionsExt;

@@ -72,7 +72,6 @@ fn lock_path(path: &Path) -> PathBuf {
 
 /// Takes the lock of the image at `path` (see [`ImageCard`]).
 fn lock_image(path: &Path) -> Result<std::fs::File, TransportError> {
-    use std::os::unix::fs::MetadataExt;
     let lock_path = lock_path(path);
     // Another sscard that is closing the same image releases it within moments: wait a
     // little (up to 2 s) before saying it is in use.
@@ -100,7 +99,7 @@ fn lock_image(path: &Path) -> Result<std::fs::File, TransportError> {
                 // Its last holder may have removed the file before we locked it: then the
                 // lock is on a file nobody else will see; take the one at the path.
                 let same = match (file.metadata(), std::fs::metadata(&lock_path)) {
-                    (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+                    (Ok(a), Ok(b)) => same_file(&a, &b),
                     _ => false,
                 };
                 if same {
@@ -110,6 +109,20 @@ fn lock_image(path: &Path) -> Result<std::fs::File, TransportError> {
             other => break lock_result(other, file, path, &lock_path),
         }
     }
+}
+
+/// Whether two metadata describe the same file (the lock file at the path was not replaced).
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.ino() == b.ino() && a.dev() == b.dev()
+}
+
+/// Without inode numbers: a lock file removed while open stays "delete pending" and cannot be
+/// opened again until its last holder closes it, so the file at the path is the one locked.
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
 }
 
 fn lock_result(

@@ -20,6 +20,7 @@
 
 use super::transport::Chip;
 use crate::error::ErrorChain;
+#[cfg(target_os = "linux")]
 use socket2::SockRef;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -488,6 +489,7 @@ impl Bridge<'_> {
                 }
             }
             // TCP_QUICKACK is not sticky: set it before every read (see the module doc).
+            #[cfg(target_os = "linux")]
             let _ = SockRef::from(&stream).set_tcp_quickack(true);
             match stream.read(&mut buf) {
                 Ok(0) => return Ok(Ended::PeerClosed),
