@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine (as root) or a developer machine:
-#   1. installs what is missing (pcscd, vpcd, vicc, pycryptodome, opensc, pcsc-tools, ...);
+#   1. installs what is missing (pcscd, vpcd, vicc, pycryptodome, opensc, pcsc-tools, softhsm2, ...);
 #   2. cargo fmt --check, cargo clippy -D warnings, cargo test with the pcscd end-to-end tests;
 #   3. builds the Debian package and tests it installed (scripts/install-test.sh).
 # The pcscd tests start their own private pcscd (own mount namespace, own ports) per test and
@@ -10,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(pcscd libpcsclite-dev vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome opensc
-  pcsc-tools pkg-config gcc libc6-dev util-linux postgresql man-db dpkg-dev)
+  pcsc-tools pkg-config gcc libc6-dev util-linux postgresql man-db dpkg-dev softhsm2)
 declare -a RESULTS=()
 FAILED=0
 START=$(date +%s)

@@ -36,6 +36,7 @@ pub mod exchange;
 // The C interface is the one place with `unsafe` (C pointers); see its module doc.
 #[allow(unsafe_code, non_snake_case)]
 pub mod ffi;
+pub mod hsm;
 pub mod init;
 pub mod input;
 pub mod journal;

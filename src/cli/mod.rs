@@ -10,6 +10,7 @@ mod demo;
 mod diagnose;
 mod enable;
 pub mod generate;
+mod hsm;
 mod init;
 pub mod journal;
 mod perso;
@@ -97,6 +98,9 @@ pub enum Command {
     Demo(demo::Args),
     /// Measure APDU throughput and latency on a reader.
     Bench(bench::Args),
+    /// PKCS#11 HSM helpers: load the synthetic test keys into a test token.
+    #[command(subcommand)]
+    Hsm(hsm::Command),
 }
 
 /// Sets up logging for `--trace` and `-v`.
@@ -130,5 +134,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sim(a) => sim::run(a, g),
         Command::Demo(a) => demo::run(a, g),
         Command::Bench(a) => bench::run(a, g),
+        Command::Hsm(c) => hsm::run(c, g),
     }
 }

@@ -13,13 +13,15 @@
 //! - one card session at a time per reader: concurrent callers wait their turn;
 //! - the configuration ([`crate::config`]) is read at every call.
 //!
-//! The only `unsafe` of the crate is here, in [`raw`] (pointer reads and writes) and in the
-//! exported functions' signatures (they take C pointers).
+//! The only `unsafe` of the crate is here, in [`raw`] (pointer reads and writes), in the
+//! exported functions' signatures (they take C pointers) and in [`pkcs11`] (one conversion of
+//! a PKCS#11 mechanism number the `cryptoki` crate has no constant for).
 
 pub mod addr;
 pub mod codes;
 pub mod hsm;
 pub mod ops;
+pub mod pkcs11;
 pub mod raw;
 
 use codes::{Code, FfiError};

@@ -323,6 +323,18 @@ impl KeyFile {
         })
     }
 
+    /// The 3DES master keys by name, sorted (for loading them into a test HSM token).
+    pub fn tdes_masters(&self) -> Vec<(&str, &Key)> {
+        let mut out: Vec<(&str, &Key)> = self
+            .keys
+            .iter()
+            .filter(|((_, alg), _)| *alg == Algorithm::Tdes)
+            .map(|((name, _), key)| (name.as_str(), key))
+            .collect();
+        out.sort_by_key(|(name, _)| *name);
+        out
+    }
+
     /// The master key for a profile key.
     pub fn master(&self, spec: &KeySpec) -> Result<&Key, KeyFileError> {
         self.keys
