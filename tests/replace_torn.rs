@@ -121,6 +121,8 @@ impl Bench {
             station: &station,
             keys: &self.keys,
             journal: &mut j,
+            region: None,
+            allow_unlisted_product: false,
         };
         let mut cards = Cutting {
             inner: Slots::new(
