@@ -3,7 +3,10 @@
 # into a fresh root with `dpkg -x`, and from /tmp, with an empty home and nothing of the
 # repository, run the installed sscard: --version, profile list (the packaged profiles are
 # found and match the compiled-in ones), demo, read --profile ssc-3.00 on a virtual card, a
-# packaged man page and the completions.
+# packaged man page and the completions. Then, as a station's IT department installs it,
+# `dpkg -i` the package on this machine (root, or passwordless sudo: CI runs as root on a
+# fresh Debian 12): `sscard --version`, `profile list`, `demo` and `man sscard` from /tmp, then
+# `dpkg --purge`, checking that nothing of the package is left behind.
 #
 # Usage: scripts/install-test.sh          package from the debug build the tests made (fast)
 #        scripts/install-test.sh --release  package the release build (what stations install)
@@ -22,6 +25,7 @@ mode=--dev
 [ "${1:-}" = --release ] && mode=
 deb=$(scripts/package.sh $mode | tail -1) || fail "scripts/package.sh did not build the package"
 [ -f "$deb" ] || fail "scripts/package.sh printed no package file (got: $deb)"
+case "$deb" in /*) ;; *) deb="$repo/$deb" ;; esac
 echo "package: $deb"
 
 work=$(mktemp -d /tmp/sscard-install-test.XXXXXX)
@@ -102,6 +106,73 @@ if grep -q '"cdylib"' "$repo/Cargo.toml"; then
   LD_LIBRARY_PATH=$(dirname "$lib") ldd "$work/read_card" | grep -F "$lib" ||
     fail "the C example does not load the packaged libsscard.so"
 fi
+
+# dpkg -i: the package installed for real, run by name from PATH, then purged without a trace.
+sudo=()
+if [ "$(id -u)" != 0 ]; then
+  sudo -n true 2>/dev/null ||
+    fail "dpkg -i needs root: run as root (CI does, on a disposable Debian 12) or with passwordless sudo"
+  sudo=(sudo -n)
+fi
+known=$(dpkg-query -W -f='${db:Status-Abbrev}' sscard 2>/dev/null || true)
+case "$known" in
+  "" | "un "*) ;;
+  *) fail "sscard is already known to dpkg here (dpkg -l sscard: $known): the test would replace and then purge it; run it on a disposable machine, or dpkg --purge sscard first" ;;
+esac
+installed=
+purge_pkg() { [ -z "$installed" ] || "${sudo[@]}" dpkg --purge sscard > /dev/null 2>&1 || true; }
+trap 'purge_pkg; rm -rf "$work"' EXIT
+installed=1
+echo "\$ dpkg -i $(basename "$deb")"
+"${sudo[@]}" dpkg -i "$deb" > "$work/dpkg-i.log" 2>&1 || {
+  cat "$work/dpkg-i.log" >&2
+  fail "dpkg -i $deb failed (a missing dependency? apt-get install pcscd)"
+}
+grep -E '^(Selecting|Unpacking|Setting up) ' "$work/dpkg-i.log" || true
+"${sudo[@]}" dpkg -L sscard > "$work/files"
+hash -r
+[ "$(command -v sscard)" = /usr/bin/sscard ] || fail "sscard is not /usr/bin/sscard on PATH after dpkg -i (got: $(command -v sscard))"
+echo "\$ sscard --version"
+sscard --version | tee "$work/version-installed"
+cmp -s "$work/version" "$work/version-installed" || fail "the installed sscard says another version than the package's"
+sscard profile list > "$work/list-installed"
+grep -Eq '^ssc-3.00 +package +used +sha256:[0-9a-f]{16} +/usr/share/sscard/profiles/ssc-3.00.toml$' "$work/list-installed" ||
+  { cat "$work/list-installed" >&2; fail "profile list does not use /usr/share/sscard/profiles/ssc-3.00.toml"; }
+grep -E '^ssc-3.00 +package' "$work/list-installed" | sed 's/^/  (profile list) /'
+echo "\$ sscard demo"
+sscard demo > "$work/demo-installed" || { cat "$work/demo-installed" >&2; fail "the installed sscard demo failed"; }
+tail -2 "$work/demo-installed"
+grep -q '^OK: card good and enabled' "$work/demo-installed" || fail "the installed sscard demo did not end OK"
+echo "\$ man sscard"
+if ! MANPAGER=cat MANWIDTH=80 man sscard > "$work/man-installed" 2> "$work/man-installed.err"; then
+  cat "$work/man-installed.err" >&2
+  [ -e /usr/share/man/man1/sscard.1.gz ] ||
+    fail "dpkg did not install /usr/share/man/man1/sscard.1.gz (a path-exclude in /etc/dpkg/dpkg.cfg.d/? $(grep -ls 'path-exclude.*man' /etc/dpkg/dpkg.cfg.d/* 2>/dev/null | tr '\n' ' '))"
+  fail "man sscard failed after dpkg -i"
+fi
+head -4 "$work/man-installed"
+grep -q 'sscard' "$work/man-installed" && grep -q -- '--reader' "$work/man-installed" ||
+  fail "man sscard does not show the sscard page"
+
+echo "\$ dpkg --purge sscard"
+"${sudo[@]}" dpkg --purge sscard > "$work/dpkg-purge.log" 2>&1 || { cat "$work/dpkg-purge.log" >&2; fail "dpkg --purge sscard"; }
+installed=
+grep -E '^(Removing|Purging) ' "$work/dpkg-purge.log" || true
+known=$(dpkg-query -W -f='${db:Status-Abbrev}' sscard 2>/dev/null || true)
+case "$known" in "" | "un "*) ;; *) fail "dpkg still knows sscard after the purge ($known)" ;; esac
+left=0
+while read -r f; do
+  [ -d "$f" ] && continue # shared folders (/usr/bin, /etc) stay; the package's own are checked below
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  echo "left behind: $f" >&2; left=$((left + 1))
+done < "$work/files"
+for d in /etc/sscard /usr/share/sscard /usr/share/doc/sscard; do
+  [ ! -e "$d" ] || { echo "left behind: $d" >&2; left=$((left + 1)); }
+done
+[ "$left" -eq 0 ] || fail "$left path(s) of the package are left after dpkg --purge"
+hash -r
+! command -v sscard > /dev/null || fail "sscard is still on PATH after the purge: $(command -v sscard)"
+echo "purged: none of the $(wc -l < "$work/files") paths of the package is left"
 
 echo "install test: OK ($(basename "$deb"), run from $work/cwd)"
 cd "$repo"

@@ -28,6 +28,7 @@
 //! ```
 //! Unknown keys are refused, with the file and line.
 
+use crate::error::ErrorChain;
 use crate::transport::pcsc::ProtocolChoice;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -105,7 +106,7 @@ pub enum PinSource {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file cannot be read.
-    #[error("cannot read the configuration file {path}: {source}")]
+    #[error("cannot read the configuration file {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -136,7 +137,7 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_path_buf(),
-            reason: e.to_string().trim().replace('\n', " "),
+            reason: e.chain().to_string().trim().replace('\n', " "),
         })
     }
 

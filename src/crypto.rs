@@ -15,6 +15,7 @@
 //! - diversification: 3DES `E(mk, f) || E(mk, NOT f)`, SM4 `E(mk, f || NOT f)`, applied once
 //!   per level of a chain ([`derive::Chain`]).
 
+use crate::error::ErrorChain;
 use std::fmt;
 
 use cipher::{Block, BlockCipherDecrypt, BlockCipherEncrypt, BlockSizeUser, KeyInit};
@@ -41,7 +42,7 @@ pub use crate::cos::Algorithm;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CryptoError {
     /// The key text is not hex.
-    #[error("the key is not valid hex ({source}); write it as 32 hex digits")]
+    #[error("the key is not valid hex (write it as 32 hex digits)")]
     KeyHex {
         /// The hex error (position and offending non-hex character only).
         #[source]
@@ -274,7 +275,7 @@ impl<'de> serde::Deserialize<'de> for Secret {
         let text = std::str::from_utf8(text.expose()).map_err(serde::de::Error::custom)?;
         parse_hex(text)
             .map(Secret)
-            .map_err(|e| serde::de::Error::custom(format!("secret value: {e}")))
+            .map_err(|e| serde::de::Error::custom(format!("secret value: {e}", e = e.chain())))
     }
 }
 

@@ -28,11 +28,10 @@ impl Default for ExchangeOptions {
 const MAX_GET_RESPONSE: usize = 256;
 
 fn send(t: &mut dyn Transport, cmd: &Command) -> Result<Response, TransportError> {
-    let bytes = cmd.to_bytes().map_err(|e| {
-        TransportError::Other(format!(
-            "cannot encode command {cmd:?} for '{}': {e}",
-            t.name()
-        ))
+    let bytes = cmd.to_bytes().map_err(|source| TransportError::Encode {
+        reader: t.name(),
+        header: [cmd.cla, cmd.ins, cmd.p1, cmd.p2],
+        source: Box::new(source),
     })?;
     let raw = t.transmit(&bytes)?;
     Ok(Response::from_bytes(&raw)?)
@@ -182,6 +181,17 @@ mod tests {
             ExchangeOptions::default(),
         );
         assert_eq!(r.sw, Sw::FILE_NOT_FOUND);
+    }
+
+    #[test]
+    fn an_unencodable_command_keeps_the_apdu_error_as_source() {
+        let mut t = Scripted::new(&[]);
+        let cmd = Command::new(0x00, 0xD6, 0x00, 0x00).with_data(vec![0u8; 70_000]);
+        let err = exchange_auto(&mut t, &cmd).unwrap_err();
+        assert!(matches!(err, TransportError::Encode { .. }), "{err}");
+        let source = std::error::Error::source(&err).map(|s| s.to_string());
+        assert!(source.unwrap_or_default().contains("65535"), "{err:?}");
+        assert!(err.to_string().contains("00 D6 00 00"), "{err}");
     }
 
     #[test]

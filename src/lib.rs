@@ -32,6 +32,7 @@ pub mod conformance;
 pub mod cos;
 pub mod crypto;
 pub mod diagnose;
+pub mod error;
 pub mod exchange;
 // The C interface is the one place with `unsafe` (C pointers); see its module doc.
 #[allow(unsafe_code, non_snake_case)]

@@ -20,9 +20,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            // The first line is the reason (what happened, where, what to do); a list of
-            // problems (all errors of a record or a profile) follows on indented lines.
-            let msg = sscard::input::plain(&cli::common::operator_message(&e));
+            // The error and its causes, each once (`{:#}`: joined by `: `). The first line is
+            // the reason (what happened, where, what to do); a list of problems (all errors of
+            // a record or a profile) follows on indented lines.
+            let msg = sscard::input::plain(&format!("{e:#}"));
             let mut lines = msg.lines().filter(|l| !l.trim().is_empty());
             eprintln!("sscard: error: {}", lines.next().unwrap_or("unknown error"));
             for line in lines {

@@ -89,7 +89,7 @@ impl HolderRecord {
 #[derive(Debug, Error)]
 pub enum RecordError {
     /// The file cannot be read.
-    #[error("cannot read the record file {}: {source}", path.display())]
+    #[error("cannot read the record file {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -98,7 +98,7 @@ pub enum RecordError {
         source: std::io::Error,
     },
     /// The JSON is malformed.
-    #[error("{}:{line}:{column}: not valid JSON: {source}", path.display())]
+    #[error("{}:{line}:{column}: not valid JSON", path.display())]
     Json {
         /// The file.
         path: PathBuf,
@@ -119,6 +119,17 @@ pub enum RecordError {
         line: usize,
         /// What is wrong, and what is expected.
         reason: String,
+    },
+    /// The CSV reader refused the file.
+    #[error("{}:{line}: not valid CSV", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Line of the error.
+        line: usize,
+        /// The reader's error.
+        #[source]
+        source: csv::Error,
     },
     /// The file holds no record at all.
     #[error("{} holds no record", path.display())]
@@ -338,58 +349,73 @@ fn loaded(path: &Path, i: usize, line: usize, fields: BTreeMap<String, String>) 
     r
 }
 
-/// Splits CSV text into rows of cells, each with the line it starts on.
+/// Splits CSV text (RFC 4180, read by the `csv` crate) into rows of cells, each with the line
+/// it starts on.
 fn csv_rows(path: &Path, text: &str) -> Result<Vec<(usize, Vec<String>)>, RecordError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut lines = Lines::new(text);
     let mut rows = Vec::new();
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let (mut line, mut row_line) = (1usize, 1usize);
-    let mut in_quotes = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    cell.push('"');
-                }
-                '"' => in_quotes = false,
-                '\n' => {
-                    line += 1;
-                    cell.push('\n');
-                }
-                _ => cell.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if cell.trim().is_empty() => {
-                cell.clear();
-                in_quotes = true;
-            }
-            ',' => cells.push(std::mem::take(&mut cell)),
-            '\r' => {}
-            '\n' => {
-                cells.push(std::mem::take(&mut cell));
-                rows.push((row_line, std::mem::take(&mut cells)));
-                line += 1;
-                row_line = line;
-            }
-            _ => cell.push(c),
-        }
+    let mut last_start = 0;
+    for row in reader.records() {
+        let row = row.map_err(|source| RecordError::Csv {
+            path: path.to_path_buf(),
+            line: source.position().map_or(1, |p| lines.at(p.byte())),
+            source,
+        })?;
+        let start = row.position().map_or(0, |p| p.byte());
+        last_start = usize::try_from(start).unwrap_or(usize::MAX);
+        rows.push((lines.at(start), row.iter().map(str::to_string).collect()));
     }
-    if in_quotes {
+    // The reader takes an unclosed quote as a cell running to the end of the file: a record
+    // whose text holds an odd number of quotes there is one.
+    let tail = text.get(last_start..).unwrap_or_default();
+    if tail.matches('"').count() % 2 == 1 {
         return Err(RecordError::Shape {
             path: path.to_path_buf(),
-            line: row_line,
+            line: rows.last().map_or(1, |(line, _)| *line),
             reason: "a quoted cell is never closed (missing \")".into(),
         });
     }
-    if !cell.is_empty() || !cells.is_empty() {
-        cells.push(cell);
-        rows.push((row_line, cells));
-    }
     Ok(rows)
+}
+
+/// Line numbers of byte offsets, asked in increasing order. The reader's own positions count
+/// a CRLF or a blank line before a record as part of it: the record starts after them.
+struct Lines<'a> {
+    text: &'a [u8],
+    upto: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Lines {
+            text: text.as_bytes(),
+            upto: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the first byte at or after `byte` that is not a line end.
+    fn at(&mut self, byte: u64) -> usize {
+        let mut at = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        let rest = self.text.get(at..).unwrap_or_default();
+        at += rest
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+        if at > self.upto {
+            let seen = self.text.get(self.upto..at).unwrap_or_default();
+            self.line += seen.iter().filter(|b| **b == b'\n').count();
+            self.upto = at;
+        }
+        self.line
+    }
 }
 
 /// Adds `years` to a `YYYYMMDD` (or `YYYY-MM-DD`) date; 29 February becomes 28 February in a
@@ -430,6 +456,14 @@ mod tests {
         assert_eq!(rs[1].get("expiry_date"), Some("20300228"));
         assert_eq!(rs[1].source.index, 2);
         assert_eq!(rs[1].source.line, 4);
+    }
+
+    #[test]
+    fn a_quoted_cell_over_two_lines_keeps_the_next_record_s_line() {
+        let rs = parse_csv(p(), "ssn,name\n1,\"two\nlines\"\n\n2,x\n").unwrap();
+        assert_eq!(rs.len(), 2);
+        assert_eq!(rs[0].get("name"), Some("two\nlines"));
+        assert_eq!((rs[0].source.line, rs[1].source.line), (2, 5));
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! Example: `> 00 20 00 00 04 ******`.
 
 use crate::apdu::{Command, Sw, spaced};
+use crate::error::ErrorChain;
 use crate::transport::{Observer, Refusal, ResetKind, TransportError};
 use std::time::Duration;
 
@@ -178,11 +179,11 @@ impl<F: FnMut(String)> Observer for Lines<F> {
             (Ok(raw), false) => format!("< {}", self.masker.response(apdu, raw)),
             (Err(e), true) => {
                 self.masker.secret_pending = false;
-                format!("< error after {took}: {e}")
+                format!("< error after {took}: {e}", e = e.chain())
             }
             (Err(e), false) => {
                 self.masker.secret_pending = false;
-                format!("< no answer: {e}")
+                format!("< no answer: {e}", e = e.chain())
             }
         };
         (self.sink)(line);
@@ -193,7 +194,7 @@ impl<F: FnMut(String)> Observer for Lines<F> {
         let line = match (r, self.timed) {
             (_, false) => format!("= {kind:?} reset"),
             (Ok(atr), true) => format!("= {kind:?} reset, ATR {} [{}]", spaced(atr), millis(took)),
-            (Err(e), true) => format!("= {kind:?} reset failed: {e}"),
+            (Err(e), true) => format!("= {kind:?} reset failed: {e}", e = e.chain()),
         };
         (self.sink)(line);
     }

@@ -356,3 +356,27 @@ fn ctrl_c_finishes_the_card_in_progress_then_stops_and_a_rerun_goes_on() {
     assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
     once_each(&j, 3);
 }
+
+#[test]
+fn json_card_events_give_the_journals_own_time_apart_from_the_card_work() {
+    let d = tempfile::tempdir().unwrap();
+    feeder(&d.path().join("feed"), 0, 2);
+    let rec = d.path().join("holders.csv");
+    records(&rec, 1, 2);
+    let j = d.path().join("station.db").display().to_string();
+    let readers = format!("feed:{}", d.path().join("feed").display());
+    let o = batch(&rec, &readers, &j, &["--json"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let cards: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["event"] == "card")
+        .collect();
+    assert_eq!(cards.len(), 2, "{}", describe(&o));
+    for c in &cards {
+        assert_eq!(c["result"], "issued", "{c}");
+        assert!(c["ms"].is_u64(), "{c}");
+        // Claiming the record and writing its row cannot take no time at all.
+        assert!(c["journal_us"].as_u64().is_some_and(|us| us > 0), "{c}");
+    }
+}

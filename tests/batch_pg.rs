@@ -79,8 +79,16 @@ fn a_batch_writes_the_same_journal_on_sqlite_and_postgres() {
 #[test]
 fn two_stations_at_once_over_one_register_issue_every_record_once() {
     let d = tempfile::tempdir().unwrap();
-    feeder(&d.path().join("a"), 1, 5);
-    feeder(&d.path().join("b"), 2, 5);
+    // Each station has a card for every record, so neither runs dry while records are still
+    // unclaimed (it would rightly exit 3: "records left, run again"), and cards at a contact
+    // card's pace (5 ms per APDU), so the second station starts while the first is at work.
+    for (no, dir) in [(1, "a"), (2, "b")] {
+        feeder(&d.path().join(dir), no, 8);
+        for i in 0..8 {
+            let image = d.path().join(dir).join(format!("card{i:03}.json"));
+            fault(&image, &["--fault-delay-ms", "5"]);
+        }
+    }
     let rec = d.path().join("holders.csv");
     records(&rec, 1, 8);
     let reg = fresh_register();

@@ -2,6 +2,7 @@
 
 use sscard::codec::rules::{self, Rule};
 use sscard::codec::{CodecError, Format, Padding, decode, encode, join_gbk, split_gbk};
+use sscard::error::ErrorChain;
 
 fn rt(format: Format, len: usize, value: &str, card_hex: &str) {
     let pad = format.default_padding();
@@ -347,6 +348,6 @@ fn field_errors_name_the_field() {
         "姓名",
         encode(Format::Gbk, 30, Padding::Byte(0), "𠀀").unwrap_err(),
     );
-    let s = e.to_string();
+    let s = e.chain().to_string();
     assert!(s.starts_with("姓名 (name): character '𠀀'"), "{s}");
 }

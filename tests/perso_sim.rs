@@ -1,6 +1,7 @@
 //! Personalization end to end on the in-process virtual card: init, perso, verify, enable,
 //! read; APDU counts; refusals.
 
+use sscard::error::ErrorChain;
 use sscard::perso::demo::{self, DEMO_CARD_ID, SSC_200, SSC_300};
 use sscard::perso::{Outcome, RunOptions, Station};
 use sscard::sim::transport::{ImageCard, SimTransport};
@@ -126,7 +127,7 @@ fn tampered_element_is_caught_and_the_card_is_not_enabled() {
                 c.update_record(Ef::Sfi(6), RecordRef::Tag(0x09), &rec)
             })
             .unwrap_err();
-        assert!(e.to_string().contains("6982"), "{e}");
+        assert!(e.chain().to_string().contains("6982"), "{e}");
         s.authenticate(0x04, "write", keys.get(0x04).unwrap())
             .unwrap();
         s.with_card("tampering", |c| {

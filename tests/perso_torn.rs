@@ -3,6 +3,7 @@
 //! verify and leave a correct, enabled card. Also double cuts: a second power loss at every
 //! APDU of the resume run, then a third run that must finish.
 
+use sscard::error::ErrorChain;
 use sscard::perso::demo::{self, DEMO_CARD_ID, SSC_200, SSC_300};
 use sscard::perso::run::Found;
 use sscard::perso::{Encoded, Outcome, Plan, PlanOptions, RunOptions, Station};
@@ -85,7 +86,7 @@ impl Bench {
         match r {
             Err(e) => {
                 assert!(
-                    e.to_string().contains("removed or lost power"),
+                    e.chain().to_string().contains("removed or lost power"),
                     "{what}: {e}"
                 );
                 true

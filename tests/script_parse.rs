@@ -1,13 +1,14 @@
 //! Parser table tests: good scripts load, bad scripts fail with the exact file:line:column
 //! message that says what was expected.
 
+use sscard::error::ErrorChain;
 use sscard::script::{Script, Vars};
 use std::path::Path;
 
 fn err(text: &str) -> String {
     match Script::parse_str(Path::new("t.apdu"), text) {
         Ok(_) => panic!("expected an error for {text:?}"),
-        Err(e) => e.to_string(),
+        Err(e) => e.chain().to_string(),
     }
 }
 
@@ -226,6 +227,7 @@ fn includes_resolve_relative_to_the_including_file_and_cycles_are_errors() {
     std::fs::write(dir.path().join("c.apdu"), "include nope.apdu\n").unwrap();
     let e = Script::load(&dir.path().join("c.apdu"))
         .unwrap_err()
+        .chain()
         .to_string();
     assert!(
         e.starts_with(&format!(
@@ -239,9 +241,9 @@ fn includes_resolve_relative_to_the_including_file_and_cycles_are_errors() {
 
 fn check(text: &str, vars: &Vars) -> Result<(), String> {
     Script::parse_str(Path::new("t.apdu"), text)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| e.chain().to_string())?
         .check(None, vars)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.chain().to_string())
 }
 
 #[test]

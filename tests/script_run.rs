@@ -2,6 +2,7 @@
 //! pass and fail, variables, captures, blocks and secret masking.
 
 use sscard::apdu::parse_hex;
+use sscard::error::ErrorChain;
 use sscard::script::{Event, RunOptions, RunReport, Script, ScriptError, Vars};
 use sscard::transport::{ResetKind, Transport, TransportError};
 use std::collections::VecDeque;
@@ -330,7 +331,7 @@ fn a_link_failure_names_the_line_and_the_command() {
     let mut card = FakeCard::new(&[]);
     let (r, _) = run_plain("\n00A4000C023F00\n", &mut card);
     assert_eq!(
-        r.unwrap_err().to_string(),
+        r.unwrap_err().chain().to_string(),
         "t.apdu:2:1: sending 00 A4 00 0C 02 3F 00 failed: fake card: no more answers"
     );
 }

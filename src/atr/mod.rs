@@ -87,7 +87,7 @@ pub enum AtrError {
         after: &'static str,
     },
     /// The hex text given for the ATR is malformed.
-    #[error("the ATR is not valid hex: {0}")]
+    #[error("the ATR is not valid hex")]
     Hex(#[from] HexError),
 }
 

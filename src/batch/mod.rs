@@ -12,6 +12,7 @@
 pub mod queue;
 pub mod source;
 
+use crate::error::ErrorChain;
 use crate::journal::{AttemptResult, Journal, NewAttempt};
 use crate::perso::{JobError, Outcome, PersoError, RunOptions, Station};
 use crate::profile::keys::KeyFile;
@@ -54,8 +55,12 @@ pub enum Event {
         reason: String,
         /// APDUs sent.
         apdus: u64,
-        /// Milliseconds.
+        /// Milliseconds of personalization (plan, write, verify, enable).
         ms: u64,
+        /// Microseconds this card spent in the journal: claiming its record, writing the
+        /// attempt row, giving a record back; waiting for another reader's journal call
+        /// included. Apart from `ms`: what the journal adds to a card.
+        journal_us: u64,
     },
     /// A card that needs nothing (already issued, or no record left): take it out.
     Skipped {
@@ -258,7 +263,7 @@ fn worker(
                 break;
             }
             Err(e) => {
-                let why = e.to_string();
+                let why = e.chain().to_string();
                 stopped(why.clone());
                 return (issued, refused, failed, Some(format!("{reader}: {why}")));
             }
@@ -269,7 +274,7 @@ fn worker(
             Ok(Some(_)) => failed += 1,
             Ok(None) => {}
             Err(e) => {
-                let why = format!("the journal failed: {e}");
+                let why = format!("the journal failed: {e}", e = e.chain());
                 stopped(why.clone());
                 return (issued, refused, failed, Some(why));
             }
@@ -280,7 +285,7 @@ fn worker(
             });
         }
         if let Err(e) = src.release(card, &halt) {
-            let why = e.to_string();
+            let why = e.chain().to_string();
             stopped(why.clone());
             return (issued, refused, failed, Some(format!("{reader}: {why}")));
         }
@@ -295,11 +300,14 @@ fn one_card(
     card: &mut dyn Transport,
 ) -> Result<Option<AttemptResult>, crate::journal::JournalError> {
     let job = sh.job;
+    let mut in_journal = std::time::Duration::ZERO;
+    let tj = Instant::now();
     let taken = {
         let mut q = sh.queue.lock().unwrap_or_else(|p| p.into_inner());
         let mut j = sh.journal.lock().unwrap_or_else(|p| p.into_inner());
         q.take(&mut j)?
     };
+    in_journal += tj.elapsed();
     let Some(mut idx) = taken else {
         (sh.on_event)(Event::Skipped {
             reader: reader.into(),
@@ -360,6 +368,7 @@ fn one_card(
             Err(JobError::Run(PersoError::OtherHolder { found, .. })) => {
                 // The card holds someone: one of our records (a torn card come back, or an
                 // issued one presented again)?
+                let tj = Instant::now();
                 let mut q = sh.queue.lock().unwrap_or_else(|p| p.into_inner());
                 let mut j = sh.journal.lock().unwrap_or_else(|p| p.into_inner());
                 let theirs = q.by_ssn(&found).filter(|&k| k != idx);
@@ -372,6 +381,7 @@ fn one_card(
                             q.set(idx, RecordState::Pending);
                             if q.claim(k, &mut j)? {
                                 idx = k;
+                                in_journal += tj.elapsed();
                                 continue;
                             }
                         }
@@ -392,27 +402,30 @@ fn one_card(
                         _ => {}
                     }
                 }
+                drop((q, j));
+                in_journal += tj.elapsed();
                 attempt.result = AttemptResult::Refused;
                 attempt.reason = format!("the card holds another person's data ({found})");
                 next_state = RecordState::Pending;
             }
             Err(JobError::Run(e @ PersoError::Disabled { .. })) => {
                 attempt.result = AttemptResult::Refused;
-                attempt.reason = one_line(&e.to_string());
+                attempt.reason = one_line(&e.chain().to_string());
                 next_state = RecordState::Pending;
             }
             Err(JobError::Run(e)) => {
                 attempt.result = AttemptResult::Failed;
-                attempt.reason = one_line(&e.to_string());
+                attempt.reason = one_line(&e.chain().to_string());
                 next_state = RecordState::Torn;
             }
             Err(e) => {
                 attempt.result = AttemptResult::Refused;
-                attempt.reason = one_line(&e.to_string());
+                attempt.reason = one_line(&e.chain().to_string());
                 next_state = RecordState::Pending;
             }
         }
         let result = attempt.result;
+        let tj = Instant::now();
         {
             let mut q = sh.queue.lock().unwrap_or_else(|p| p.into_inner());
             let mut j = sh.journal.lock().unwrap_or_else(|p| p.into_inner());
@@ -424,6 +437,7 @@ fn one_card(
             }
             q.set(idx, next_state);
         }
+        in_journal += tj.elapsed();
         (sh.on_event)(Event::Card {
             reader: reader.into(),
             record: Some(record.source.to_string()),
@@ -433,6 +447,7 @@ fn one_card(
             reason: attempt.reason,
             apdus: attempt.apdus,
             ms,
+            journal_us: u64::try_from(in_journal.as_micros()).unwrap_or(u64::MAX),
         });
         return Ok(Some(result));
     }

@@ -95,6 +95,7 @@ impl Card<'_> {
                 Some(n) => Ok(PinState::TriesLeft(n)),
                 None => Err(CardError::Status {
                     command: "VERIFY",
+                    ins: cmd.ins,
                     target: format!("PIN {pin_ref:02X} (asking for tries left)"),
                     sw,
                 }),

@@ -3,6 +3,7 @@
 
 use super::{Card, CardError, build, describe_name};
 use crate::apdu::{Command, Sw};
+use crate::error::ErrorChain;
 use crate::tlv::{Fcp, SimpleTlv};
 
 /// What SELECT selects (P1 and data; ISO/IEC 7816-4 §7.1.1, Table 39).
@@ -173,6 +174,7 @@ impl Card<'_> {
         if r.sw != Sw::OK && r.sw.sw1() != 0x62 {
             return Err(CardError::Status {
                 command: "SELECT",
+                ins: cmd.ins,
                 target: by.describe(),
                 sw: r.sw,
             });
@@ -203,7 +205,10 @@ impl Card<'_> {
         let fcp = Fcp::parse(&s.data).map_err(|e| CardError::BadResponse {
             command: "SELECT",
             target: by.describe(),
-            problem: format!("the file control parameters cannot be read: {e}"),
+            problem: format!(
+                "the file control parameters cannot be read: {e}",
+                e = e.chain()
+            ),
         })?;
         Ok((fcp, s.sw))
     }
@@ -256,7 +261,10 @@ impl Card<'_> {
         let tlv = SimpleTlv::parse_record(&data).map_err(|e| CardError::BadResponse {
             command: "READ RECORD",
             target: rec.describe(ef),
-            problem: format!("the record is not one SIMPLE-TLV data element: {e}"),
+            problem: format!(
+                "the record is not one SIMPLE-TLV data element: {e}",
+                e = e.chain()
+            ),
         })?;
         if let RecordRef::Tag(t) = rec
             && tlv.tag != t
@@ -277,7 +285,7 @@ impl Card<'_> {
         let rec = RecordRef::Tag(element.tag);
         let data = element.to_bytes().map_err(|e| CardError::BadArgument {
             command: "UPDATE RECORD",
-            problem: format!("{} cannot be encoded: {e}", rec.describe(ef)),
+            problem: format!("{} cannot be encoded: {e}", rec.describe(ef), e = e.chain()),
         })?;
         self.update_record(ef, rec, &data)
     }

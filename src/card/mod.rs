@@ -37,6 +37,7 @@
 //! Section numbers refer to ISO/IEC 7816-4:2005; the file management commands are those of
 //! ISO/IEC 7816-9.
 
+pub mod advice;
 mod auth;
 pub mod build;
 mod error;
@@ -44,8 +45,9 @@ mod files;
 
 /// WRITE KEY takes a usage ([`card::Card::write_key`](Card::write_key)); its home is [`crate::cos`].
 pub use crate::cos::KeyUsage;
+pub use advice::advice;
 pub use auth::PinState;
-pub use error::{CardError, advice};
+pub use error::CardError;
 pub use files::{Ef, RecordRef, SelectBy, SelectReturn, Selected};
 
 use crate::apdu::{Command, Response, Sw};
@@ -128,6 +130,7 @@ impl<'a> Card<'a> {
         } else {
             Err(CardError::Status {
                 command,
+                ins: cmd.ins,
                 target: target.into(),
                 sw: r.sw,
             })
@@ -149,6 +152,7 @@ impl<'a> Card<'a> {
         } else {
             Err(CardError::Status {
                 command: "GET RESPONSE",
+                ins: advice::ins::GET_RESPONSE,
                 target: String::new(),
                 sw: r.sw,
             })

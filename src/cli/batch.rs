@@ -7,6 +7,7 @@ use super::perso::{load_keys, load_profile};
 use anyhow::{Context, Result, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sscard::batch::{self, Event, Job, STAND_IN_CARD_ID, source};
+use sscard::error::ErrorChain;
 use sscard::perso::Station;
 use sscard::record::{HolderRecord, load_records};
 use std::collections::{BTreeMap, HashMap};
@@ -67,7 +68,7 @@ fn load_all(station: &Station<'_>, args: &Args) -> Result<Vec<HolderRecord>> {
                 .insert("card_number".into(), "A00000003".into());
         }
         if let Err(e) = station.encode(&check) {
-            problems.push(e.to_string());
+            problems.push(e.chain().to_string());
         }
         let who = r.get(&station.app.identity_field).unwrap_or("").to_string();
         if let Some(first) = seen.insert(who.clone(), r.source.to_string()) {
@@ -266,6 +267,7 @@ fn plain(e: &Event) -> String {
             reason,
             apdus,
             ms,
+            ..
         } => format!(
             "{reader}: {result} card {} {} {}{} ({apdus} APDUs, {ms} ms)",
             if card_id.is_empty() { "?" } else { card_id },
@@ -303,9 +305,10 @@ fn json_event(e: &Event) -> serde_json::Value {
             reason,
             apdus,
             ms,
+            journal_us,
         } => json!({"event": "card", "reader": reader, "record": record, "result": result.as_str(),
                     "card_id": card_id, "card_number": card_number, "reason": reason,
-                    "apdus": apdus, "ms": ms}),
+                    "apdus": apdus, "ms": ms, "journal_us": journal_us}),
         Event::Skipped { reader, reason } => {
             json!({"event": "skipped", "reader": reader, "reason": reason})
         }

@@ -3,6 +3,7 @@
 use super::Globals;
 use anyhow::{Context, Result, bail};
 use sscard::conformance::{Options, junit_xml, no_answer_report, run_suite};
+use sscard::error::ErrorChain;
 use sscard::transport::TransportError;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,7 +78,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         }
         Err(e) => match e.downcast_ref::<TransportError>() {
             Some(te @ TransportError::Unresponsive { reader }) => {
-                no_answer_report(reader, &profile, &te.to_string())
+                no_answer_report(reader, &profile, &te.chain().to_string())
             }
             _ => return Err(e),
         },

@@ -4,6 +4,7 @@ use super::Globals;
 use super::perso::load_keys;
 use anyhow::Result;
 use sscard::diagnose::{Options, Report, diagnose_with_keys, no_response};
+use sscard::error::ErrorChain;
 use sscard::region::ProductReport;
 use sscard::transport::TransportError;
 use std::path::PathBuf;
@@ -101,7 +102,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
                 let name = given
                     .as_ref()
                     .map_or("(none: not detected)", |p| &p.meta.name);
-                let report = no_response(reader, name, &te.to_string());
+                let report = no_response(reader, name, &te.chain().to_string());
                 return print(&report, args.json);
             }
             _ => return Err(e),

@@ -2,6 +2,7 @@
 
 use super::Globals;
 use anyhow::Context as _;
+use sscard::error::ErrorChain;
 use sscard::init;
 use sscard::init::resume::Found;
 use sscard::profile::keys::{Factors, KeyFile};
@@ -74,7 +75,7 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     };
     if let Err(errs) = keys.check(&profile) {
         for e in &errs {
-            eprintln!("sscard: {e}");
+            eprintln!("sscard: {e}", e = e.chain());
         }
         anyhow::bail!(
             "the key file {} lacks {} key(s) the profile needs (listed above)",

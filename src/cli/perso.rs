@@ -3,6 +3,7 @@
 
 use super::Globals;
 use anyhow::{Context, Result, bail};
+use sscard::error::ErrorChain;
 use sscard::perso::{JobError, Outcome, PlanOptions, Report, RunOptions, Station};
 use sscard::profile::Profile;
 use sscard::profile::keys::KeyFile;
@@ -76,7 +77,7 @@ pub(super) fn load_record(
     let records = load_records(path)?;
     let problems: Vec<String> = records
         .iter()
-        .filter_map(|r| station.encode(r).err().map(|e| e.to_string()))
+        .filter_map(|r| station.encode(r).err().map(|e| e.chain().to_string()))
         .collect();
     if !problems.is_empty() {
         bail!(

@@ -1,6 +1,7 @@
 //! `sscard profile list|check|show|fingerprint`.
 
 use super::Globals;
+use sscard::error::ErrorChain;
 use sscard::profile::{self, ProfileError, fingerprint};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -146,7 +147,7 @@ fn report(e: &ProfileError) {
             }
             eprintln!("{}: {} problem(s)", file.display(), issues.len());
         }
-        other => eprintln!("{other}"),
+        other => eprintln!("{}", other.chain()),
     }
 }
 

@@ -6,6 +6,7 @@ use super::Globals;
 use super::journal::JournalArgs;
 use super::perso::{load_keys, load_profile};
 use anyhow::{Context, Result, bail};
+use sscard::error::ErrorChain;
 use sscard::perso::Station;
 use sscard::replace::cards::{Slot, Slots};
 use sscard::replace::{Applicant, Event, Job, Reason, ReplaceError, Request, receipt};
@@ -170,7 +171,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     };
     if let Some(n) = &args.card_number {
         sscard::codec::rules::check_card_number(n.trim())
-            .map_err(|e| anyhow::anyhow!("--card-number {n}: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("--card-number {n}: {e}", e = e.chain()))?;
         let r = record
             .get_or_insert_with(|| sscard::record::HolderRecord::from_pairs("--card-number", []));
         r.fields.insert("card_number".into(), n.trim().to_string());
@@ -237,14 +238,15 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
                     | ReplaceError::NeedRecord { .. }
             );
             if json {
-                let mut doc = serde_json::json!({"result": "stopped", "error": e.to_string()});
+                let mut doc =
+                    serde_json::json!({"result": "stopped", "error": e.chain().to_string()});
                 if let (ReplaceError::Differs(d), Some(obj)) = (&e, doc.as_object_mut()) {
                     obj.insert("differences".into(), serde_json::to_value(d)?);
                 }
                 println!("{doc}");
             }
             if decide {
-                let msg = sscard::input::plain(&e.to_string());
+                let msg = sscard::input::plain(&e.chain().to_string());
                 let mut lines = msg.lines();
                 eprintln!("sscard: stopped: {}", lines.next().unwrap_or(""));
                 for l in lines {
@@ -284,7 +286,12 @@ fn load_record_loose(
     let problems: Vec<String> = records
         .iter()
         .filter(|r| r.get(&holder_field).is_some())
-        .filter_map(|r| station.encode(&stand_in(r)).err().map(|e| e.to_string()))
+        .filter_map(|r| {
+            station
+                .encode(&stand_in(r))
+                .err()
+                .map(|e| e.chain().to_string())
+        })
         .collect();
     if !problems.is_empty() {
         bail!(

@@ -2,6 +2,7 @@
 
 use super::Globals;
 use anyhow::Context;
+use sscard::error::ErrorChain;
 use sscard::script::{Event, RunOptions, Script, ScriptError, Vars};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,7 +43,7 @@ pub struct Args {
 /// A script error for the operator: its message already names the cause (the I/O error, the
 /// APDU problem, the link failure), so the cause is not repeated after it.
 fn operator(e: ScriptError) -> anyhow::Error {
-    anyhow::Error::msg(e.to_string())
+    anyhow::Error::msg(e.chain().to_string())
 }
 
 fn gather_vars(args: &Args) -> anyhow::Result<Vars> {
@@ -167,12 +168,12 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
                 "block": args.block,
                 "reader": card.name(),
                 "passed": false,
-                "error": e.to_string(),
+                "error": e.chain().to_string(),
                 "failures": failures,
                 "events": events,
             });
             println!("{}", serde_json::to_string_pretty(&doc)?);
-            eprintln!("sscard: error: {e}");
+            eprintln!("sscard: error: {e}", e = e.chain());
             ExitCode::from(1)
         }
         (Err(_), false) => ExitCode::from(1),

@@ -72,7 +72,7 @@ pub enum CodecError {
         actual: usize,
     },
     /// Hex text for a `b` element is malformed.
-    #[error("is not valid hex: {0}")]
+    #[error("is not valid hex")]
     Hex(#[from] crate::apdu::HexError),
     /// Not a calendar date.
     #[error("'{value}' is not a valid date YYYYMMDD: {reason}")]
@@ -133,7 +133,7 @@ pub enum CodecError {
 
 /// A [`CodecError`] for one named field: what the operator sees.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{label} ({field}): {source}")]
+#[error("{label} ({field})")]
 pub struct FieldError {
     /// Machine field name (`ssn`, `name`, ...).
     pub field: String,

@@ -5,6 +5,7 @@
 //! A profile names these by [`Rule`]; the rule's code is here, its use is data.
 
 use super::CodecError;
+use crate::error::ErrorChain;
 use std::fmt;
 use std::str::FromStr;
 
@@ -167,13 +168,15 @@ pub fn check_ssn(value: &str) -> Result<SsnInfo, CodecError> {
     let region: String = chars.get(..6).unwrap_or(&[]).iter().collect();
     check_region_code(&region).map_err(|e| {
         CodecError::Rule(format!(
-            "characters 1-6 ({region}) must be the region code where the number was issued: {e}"
+            "characters 1-6 ({region}) must be the region code where the number was issued: {e}",
+            e = e.chain()
         ))
     })?;
     let birth_date: String = chars.get(6..14).unwrap_or(&[]).iter().collect();
     check_date(&birth_date).map_err(|e| {
         CodecError::Rule(format!(
-            "characters 7-14 ({birth_date}) must be the birth date: {e}"
+            "characters 7-14 ({birth_date}) must be the birth date: {e}",
+            e = e.chain()
         ))
     })?;
     Ok(SsnInfo {

@@ -3,6 +3,7 @@
 
 use super::lab::{DfAt, Halt, Lab, R, READ_OK, Step, all_dfs, expect, read_cmd, select};
 use crate::apdu::{Command, Sw};
+use crate::error::ErrorChain;
 use crate::profile::{Access, Ef, EfSize, Structure};
 use crate::tlv::Fcp;
 
@@ -336,7 +337,7 @@ fn fcp_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
             )?;
             expect(r.sw, &[Sw::OK, Sw::FILE_DEACTIVATED], "SELECT with FCP")?;
             let fcp = Fcp::parse(&r.data)
-                .map_err(|e| Halt::Fail(format!("the FCP does not parse: {e}")))?;
+                .map_err(|e| Halt::Fail(format!("the FCP does not parse: {e}", e = e.chain())))?;
             let mut bad = Vec::new();
             if !fcp.is_df() {
                 bad.push("not described as a DF (FDB 38)".to_string());
@@ -369,8 +370,9 @@ fn fcp_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
                             .with_le(256),
                     )?;
                     expect(r.sw, &[Sw::OK], "SELECT with FCP")?;
-                    let fcp = Fcp::parse(&r.data)
-                        .map_err(|e| Halt::Fail(format!("the FCP does not parse: {e}")))?;
+                    let fcp = Fcp::parse(&r.data).map_err(|e| {
+                        Halt::Fail(format!("the FCP does not parse: {e}", e = e.chain()))
+                    })?;
                     verdict(compare_ef(ef, &fcp))
                 },
             );

@@ -3,6 +3,7 @@
 
 use super::{CheckResult, Outcome, SuiteReport};
 use crate::apdu::{Command, Response, Sw, spaced};
+use crate::error::ErrorChain;
 use crate::exchange::{ExchangeOptions, exchange};
 use crate::profile::keys::{Factors, KeyFile};
 use crate::profile::{Access, Df, Ef, KeySpec, Profile, Structure};
@@ -33,16 +34,16 @@ pub(super) enum Halt {
 impl From<SessionError> for Halt {
     fn from(e: SessionError) -> Self {
         if e.is_link_failure() {
-            Halt::Lost(e.to_string())
+            Halt::Lost(e.chain().to_string())
         } else {
-            Halt::Fail(e.to_string())
+            Halt::Fail(e.chain().to_string())
         }
     }
 }
 
 impl From<TransportError> for Halt {
     fn from(e: TransportError) -> Self {
-        Halt::Lost(e.to_string())
+        Halt::Lost(e.chain().to_string())
     }
 }
 
@@ -129,7 +130,10 @@ pub(super) fn run_with(
             return super::no_answer_report(
                 &reader,
                 profile,
-                &format!("the card could not be taken exclusively: {e}"),
+                &format!(
+                    "the card could not be taken exclusively: {e}",
+                    e = e.chain()
+                ),
             );
         }
     };
@@ -335,7 +339,13 @@ impl Lab<'_, '_> {
         let text = String::from_utf8_lossy(digits.expose()).to_string();
         crate::crypto::encode_pin(&text)
             .map(|s| s.expose().to_vec())
-            .map_err(|e| Halt::Skip(format!("the PIN of '{}' cannot be encoded: {e}", spec.name)))
+            .map_err(|e| {
+                Halt::Skip(format!(
+                    "the PIN of '{}' cannot be encoded: {e}",
+                    spec.name,
+                    e = e.chain()
+                ))
+            })
     }
 
     /// Sends `cmd` under condition `access` of DF `df`: with a MAC for `Mac`, after

@@ -6,6 +6,7 @@ use crate::apdu::Sw;
 use crate::card::{Card, CardError, Ef, PinState, RecordRef, SelectBy, SelectReturn};
 use crate::codec::Format;
 use crate::cos::Lcs;
+use crate::error::ErrorChain;
 use crate::perso::tryread::KeyNeed;
 use crate::profile::{Access, Df, Element, Profile};
 use crate::session::CardKeys;
@@ -134,7 +135,10 @@ impl<'t> Walker<'t> {
                     sw.0
                 )
             }
-            Err(e) => format!("authentication with read key {id:02X} ({label}) failed: {e}"),
+            Err(e) => format!(
+                "authentication with read key {id:02X} ({label}) failed: {e}",
+                e = e.chain()
+            ),
         };
         self.auth = None;
         self.notes.push(problem.clone());
@@ -232,7 +236,7 @@ impl<'t> Walker<'t> {
                         self.lost = true;
                         return Err(e);
                     }
-                    first_error.get_or_insert_with(|| e.to_string());
+                    first_error.get_or_insert_with(|| e.chain().to_string());
                 }
                 Err(e) => return Err(e),
             }
@@ -328,7 +332,7 @@ impl<'t> Walker<'t> {
                 }
             }
             Err(e) => {
-                dc.status = format!("cannot be selected: {e}");
+                dc.status = format!("cannot be selected: {e}", e = e.chain());
                 self.classify(&e, &format!("{} ({path})", df.label), f, false);
                 out.push(dc);
                 chain.pop();
@@ -353,7 +357,7 @@ impl<'t> Walker<'t> {
                 Ok(PinState::Verified) => ("verified".to_string(), None),
                 Err(e) => {
                     self.classify(&e, &format!("PIN {}", pin.name), f, disabled);
-                    (format!("unknown: {e}"), None)
+                    (format!("unknown: {e}", e = e.chain()), None)
                 }
             };
             dc.pins.push(PinCheck {
@@ -400,7 +404,7 @@ impl<'t> Walker<'t> {
                     }
                 }
                 Err(e) => {
-                    ec.status = format!("cannot be selected: {e}");
+                    ec.status = format!("cannot be selected: {e}", e = e.chain());
                     self.classify(&e, &format!("{} ({ef_path})", ef.label), f, false);
                     dc.efs.push(ec);
                     continue;
@@ -585,7 +589,7 @@ impl<'t> Walker<'t> {
                         }
                     }
                     Some(sw) => format!("unreadable: {sw}"),
-                    None => format!("unreadable: {e}"),
+                    None => format!("unreadable: {e}", e = e.chain()),
                 };
                 self.classify(&e, &what, f, false);
                 s
@@ -614,7 +618,7 @@ impl<'t> Walker<'t> {
     /// Parses the record and decodes and validates its value; `Err` says what is wrong.
     fn check_value(&self, el: &Element, record: &[u8]) -> Result<String, String> {
         let tlv = SimpleTlv::parse_record(record)
-            .map_err(|e| format!("not a well-formed SIMPLE-TLV record ({e})"))?;
+            .map_err(|e| format!("not a well-formed SIMPLE-TLV record ({e})", e = e.chain()))?;
         if tlv.tag != el.tag {
             return Err(format!("the record holds tag {:02X}", tlv.tag));
         }
@@ -634,8 +638,9 @@ impl<'t> Walker<'t> {
         }
         let text = el
             .decode(&tlv.value)
-            .map_err(|e| format!("cannot be decoded: {e}"))?;
-        el.validate(&text).map_err(|e| format!("invalid: {e}"))?;
+            .map_err(|e| format!("cannot be decoded: {e}", e = e.chain()))?;
+        el.validate(&text)
+            .map_err(|e| format!("invalid: {e}", e = e.chain()))?;
         Ok(text)
     }
 
@@ -644,11 +649,11 @@ impl<'t> Walker<'t> {
         match e {
             CardError::Transport(_) if self.lost => f.add(
                 Verdict::NoResponse,
-                format!("{what}: the card stopped answering ({e})"),
+                format!("{what}: the card stopped answering ({e})", e = e.chain()),
             ),
             CardError::Transport(_) => f.add(
                 Verdict::ChipFailing,
-                format!("{what}: no answer on {TRIES} tries ({e})"),
+                format!("{what}: no answer on {TRIES} tries ({e})", e = e.chain()),
             ),
             CardError::Status { sw, .. }
                 if *sw == Sw::MEMORY_FAILURE || sw.sw1() == 0x64 || sw.0 == 0x6F00 =>
@@ -660,7 +665,7 @@ impl<'t> Walker<'t> {
             }
             CardError::Status { sw, .. } if *sw == Sw::SECURITY_NOT_SATISFIED => {}
             CardError::Status { sw, .. } if disabled || *sw == Sw::CONDITIONS_NOT_SATISFIED => {}
-            _ => f.add(Verdict::DataDamaged, format!("{what}: {e}")),
+            _ => f.add(Verdict::DataDamaged, format!("{what}: {e}", e = e.chain())),
         }
     }
 }

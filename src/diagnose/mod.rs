@@ -28,6 +28,7 @@ pub use files::{DfCheck, EfCheck, ElementCheck, ExpiryCheck, PinCheck};
 pub use power::{LinkCheck, PowerCheck};
 pub use verdict::{Finding, Findings, Verdict};
 
+use crate::error::ErrorChain;
 use crate::profile::Profile;
 use crate::session::CardKeys;
 use crate::transport::{Tap, Transport};
@@ -127,7 +128,8 @@ pub fn diagnose_with_keys(
             }
             Err(e) => {
                 held = Some(format!(
-                    "the card could not be taken exclusively ({e}): the read key was not used"
+                    "the card could not be taken exclusively ({e}): the read key was not used",
+                    e = e.chain()
                 ));
             }
         }
@@ -321,7 +323,10 @@ fn cross_checks(values: &[(String, String)], f: &mut Findings) {
     {
         f.add(
             Verdict::DataDamaged,
-            format!("the holder's data does not agree with itself: {e}"),
+            format!(
+                "the holder's data does not agree with itself: {e}",
+                e = e.chain()
+            ),
         );
     }
 }

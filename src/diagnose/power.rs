@@ -3,6 +3,7 @@
 use super::verdict::{Findings, Verdict};
 use crate::apdu::{Command, Sw, spaced};
 use crate::atr::Atr;
+use crate::error::ErrorChain;
 use crate::exchange::exchange_auto;
 use crate::transport::{ResetKind, Transport};
 use serde::Serialize;
@@ -56,7 +57,7 @@ pub fn check_power(t: &mut dyn Transport, resets: usize, f: &mut Findings) -> Po
                 }
             }
             Ok(_) => failures.push(format!("{kind:?} reset: empty ATR")),
-            Err(e) => failures.push(format!("{kind:?} reset: {e}")),
+            Err(e) => failures.push(format!("{kind:?} reset: {e}", e = e.chain())),
         }
     }
     pc.distinct_atrs = seen.iter().map(|a| spaced(a)).collect();
@@ -96,7 +97,7 @@ pub fn check_power(t: &mut dyn Transport, resets: usize, f: &mut Findings) -> Po
                     pc.bit_rate = a.clock.bit_rate_default_clock;
                 }
             }
-            Err(e) => problems.push(format!("ATR {}: {e}", spaced(atr))),
+            Err(e) => problems.push(format!("ATR {}: {e}", spaced(atr), e = e.chain())),
         }
     }
     pc.well_formed = problems.is_empty();

@@ -5,6 +5,7 @@
 //! as minus its value (6A82 → -27266), as the field's tables do.
 
 use crate::apdu::Sw;
+use crate::error::ErrorChain;
 use crate::perso::{JobError, PersoError};
 use crate::session::SessionError;
 use crate::transport::TransportError;
@@ -165,13 +166,13 @@ pub fn sw_code(sw: Sw) -> Code {
 
 impl From<TransportError> for FfiError {
     fn from(e: TransportError) -> Self {
-        FfiError::new(transport_code(&e), e.to_string())
+        FfiError::new(transport_code(&e), e.chain().to_string())
     }
 }
 
 impl From<SessionError> for FfiError {
     fn from(e: SessionError) -> Self {
-        let text = e.to_string();
+        let text = e.chain().to_string();
         FfiError::from_session_keeping(&e, text)
     }
 }
@@ -189,7 +190,7 @@ impl From<PersoError> for FfiError {
     fn from(e: PersoError) -> Self {
         let code = match &e {
             PersoError::Session(s) => {
-                return FfiError::from_session_keeping(s, e.to_string());
+                return FfiError::from_session_keeping(s, e.chain().to_string());
             }
             PersoError::MissingKey(_) | PersoError::NotRead { .. } => Code::NoKey,
             // The card was not finished by its manufacturer.
@@ -201,7 +202,7 @@ impl From<PersoError> for FfiError {
             PersoError::NotEnabled { sw, .. } => Code::Card(sw.0),
             PersoError::Unsupported(_) => Code::NotSupported,
         };
-        FfiError::new(code, e.to_string())
+        FfiError::new(code, e.chain().to_string())
     }
 }
 

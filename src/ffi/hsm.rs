@@ -10,6 +10,7 @@ use super::codes::{Code, FfiError};
 use super::ops::Ctx;
 use crate::cos::AccessCondition as Access;
 use crate::crypto::{Algorithm, CHALLENGE_LEN};
+use crate::error::ErrorChain;
 use crate::perso::encode::{card_fields, decode_found};
 use crate::perso::read::{ireadcardbas, read_elements};
 use crate::perso::run::{Found, read_element};
@@ -47,8 +48,8 @@ pub fn step1(ctx: Ctx) -> Result<String, FfiError> {
     let _held = lock.lock().unwrap_or_else(PoisonError::into_inner);
     let mut card = ctx.open(false)?;
     let result = {
-        let station =
-            Station::new(&ctx.profile).map_err(|e| FfiError::new(Code::Library, e.to_string()))?;
+        let station = Station::new(&ctx.profile)
+            .map_err(|e| FfiError::new(Code::Library, e.chain().to_string()))?;
         in_transaction(card.as_mut(), |s| first_half(&station, s))
     };
     match result {

@@ -8,6 +8,7 @@ use crate::apdu::Sw;
 use crate::card::PinState;
 use crate::config::{Config, KeySource, PinSource};
 use crate::cos::AccessCondition;
+use crate::error::ErrorChain;
 use crate::perso::encode::{card_fields, decode_found, element};
 use crate::perso::read::{CardContent, Terminal, ireadcardbas, read_card, read_elements};
 use crate::perso::run::{Found, read_element};
@@ -167,7 +168,10 @@ impl Ctx {
             Some(text) => {
                 let e = element(&self.profile, "card_id").ok_or_else(|| library("no card_id"))?;
                 let v = e.encode(text).map_err(|err| {
-                    FfiError::new(Code::CardIdFormat, format!("pCardInfo: {err}"))
+                    FfiError::new(
+                        Code::CardIdFormat,
+                        format!("pCardInfo: {err}", err = err.chain()),
+                    )
                 })?;
                 Some(v)
             }
@@ -280,9 +284,9 @@ pub fn write_addr(
         for (el, text) in wanted.into_iter().zip(texts) {
             let e = element(&ctx.profile, &el.field)
                 .ok_or_else(|| library(format!("{el}: not in the profile")))?;
-            let value = e
-                .encode(&text)
-                .map_err(|err| FfiError::new(Code::DataInvalid, format!("{el}: {err}")))?;
+            let value = e.encode(&text).map_err(|err| {
+                FfiError::new(Code::DataInvalid, format!("{el}: {err}", err = err.chain()))
+            })?;
             values.push(Encoded { el, value });
         }
         let keys = in_transaction(t, |s| ctx.card_keys(s, st, given.as_deref()))?;
@@ -413,7 +417,12 @@ pub fn pad_pin(cfg: &Config, which: &str) -> Result<String, FfiError> {
                 .arg(which)
                 .stdin(std::process::Stdio::null())
                 .output()
-                .map_err(|e| library(format!("cannot run the PIN pad command {prog}: {e}")))?;
+                .map_err(|e| {
+                    library(format!(
+                        "cannot run the PIN pad command {prog}: {e}",
+                        e = e.chain()
+                    ))
+                })?;
             if !out.status.success() {
                 return Err(FfiError::new(
                     Code::PinCancelled,

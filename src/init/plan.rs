@@ -127,7 +127,7 @@ pub enum InitError {
     #[error(transparent)]
     Keys(#[from] KeyFileError),
     /// A PIN of the profile or key file cannot be encoded.
-    #[error("PIN '{pin}': {source}")]
+    #[error("PIN '{pin}'")]
     Pin {
         /// PIN name.
         pin: String,

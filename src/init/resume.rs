@@ -19,6 +19,7 @@ use super::plan::{self, InitError, Plan, by_of, df_words};
 use crate::apdu::Sw;
 use crate::card::{Card, CardError, Ef, RecordRef, SelectBy, SelectReturn};
 use crate::cos::Lcs;
+use crate::error::ErrorChain;
 use crate::profile::fcp;
 use crate::profile::keys::{Factors, KeyFile};
 use crate::profile::{Df, Profile};
@@ -105,7 +106,7 @@ pub struct Resume {
 #[derive(Debug, Error)]
 pub enum ResumeError {
     /// Reading the card failed.
-    #[error("looking at what the card already holds failed: {0}")]
+    #[error("looking at what the card already holds failed")]
     Card(#[from] CardError),
     /// The plan cannot be built.
     #[error(transparent)]
@@ -153,7 +154,7 @@ pub fn resume_plan(
         // The window was closed: init ran to its last APDU (or this is another card).
         let diffs = plan::verify_structure(profile, t).or_else(|e| {
             if missing(&e) {
-                Ok(vec![e.to_string()])
+                Ok(vec![e.chain().to_string()])
             } else {
                 Err(e)
             }

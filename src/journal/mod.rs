@@ -23,9 +23,11 @@
 //! ```
 
 mod claim;
+mod db;
 mod model;
 mod pg;
 mod schema;
+mod sql;
 mod sqlite;
 
 pub use model::{
@@ -200,10 +202,10 @@ impl Journal {
     pub fn open(url: &str, station: Station) -> Result<Self, JournalError> {
         let store: Box<dyn Store> =
             if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                Box::new(pg::PgStore::open(url)?)
+                Box::new(pg::open(url)?)
             } else {
                 let path = url.strip_prefix("sqlite:").unwrap_or(url);
-                Box::new(sqlite::SqliteStore::open(path)?)
+                Box::new(sqlite::open(path)?)
             };
         Ok(Journal {
             store,

@@ -8,6 +8,7 @@
 use super::encode::{card_fields, decode_found};
 use super::read::{CardContent, Terminal, ireadcardbas, read_bank, read_card};
 use super::{JobError, Report, RunOptions, Station};
+use crate::error::ErrorChain;
 use crate::profile::Profile;
 use crate::profile::keys::{Factors, KeyFile};
 use crate::record::HolderRecord;
@@ -57,13 +58,13 @@ pub enum DemoError {
     #[error(transparent)]
     Transport(#[from] crate::transport::TransportError),
     /// The manufacturer's init failed.
-    #[error("init (manufacturer step): {0}")]
+    #[error("init (manufacturer step)")]
     Init(#[from] crate::init::InitError),
     /// Personalization failed.
-    #[error("perso (station step): {0}")]
+    #[error("perso (station step)")]
     Perso(#[from] JobError),
     /// Reading back failed.
-    #[error("read: {0}")]
+    #[error("read")]
     Read(#[from] super::PersoError),
 }
 
@@ -71,7 +72,7 @@ pub enum DemoError {
 pub fn shipped_profile(text: &str, name: &str) -> Result<Profile, DemoError> {
     crate::profile::parse(text, Path::new(name)).map_err(|e| DemoError::Shipped {
         what: "profile",
-        reason: e.to_string(),
+        reason: e.chain().to_string(),
     })
 }
 
@@ -80,7 +81,7 @@ pub fn shipped_keys() -> Result<KeyFile, DemoError> {
     KeyFile::parse(TEST_KEYS, Path::new("card-profiles/test-keys.toml")).map_err(|e| {
         DemoError::Shipped {
             what: "test key file",
-            reason: e.to_string(),
+            reason: e.chain().to_string(),
         }
     })
 }
@@ -175,7 +176,7 @@ pub fn run(
     let init_apdus = init_card(t, &profile, &keys, DEMO_CARD_ID)?;
     let station = Station::new(&profile).map_err(|e| DemoError::Shipped {
         what: "profile",
-        reason: e.to_string(),
+        reason: e.chain().to_string(),
     })?;
     let holder = demo_holder();
     let values = station.encode(&holder).map_err(JobError::from)?;

@@ -17,8 +17,8 @@ const SPEC_VERSION_TAG: u8 = 0x03;
 pub enum DetectError {
     /// A command failed (no SSSE, EF05 refused, link failure).
     #[error(
-        "telling the card's generation (SELECT SSSE, READ RECORD EF05 tag 03): {0}; \
-         give --profile to say which profile the card was made with"
+        "telling the card's generation (SELECT SSSE, READ RECORD EF05 tag 03; \
+         give --profile to say which profile the card was made with)"
     )]
     Session(#[from] SessionError),
     /// EF05 tag 03 holds something that is not a spec version this toolkit ships a profile

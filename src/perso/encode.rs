@@ -4,6 +4,7 @@
 
 use super::spec::{AppSpec, ElementRef, EnableHow, Encoded, KeySpec, PinSpec};
 use crate::codec::{FieldError, Format, Padding, rules};
+use crate::error::ErrorChain;
 use crate::profile::{Df, Element, Profile};
 use crate::record::{HolderRecord, RecordSource};
 use std::fmt;
@@ -45,7 +46,7 @@ pub enum Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Problem::Field(e) => write!(f, "{e}"),
+            Problem::Field(e) => write!(f, "{e}", e = e.chain()),
             Problem::Missing { field, label } => write!(f, "{label} ({field}): missing"),
             Problem::Unknown { field } => write!(
                 f,
@@ -277,7 +278,8 @@ pub fn encode_record(
         && let Err(e) = rules::check_holder(ssn, birth, sex)
     {
         problems.push(Problem::Inconsistent(format!(
-            "社会保障号码 (ssn), 出生日期 (birth_date), 性别 (sex) disagree: {e}"
+            "社会保障号码 (ssn), 出生日期 (birth_date), 性别 (sex) disagree: {e}",
+            e = e.chain()
         )));
     }
     let today = crate::codec::today_yyyymmdd();

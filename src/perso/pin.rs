@@ -7,6 +7,7 @@ use crate::apdu::Sw;
 use crate::card::build;
 use crate::card::{CardError, PinState};
 use crate::crypto::{Secret, encode_pin};
+use crate::error::ErrorChain;
 use crate::session::CardKeys;
 use crate::session::Session;
 
@@ -31,8 +32,9 @@ fn select(s: &mut Session<'_>, app: &AppSpec) -> Result<(), PersoError> {
 }
 
 fn pin_bytes(digits: &str) -> Result<Secret, PersoError> {
-    encode_pin(digits)
-        .map_err(|e| PersoError::Unsupported(format!("the PIN given is not usable: {e}")))
+    encode_pin(digits).map_err(|e| {
+        PersoError::Unsupported(format!("the PIN given is not usable: {e}", e = e.chain()))
+    })
 }
 
 /// A wrong or blocked PIN is an answer, not an error.

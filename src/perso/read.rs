@@ -7,6 +7,7 @@ use super::spec::{AppSpec, ElementRef};
 use super::tryread::{KeyNeed, TryReader};
 use crate::apdu::Sw;
 use crate::cos::Lcs;
+use crate::error::ErrorChain;
 use crate::session::CardKeys;
 use crate::session::Session;
 use std::collections::BTreeMap;
@@ -118,9 +119,10 @@ pub fn read_bank(s: &mut Session<'_>, content: &mut CardContent) {
             }
             content.bank = Some(bank);
         }
-        Err(e) => content
-            .notes
-            .push(format!("the bank application could not be read: {e}")),
+        Err(e) => content.notes.push(format!(
+            "the bank application could not be read: {e}",
+            e = e.chain()
+        )),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::card::{Ef, KeyUsage, RecordRef};
 use crate::cos::AccessCondition;
 use crate::cos::Lcs;
 use crate::crypto::Secret;
+use crate::error::ErrorChain;
 use crate::session::{CardKeys, MissingKey, Session, SessionError, Stats};
 use thiserror::Error;
 
@@ -206,7 +207,8 @@ pub fn read_element(s: &mut Session<'_>, el: &ElementRef) -> Result<Found, Sessi
             doing,
             reason: format!(
                 "the record is not a SIMPLE-TLV element ({e}): {}",
-                compact(&data)
+                compact(&data),
+                e = e.chain()
             ),
         }),
     }
@@ -306,7 +308,8 @@ impl Runner<'_, '_> {
                 let sc = crate::script::Script::load(script).map_err(|e| {
                     PersoError::Unsupported(format!(
                         "the profile's enable command list ({}): {e}",
-                        script.display()
+                        script.display(),
+                        e = e.chain()
                     ))
                 })?;
                 let vars = crate::script::Vars::new();
@@ -317,7 +320,8 @@ impl Runner<'_, '_> {
                     PersoError::Unsupported(format!(
                         "enabling {} with block `{block}` of {} failed: {e}",
                         self.app_label,
-                        script.display()
+                        script.display(),
+                        e = e.chain()
                     ))
                 })?;
                 if !report.passed() {

@@ -8,6 +8,7 @@ use super::run::{Found, PersoError, read_element};
 use super::spec::{AppSpec, ElementRef};
 use crate::apdu::Sw;
 use crate::cos::AccessCondition;
+use crate::error::ErrorChain;
 use crate::session::CardKeys;
 use crate::session::Session;
 use std::fmt;
@@ -106,7 +107,9 @@ impl<'k> TryReader<'k> {
                     return Err(PersoError::Unsupported(format!(
                         "{e}; the profile says reading {} is {}: this card's access rules are \
                          stricter than the profile's (is it the right --profile?)",
-                        el.file, el.read
+                        el.file,
+                        el.read,
+                        e = e.chain()
                     )));
                 };
                 if s.is_authenticated(k) {

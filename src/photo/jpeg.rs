@@ -5,6 +5,7 @@
 //! photo ends in the (zero-padded) file.
 
 use super::PhotoError;
+use crate::error::ErrorChain;
 use crate::profile::PhotoSpec;
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
@@ -38,7 +39,7 @@ pub struct Prepared {
 pub fn prepare(input: &[u8], spec: &PhotoSpec, limit: usize) -> Result<Prepared, PhotoError> {
     let reader = ImageReader::new(Cursor::new(input))
         .with_guessed_format()
-        .map_err(|e| PhotoError::Picture(format!("cannot be read: {e}")))?;
+        .map_err(|e| PhotoError::Picture(format!("cannot be read: {e}", e = e.chain())))?;
     let kind = match reader.format() {
         Some(ImageFormat::Jpeg) => "JPEG",
         Some(ImageFormat::Png) => "PNG",
@@ -59,9 +60,12 @@ pub fn prepare(input: &[u8], spec: &PhotoSpec, limit: usize) -> Result<Prepared,
     limits.max_image_height = Some(MAX_INPUT_SIDE);
     let mut reader = reader;
     reader.limits(limits);
-    let img = reader
-        .decode()
-        .map_err(|e| PhotoError::Picture(format!("is a damaged or unsupported {kind}: {e}")))?;
+    let img = reader.decode().map_err(|e| {
+        PhotoError::Picture(format!(
+            "is a damaged or unsupported {kind}: {e}",
+            e = e.chain()
+        ))
+    })?;
     let (in_w, in_h) = (img.width(), img.height());
     let rgb = on_white(&img.resize_to_fill(spec.width, spec.height, FilterType::Lanczos3));
     let mut smallest = usize::MAX;
@@ -100,7 +104,9 @@ fn encode(rgb: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, quality)
         .encode_image(rgb)
-        .map_err(|e| PhotoError::Picture(format!("cannot be encoded as JPEG: {e}")))?;
+        .map_err(|e| {
+            PhotoError::Picture(format!("cannot be encoded as JPEG: {e}", e = e.chain()))
+        })?;
     Ok(out)
 }
 
@@ -108,7 +114,7 @@ fn encode(rgb: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
 pub fn dimensions(jpeg: &[u8]) -> Result<(u32, u32), String> {
     image::load_from_memory_with_format(jpeg, ImageFormat::Jpeg)
         .map(|i| (i.width(), i.height()))
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.chain().to_string())
 }
 
 /// Whether a file's content starts like a JPEG (SOI `FF D8`): a photo is present.

@@ -28,6 +28,7 @@ pub mod jpeg;
 pub use card::{PhotoInfo, probe, read_photo, write_photo};
 
 use crate::cos::AccessCondition as Access;
+use crate::error::ErrorChain;
 use crate::profile::{Df, PhotoSpec, Profile};
 use crate::session::SessionError;
 
@@ -119,7 +120,7 @@ pub fn to_json(f: &PhotoFile, probed: &Result<PhotoInfo, PhotoError>) -> serde_j
         Err(e) => serde_json::json!({
             "file": f.name(),
             "present": null,
-            "error": e.to_string(),
+            "error": e.chain().to_string(),
         }),
     }
 }
@@ -206,8 +207,8 @@ pub enum PhotoError {
     },
     /// The write was cut (power lost, card removed): the card holds no photo now.
     #[error(
-        "writing the photo was cut at byte {offset} of {total}: {source}. The card holds no photo \
-         or an unchecked one; put the card back and run the same command again to finish"
+        "writing the photo was cut at byte {offset} of {total} (the card holds no photo \
+         or an unchecked one; put the card back and run the same command again to finish)"
     )]
     Cut {
         /// The offset being written.

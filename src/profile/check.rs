@@ -4,6 +4,7 @@ use super::error::{Issue, IssueKind, line_col};
 use super::model::*;
 use super::raw::*;
 use crate::codec::rules;
+use crate::error::ErrorChain;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 
@@ -132,7 +133,7 @@ impl<'a> Ctx<'a> {
                     v.span(),
                     path,
                     key,
-                    format!("'{}' is not hex: {e}", v.get_ref()),
+                    format!("'{}' is not hex: {e}", v.get_ref(), e = e.chain()),
                 );
                 vec![0; len]
             }
@@ -232,7 +233,7 @@ impl<'a> Ctx<'a> {
                 v.span(),
                 p,
                 "spec_version",
-                e.to_string(),
+                e.chain().to_string(),
             );
         }
         if let Some(r) = &m.region
@@ -243,7 +244,11 @@ impl<'a> Ctx<'a> {
                 r.span(),
                 p,
                 "region",
-                format!("'{}' is not a 6-digit region code: {e}", r.get_ref()),
+                format!(
+                    "'{}' is not a 6-digit region code: {e}",
+                    r.get_ref(),
+                    e = e.chain()
+                ),
             );
         }
         let generation = m
@@ -451,7 +456,7 @@ impl<'a> Ctx<'a> {
                         a.span(),
                         path,
                         "aid",
-                        format!("'{t}': {e}"),
+                        format!("'{t}': {e}", e = e.chain()),
                     );
                     return Vec::new();
                 }
@@ -465,7 +470,7 @@ impl<'a> Ctx<'a> {
                         a.span(),
                         path,
                         "aid",
-                        format!("'{s}' is neither hex nor text:...: {e}"),
+                        format!("'{s}' is neither hex nor text:...: {e}", e = e.chain()),
                     );
                     return Vec::new();
                 }

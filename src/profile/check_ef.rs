@@ -6,6 +6,7 @@ use super::model::*;
 use super::raw::*;
 use crate::codec::rules::Rule;
 use crate::codec::{Format, Padding};
+use crate::error::ErrorChain;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -299,7 +300,7 @@ impl Ctx<'_> {
                         r.format.span(),
                         &epath,
                         "format",
-                        e.to_string(),
+                        e.chain().to_string(),
                     );
                     Format::B
                 }
@@ -335,7 +336,7 @@ impl Ctx<'_> {
                         el.span(),
                         &epath,
                         "values",
-                        format!("'{v}': {e}"),
+                        format!("'{v}': {e}", e = e.chain()),
                     );
                 }
             }
@@ -373,7 +374,7 @@ impl Ctx<'_> {
                     p.span(),
                     path,
                     "padding",
-                    e.to_string(),
+                    e.chain().to_string(),
                 );
                 return format.default_padding();
             }

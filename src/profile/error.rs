@@ -101,7 +101,7 @@ impl fmt::Display for Issue {
 #[derive(Debug, Error)]
 pub enum ProfileError {
     /// The file cannot be read.
-    #[error("cannot read profile {}: {source}", file.display())]
+    #[error("cannot read profile {}", file.display())]
     Io {
         /// The file.
         file: PathBuf,
@@ -124,11 +124,11 @@ pub enum ProfileError {
         key: Option<String>,
         /// The table header above the error, if any.
         table: Option<String>,
-        /// The parser's message.
+        /// The parser's message, cleaned for an operator.
         message: String,
-        /// The parser's error.
-        #[source]
-        source: Box<toml::de::Error>,
+        /// The parser's error, for callers that want it (not a `source()`: `message` already
+        /// says what it says, without the parser's Rust type names).
+        parser: Box<toml::de::Error>,
     },
     /// No profile of that name in any profile folder nor compiled in.
     #[error("no profile named `{name}`: looked for {name}.toml in {}{}; `sscard profile list` shows every profile found, or give the path of a .toml file",

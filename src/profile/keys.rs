@@ -26,7 +26,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum KeyFileError {
     /// The file cannot be read.
-    #[error("cannot read key file {}: {source}", file.display())]
+    #[error("cannot read key file {}", file.display())]
     Io {
         /// The file.
         file: PathBuf,
@@ -59,7 +59,7 @@ pub enum KeyFileError {
         alg: Algorithm,
     },
     /// A key value is malformed.
-    #[error("key '{key}' ({alg}) in {}: {source}", file.display())]
+    #[error("key '{key}' ({alg}) in {}", file.display())]
     BadKey {
         /// The file.
         file: PathBuf,
@@ -72,7 +72,7 @@ pub enum KeyFileError {
         source: CryptoError,
     },
     /// A PIN override is malformed.
-    #[error("initial PIN '{pin}' in {}: {source}", file.display())]
+    #[error("initial PIN '{pin}' in {}", file.display())]
     BadPin {
         /// The file.
         file: PathBuf,
@@ -105,7 +105,7 @@ pub enum KeyFileError {
         len: usize,
     },
     /// Diversification failed.
-    #[error("key '{key}': diversification failed: {source}")]
+    #[error("key '{key}': diversification failed")]
     Diversify {
         /// Key name.
         key: String,

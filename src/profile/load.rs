@@ -38,7 +38,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Profile, ProfileError> {
                     m
                 }
             },
-            source: Box::new(source),
+            parser: Box::new(source),
         }
     })?;
     let mut ctx = super::check::Ctx::new(text);

@@ -7,7 +7,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum RegionError {
     /// The file cannot be read or written.
-    #[error("cannot {action} region file {}: {source}", file.display())]
+    #[error("cannot {action} region file {}", file.display())]
     Io {
         /// `read` or `write`.
         action: &'static str,

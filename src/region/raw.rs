@@ -2,6 +2,7 @@
 //! problem at its line, all at once.
 
 use super::{Approval, Product, Region, RegionError};
+use crate::error::ErrorChain;
 use crate::profile::line_col;
 use serde::Deserialize;
 use std::path::Path;
@@ -77,7 +78,7 @@ impl Ctx<'_> {
                 Vec::new()
             }
             Err(e) => {
-                self.problem(s, format!("`{what}` is not hex bytes: {e}"));
+                self.problem(s, format!("`{what}` is not hex bytes: {e}", e = e.chain()));
                 Vec::new()
             }
         }

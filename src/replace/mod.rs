@@ -29,6 +29,7 @@ pub mod receipt;
 pub use cards::{CardAccess, Which};
 pub use holder::{FieldDiff, mask_ssn};
 
+use crate::error::ErrorChain;
 use crate::journal::{Journal, JournalError, NewReplacement};
 use crate::perso::{JobError, PersoError, Station};
 use crate::profile::keys::KeyFile;
@@ -94,7 +95,7 @@ impl Applicant {
     pub fn agent(ssn: &str) -> Result<Applicant, ReplaceError> {
         let ssn = ssn.trim().to_ascii_uppercase();
         crate::codec::rules::check_ssn(&ssn).map_err(|e| ReplaceError::AgentId {
-            reason: e.to_string(),
+            reason: e.chain().to_string(),
         })?;
         Ok(Applicant::Agent(ssn))
     }
@@ -295,7 +296,7 @@ pub enum ReplaceError {
         card_id: String,
     },
     /// A card link failed.
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Transport {
         /// Which card, doing what.
         what: String,
@@ -304,16 +305,16 @@ pub enum ReplaceError {
         source: TransportError,
     },
     /// Reading or disabling the old card failed.
-    #[error("the old card: {0}")]
+    #[error("the old card")]
     Old(#[source] PersoError),
     /// Personalizing, verifying or enabling the new card failed.
-    #[error("the new card: {0}")]
+    #[error("the new card")]
     New(#[source] JobError),
     /// The new card is not a product on record in the region.
-    #[error("the new card: {0}")]
+    #[error("the new card")]
     Product(#[source] crate::region::RegionError),
     /// Writing the photo failed.
-    #[error("the new card's photo: {0}")]
+    #[error("the new card's photo")]
     Photo(#[source] crate::photo::PhotoError),
     /// The journal failed.
     #[error(transparent)]

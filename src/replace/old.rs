@@ -5,6 +5,7 @@
 use super::cards::{CardAccess, Which};
 use super::{Event, Job, ReplaceError, Step};
 use crate::diagnose::{Options, Verdict, diagnose_with_keys};
+use crate::error::ErrorChain;
 use crate::perso::encode::{card_fields, decode_found};
 use crate::perso::run::PersoError;
 use crate::perso::tryread::TryReader;
@@ -59,7 +60,7 @@ pub fn examine(
         Err(e) if is_gone(&e) => {
             on_event(Event::Done {
                 step: Step::OldCard,
-                text: format!("verdict NO RESPONSE: {e}"),
+                text: format!("verdict NO RESPONSE: {e}", e = e.chain()),
             });
             return Ok(OldCard {
                 verdict: Verdict::NoResponse.text().into(),
@@ -100,7 +101,7 @@ pub fn examine(
                 old.fields = r.fields;
                 old.photo = r.photo;
             }
-            Err(e) => old.unread.push(e.to_string()),
+            Err(e) => old.unread.push(e.chain().to_string()),
         }
     }
     release(cards, card, on_event)?;
@@ -209,7 +210,7 @@ fn read_all(
             }
             Err(e) => {
                 holder_ok &= !is_holder;
-                failed.push((el.file.clone(), vec![el.tag], e.to_string()));
+                failed.push((el.file.clone(), vec![el.tag], e.chain().to_string()));
                 // The chip may have lost the selection after a failure.
                 s.reselect_df(&app.df_name, &app.df_label)?;
             }
@@ -319,7 +320,7 @@ pub fn disable(
         Err(e) => {
             let o = format!(
                 "not-disabled: {}",
-                e.to_string().lines().next().unwrap_or("")
+                e.chain().to_string().lines().next().unwrap_or("")
             );
             (o.clone(), o)
         }

@@ -72,7 +72,7 @@ pub enum ScriptError {
         found: String,
     },
     /// A script or record file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -81,7 +81,7 @@ pub enum ScriptError {
         source: std::io::Error,
     },
     /// An included file cannot be read.
-    #[error("{loc}: cannot include {}: {source}", path.display())]
+    #[error("{loc}: cannot include {}", path.display())]
     Include {
         /// The `include` line.
         loc: Loc,
@@ -140,7 +140,7 @@ pub enum ScriptError {
         problem: String,
     },
     /// The command, once variables are filled in, is not a well-formed APDU.
-    #[error("{loc}: the command is not a well-formed APDU: {source}")]
+    #[error("{loc}: the command is not a well-formed APDU")]
     Apdu {
         /// The APDU line.
         loc: Loc,
@@ -149,7 +149,7 @@ pub enum ScriptError {
         source: ApduError,
     },
     /// The card or reader failed while running a line.
-    #[error("{loc}: {doing} failed: {source}")]
+    #[error("{loc}: {doing} failed")]
     Transport {
         /// The line.
         loc: Loc,

@@ -8,6 +8,7 @@ use super::token::{Filter, VarRef};
 use super::vars::{Vars, is_secret_name};
 use super::{Event, Exchanged, RunOptions, RunReport, Script};
 use crate::apdu::{ApduError, Command, compact, parse_hex};
+use crate::error::ErrorChain;
 use crate::exchange::{ExchangeOptions, exchange};
 use crate::trace::MASK;
 use crate::transport::{ResetKind, Transport};
@@ -40,7 +41,8 @@ pub(crate) fn var_bytes(vars: &Vars, v: &VarRef) -> Result<(Vec<u8>, bool), Scri
             } else {
                 bad(format!(
                     "'{value}' is not hex ({e}); write ${{{}|ascii}} to send it as text",
-                    v.name
+                    v.name,
+                    e = e.chain()
                 ))
             }
         })?,
@@ -73,7 +75,7 @@ pub(crate) fn var_bytes(vars: &Vars, v: &VarRef) -> Result<(Vec<u8>, bool), Scri
             if digits.len() % 2 == 1 {
                 digits.push('F');
             }
-            parse_hex(&digits).map_err(|e| bad(e.to_string()))?
+            parse_hex(&digits).map_err(|e| bad(e.chain().to_string()))?
         }
     };
     let mut bytes = bytes;
@@ -217,8 +219,12 @@ fn decode(value: &str, v: &VarRef) -> Result<String, ScriptError> {
         name: v.name.clone(),
         problem,
     };
-    let mut bytes = parse_hex(value)
-        .map_err(|e| bad(format!("'{value}' is not hex bytes to show as text ({e})")))?;
+    let mut bytes = parse_hex(value).map_err(|e| {
+        bad(format!(
+            "'{value}' is not hex bytes to show as text ({e})",
+            e = e.chain()
+        ))
+    })?;
     while v.filter != Filter::Cn && bytes.last().is_some_and(|b| *b == 0 || *b == 0xFF) {
         bytes.pop();
     }

@@ -2,6 +2,7 @@
 //! directives and captures from responses. Secret values never appear in Debug output.
 
 use super::error::ScriptError;
+use crate::error::ErrorChain;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
@@ -130,10 +131,18 @@ impl Vars {
     /// text; nested objects are flattened with `_` (`{"holder":{"name":..}}` gives
     /// `HOLDER_NAME`); arrays and nulls are refused.
     pub fn from_json_str(text: &str) -> Result<Vars, String> {
-        crate::input::json_without_duplicate_keys(text)
-            .map_err(|e| format!("not valid JSON: {}", crate::input::plain(&e.to_string())))?;
-        let v: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| format!("not valid JSON: {}", crate::input::plain(&e.to_string())))?;
+        crate::input::json_without_duplicate_keys(text).map_err(|e| {
+            format!(
+                "not valid JSON: {}",
+                crate::input::plain(&e.chain().to_string())
+            )
+        })?;
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "not valid JSON: {}",
+                crate::input::plain(&e.chain().to_string())
+            )
+        })?;
         let obj = v
             .as_object()
             .ok_or("expected a JSON object of NAME: value pairs at the top level")?;

@@ -7,6 +7,7 @@ use super::source::{KeySource, KeySourceError, KeyUse, SharedSource, shared};
 use crate::apdu::Sw;
 use crate::crypto::derive::Chain;
 use crate::crypto::{self, Key, MAC_LEN, ct_eq};
+use crate::error::ErrorChain;
 use crate::profile::keys::{Factors, KeyFile};
 use crate::profile::{KeySpec, Profile};
 use std::collections::BTreeMap;
@@ -113,10 +114,12 @@ impl CardKey {
         spec: &KeySpec,
         factors: &Factors,
     ) -> Result<CardKey, String> {
-        lock(source).has_key(spec).map_err(|e| e.to_string())?;
+        lock(source)
+            .has_key(spec)
+            .map_err(|e| e.chain().to_string())?;
         let chain = factors
             .chain(&spec.diversification, &spec.name)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.chain().to_string())?;
         Ok(CardKey::new(source.clone(), spec.clone(), chain))
     }
 

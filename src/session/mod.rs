@@ -25,9 +25,10 @@ pub use soft::SoftKeys;
 pub use source::{KeySource, KeySourceError, KeyUse, SharedSource, shared};
 
 use crate::apdu::{Command, Response, Sw, compact};
-use crate::card::{Card, CardError, SelectBy, SelectReturn};
+use crate::card::{Card, CardError, SelectBy, SelectReturn, advice};
 use crate::cos::Lcs;
 use crate::crypto::{self, CHALLENGE_LEN, CryptoError};
+use crate::error::ErrorChain;
 use crate::transport::tap::Count;
 use crate::transport::{Tap, Transport, TransportError, Tx};
 use std::collections::BTreeSet;
@@ -40,7 +41,7 @@ pub use crate::transport::tap::Stats;
 #[derive(Debug, Error)]
 pub enum SessionError {
     /// The link failed (card removed, power lost, reader gone).
-    #[error("{doing} on {card}: {source}")]
+    #[error("{doing} on {card}")]
     Transport {
         /// The card (reader name or `sim:PATH`).
         card: String,
@@ -51,7 +52,7 @@ pub enum SessionError {
         source: TransportError,
     },
     /// A card command failed (keeps the command, the file and the status word).
-    #[error("{doing} on {card}: {source}")]
+    #[error("{doing} on {card}")]
     Card {
         /// The card.
         card: String,
@@ -62,7 +63,8 @@ pub enum SessionError {
         source: CardError,
     },
     /// The card refused a command.
-    #[error("{doing} on {card}: the card answered {} ({}){}", compact(&sw.to_bytes()), sw.meaning(), hint(*sw))]
+    #[error("{doing} on {card}: the card answered {} ({}){}{}", compact(&sw.to_bytes()), sw.meaning(),
+        if advice(header[1], *sw).is_some() { ": " } else { "" }, advice(header[1], *sw).unwrap_or(""))]
     Refused {
         /// The card.
         card: String,
@@ -104,7 +106,7 @@ pub enum SessionError {
         reason: String,
     },
     /// The key source failed (reader or token missing, key not held, operation refused).
-    #[error("{doing}: {source}")]
+    #[error("{doing}")]
     KeySource {
         /// What was being done.
         doing: String,
@@ -113,7 +115,7 @@ pub enum SessionError {
         source: KeySourceError,
     },
     /// A cryptographic helper failed (never carries secret bytes).
-    #[error("{doing}: {source}")]
+    #[error("{doing}")]
     Crypto {
         /// What was being done.
         doing: String,
@@ -121,19 +123,6 @@ pub enum SessionError {
         #[source]
         source: CryptoError,
     },
-}
-
-fn hint(sw: Sw) -> &'static str {
-    match sw.0 {
-        0x6982 => ": the security state does not allow it (authentication missing or lost)",
-        0x6985 => ": conditions not satisfied (is the application disabled?)",
-        0x6581 => ": the chip's memory failed: replace the card",
-        0x6A82 => ": the file is not on this card (wrong profile, or the card was not initialised)",
-        0x6A83 => {
-            ": the record is not on this card (wrong profile, or the card was not initialised)"
-        }
-        _ => "",
-    }
 }
 
 impl SessionError {
@@ -433,7 +422,7 @@ impl<'t> Session<'t> {
         let mut sm = Command::parse(&bytes).map_err(|e| SessionError::BadAnswer {
             card: self.card_name(),
             doing: doing.to_string(),
-            reason: e.to_string(),
+            reason: e.chain().to_string(),
         })?;
         sm.le = cmd.le;
         self.send_ok(&sm, doing)

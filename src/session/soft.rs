@@ -3,6 +3,7 @@
 
 use super::source::{KeySource, KeySourceError, KeyUse};
 use crate::crypto::{self, Key, MAC_LEN};
+use crate::error::ErrorChain;
 use crate::profile::KeySpec;
 use crate::profile::keys::KeyFile;
 
@@ -27,7 +28,7 @@ impl SoftKeys {
         let master = self
             .file
             .master(k.spec)
-            .map_err(|e| KeySourceError::NoKey(e.to_string()))?;
+            .map_err(|e| KeySourceError::NoKey(e.chain().to_string()))?;
         k.chain
             .apply(master)
             .map_err(|source| KeySourceError::Crypto {
@@ -50,7 +51,7 @@ impl KeySource for SoftKeys {
         self.file
             .master(spec)
             .map(|_| ())
-            .map_err(|e| KeySourceError::NoKey(e.to_string()))
+            .map_err(|e| KeySourceError::NoKey(e.chain().to_string()))
     }
 
     fn cryptogram(&mut self, k: &KeyUse<'_>, challenge: &[u8]) -> Result<Vec<u8>, KeySourceError> {

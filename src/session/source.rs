@@ -87,7 +87,7 @@ pub enum KeySourceError {
     #[error("{0}")]
     Refused(String),
     /// A computation in software failed.
-    #[error("{doing}: {source}")]
+    #[error("{doing}")]
     Crypto {
         /// What was being computed.
         doing: String,

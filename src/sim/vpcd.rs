@@ -19,6 +19,7 @@
 //! - pcscd closing the socket (restart) or not listening yet: reconnect with backoff.
 
 use super::transport::Chip;
+use crate::error::ErrorChain;
 use socket2::SockRef;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -53,7 +54,7 @@ pub enum BridgeError {
         why: String,
     },
     /// A socket operation failed on an established connection.
-    #[error("vpcd connection to {addr}: {doing} failed: {source}")]
+    #[error("vpcd connection to {addr}: {doing} failed")]
     Socket {
         /// The vpcd address.
         addr: SocketAddr,
@@ -65,7 +66,7 @@ pub enum BridgeError {
     },
     /// Could not reach vpcd within the allowed time.
     #[error(
-        "could not connect to pcscd's vpcd driver at {addr} within {secs:.1} s: {source}; is pcscd running with the vpcd driver on that port?"
+        "could not connect to pcscd's vpcd driver at {addr} within {secs:.1} s (is pcscd running with the vpcd driver on that port?)"
     )]
     Unreachable {
         /// The vpcd address.
@@ -94,7 +95,7 @@ pub fn parse_address(text: &str) -> Result<SocketAddr, BridgeError> {
     };
     let mut addrs = full
         .to_socket_addrs()
-        .map_err(|e| bad(format!("cannot resolve it: {e}")))?;
+        .map_err(|e| bad(format!("cannot resolve it: {e}", e = e.chain())))?;
     addrs
         .next()
         .ok_or_else(|| bad("it resolves to no address".into()))
@@ -392,7 +393,7 @@ impl Bridge<'_> {
                     }
                     if !reported {
                         (self.on_event)(BridgeEvent::Waiting {
-                            error: e.to_string(),
+                            error: e.chain().to_string(),
                         });
                         reported = true;
                     }
@@ -522,7 +523,7 @@ impl Bridge<'_> {
             Err(e) if force => Err(e.into()),
             Err(e) => {
                 (self.on_event)(BridgeEvent::SaveFailed {
-                    error: e.to_string(),
+                    error: e.chain().to_string(),
                 });
                 Ok(())
             }

@@ -100,10 +100,7 @@ pub enum TransportError {
     #[error(transparent)]
     ShortResponse(#[from] crate::apdu::ResponseError),
     /// Another PC/SC error, kept with its source.
-    #[error(
-        "PC/SC error on '{reader}' while {doing}: {source}{}",
-        pcsc_advice(source)
-    )]
+    #[error("PC/SC error on '{reader}' while {doing}{}", pcsc_advice(source))]
     Pcsc {
         /// Reader name (or `-` for context-level calls).
         reader: String,
@@ -114,7 +111,7 @@ pub enum TransportError {
         source: ::pcsc::Error,
     },
     /// The virtual card failed to load or save its image, or another I/O error.
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Io {
         /// What failed.
         what: String,
@@ -140,6 +137,17 @@ pub enum TransportError {
         header: [u8; 4],
         /// Reader name.
         reader: String,
+    },
+    /// A command that cannot be encoded as an APDU (nothing was sent).
+    #[error("cannot encode command {} for '{reader}'", crate::apdu::spaced(header))]
+    Encode {
+        /// Reader name.
+        reader: String,
+        /// The command's header, CLA INS P1 P2 (never its data).
+        header: [u8; 4],
+        /// Why it cannot be encoded (boxed: errors stay small).
+        #[source]
+        source: Box<crate::apdu::ApduError>,
     },
     /// Anything else, described.
     #[error("{0}")]

@@ -57,7 +57,7 @@ pub enum PsamError {
         text: String,
     },
     /// A malformed PSAM PIN (the digits are never shown).
-    #[error("the PSAM PIN (SSCARD_PSAM_PIN): {source}")]
+    #[error("the PSAM PIN (SSCARD_PSAM_PIN)")]
     Pin {
         /// What is wrong.
         #[source]
