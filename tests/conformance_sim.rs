@@ -143,8 +143,16 @@ fn catches_an_access_condition_not_enforced() {
     let ev = evidence(&text);
     assert!(ev.contains("expected 6982, got 9000"), "{ev}");
     assert!(ev.contains("> 00 B2 01 04 00"), "{ev}");
-    // EF05 is free to read on a 3rd-generation card: no READ check for it at all.
-    assert!(!text.contains("READ of EF 3F00/DDF1/EF05"), "{text}");
+    // EF05 is free to read on a 3rd-generation card: no refused-READ check for it, only
+    // that it reads without a key.
+    assert!(
+        !text.contains("READ of EF 3F00/DDF1/EF05 refused"),
+        "{text}"
+    );
+    assert!(
+        line_of(&text, "READ of EF 3F00/DDF1/EF05 allowed without any key").contains("PASS"),
+        "{text}"
+    );
     // The rest of the card conforms.
     assert!(line_of(&text, "a wrong PIN counts down").contains("PASS"));
 }
@@ -258,4 +266,55 @@ fn catches_an_mf_that_any_terminal_can_deactivate() {
     assert_eq!(state.state().mf.lcs, sscard::sim::fs::Lcs::Activated);
     let (code, text) = run_diag(&card);
     assert_eq!(code, 0, "{text}");
+}
+
+/// Sets the access conditions of EF08 (the photo) in the image.
+fn photo_access(card: &Path, access: [u8; 6]) {
+    edit_ef08(card, |ef| ef.access = sscard::sim::fs::Hex(access.to_vec()));
+}
+
+#[test]
+fn the_photo_file_is_probed_as_the_profile_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = ssc300_card(dir.path());
+    let (code, text) = run300(&card);
+    assert_eq!(code, 0, "{text}");
+    for needle in [
+        "EF 3F00/DDF1/EF08 selectable by FID",
+        "EF 3F00/DDF1/EF08 reachable by SFI 8",
+        "READ of EF 3F00/DDF1/EF08 allowed without any key (always)",
+        "UPDATE of EF 3F00/DDF1/EF08 refused without auth:write (key 04) (6982)",
+        "UPDATE of EF 3F00/DDF1/EF08 allowed with auth:write (key 04)",
+        "EF 3F00/DDF1/EF08 FCP as declared (transparent)",
+    ] {
+        assert!(line_of(&text, needle).contains("PASS"), "{needle}: {text}");
+    }
+    // A chip that guards the photo with the read key (more closed than the profile): caught.
+    photo_access(&card, [0x2A, 0x24, 0xFF, 0xFF, 0xFF, 0xFF]);
+    let (code, text) = run300(&card);
+    assert_eq!(code, 40, "{text}");
+    let l = line_of(
+        &text,
+        "READ of EF 3F00/DDF1/EF08 allowed without any key (always)",
+    );
+    assert!(l.contains("FAIL"), "{l}");
+    let l = line_of(&text, "EF 3F00/DDF1/EF08 FCP as declared");
+    assert!(l.contains("FAIL"), "{l}");
+    assert!(
+        evidence(&text).contains("READ without any key: expected 9000"),
+        "{text}"
+    );
+    // One that lets anyone write the photo (more open): caught.
+    photo_access(&card, [0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]);
+    let (code, text) = run300(&card);
+    assert_eq!(code, 40, "{text}");
+    let l = line_of(
+        &text,
+        "UPDATE of EF 3F00/DDF1/EF08 refused without auth:write (key 04)",
+    );
+    assert!(l.contains("FAIL"), "{l}");
+    assert!(
+        evidence(&text).contains("UPDATE without auth:write (key 04): expected 6982, got 9000"),
+        "{text}"
+    );
 }

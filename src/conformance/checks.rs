@@ -174,6 +174,22 @@ fn access_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {
     for d in dfs {
         for ef in &d.df.efs {
             let path = format!("{}/{:04X}", d.path, ef.fid);
+            if ef.access.read == Access::Always {
+                // Free to read (EF05 and the photo EF08 on 3rd-generation cards): a card more
+                // closed than the profile breaks every reader that reads first.
+                lab.check(
+                    "access",
+                    format!("READ of EF {path} allowed without any key (always)"),
+                    |l| {
+                        l.fresh()?;
+                        l.goto(&d.chain)?;
+                        l.select_ef(ef.fid)?;
+                        let r = l.send(&read_cmd(ef))?;
+                        expect(r.sw, &READ_OK, "READ without any key")?;
+                        Ok(format!("{}", r.sw))
+                    },
+                );
+            }
             for (op, access) in [("READ", &ef.access.read), ("UPDATE", &ef.access.update)] {
                 if *access == Access::Always {
                     continue;

@@ -20,6 +20,7 @@
 mod checks;
 pub mod files;
 pub mod guard;
+pub mod photo;
 pub mod power;
 mod render;
 pub mod verdict;
@@ -89,6 +90,9 @@ pub struct Report {
     pub dfs: Vec<DfCheck>,
     /// The expiry date, when the profile has one and it was read.
     pub expiry: Option<ExpiryCheck>,
+    /// The holder's photo (EF08), when the profile declares a photo file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo: Option<photo::PhotoCheck>,
     /// Operations that failed once and worked on a retry.
     pub retried: Vec<String>,
     /// How many commands were sent to the card (all read-only).
@@ -199,6 +203,10 @@ fn diagnose_on(
             );
         }
     }
+    let mut photo = None;
+    if f.verdict() != Verdict::NoResponse {
+        photo = photo::check(&mut guard, profile, keys, &mut f);
+    }
     if guard.observer().refused > 0 {
         f.add(
             Verdict::ChipFailing,
@@ -251,6 +259,7 @@ fn diagnose_on(
         link,
         dfs,
         expiry,
+        photo,
         retried,
         apdus: guard.observer().sent.len(),
         product: None,
@@ -278,6 +287,7 @@ pub fn no_response(reader: &str, profile: &str, why: &str) -> Report {
         link: LinkCheck::default(),
         dfs: Vec::new(),
         expiry: None,
+        photo: None,
         retried: Vec::new(),
         apdus: 0,
         product: None,

@@ -156,6 +156,9 @@ impl Report {
                 }
             );
         }
+        if let Some(p) = &self.photo {
+            let _ = writeln!(o, "Photo     {}: {}", p.file, p.status);
+        }
         if self.authentications == 0 {
             let _ = writeln!(
                 o,

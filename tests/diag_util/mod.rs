@@ -46,6 +46,22 @@ pub fn edit(path: &Path, f: impl FnOnce(&mut VirtualCard)) {
     card.save(path).unwrap();
 }
 
+/// Changes EF08 (the photo file, in the SSSE DDF1) in the image file.
+pub fn edit_ef08(path: &Path, f: impl FnOnce(&mut sscard::sim::fs::Node)) {
+    edit(path, |c| {
+        let fid =
+            |n: &sscard::sim::fs::Node, want: &str| n.fid.is_some_and(|x| x.to_string() == want);
+        let mf = &c.state().mf;
+        let i = mf.children.iter().position(|n| fid(n, "DDF1")).unwrap();
+        let j = mf.children[i]
+            .children
+            .iter()
+            .position(|n| fid(n, "EF08"))
+            .unwrap();
+        f(c.node_mut(&[i, j]).unwrap());
+    });
+}
+
 /// Sets the fault configuration.
 pub fn faults(path: &Path, fc: FaultConfig) {
     edit(path, |c| c.set_faults(fc));
