@@ -44,6 +44,7 @@ pub mod journal;
 pub mod perso;
 pub mod photo;
 pub mod profile;
+pub mod psam;
 pub mod record;
 pub mod region;
 pub mod replace;

@@ -122,7 +122,8 @@ fn printed_plan_masks_keys_and_pins() {
         assert!(!text.contains(&secret), "key visible: {}", s.target);
         assert!(!format!("{s:?}").contains(&secret));
     }
-    assert!(text.ends_with("33 APDUs, 638 bytes\n"), "{text}");
+    // 638 bytes before the SSSE carried its algorithm identifier (A5 06 9F 0C 03 86 01 03).
+    assert!(text.ends_with("33 APDUs, 646 bytes\n"), "{text}");
 }
 
 #[test]

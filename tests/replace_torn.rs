@@ -73,14 +73,17 @@ struct Bench {
     scene: Scene,
     profile: sscard::profile::Profile,
     keys: sscard::profile::keys::KeyFile,
+    source: sscard::session::SharedSource,
 }
 
 impl Bench {
     fn new() -> Bench {
+        let kf = sscard::profile::keys::KeyFile::load(Path::new(&keys())).unwrap();
         Bench {
             scene: Scene::new(),
             profile: sscard::profile::load(Path::new(&profile())).unwrap(),
-            keys: sscard::profile::keys::KeyFile::load(Path::new(&keys())).unwrap(),
+            source: sscard::session::shared(sscard::session::SoftKeys::new(kf.clone())),
+            keys: kf,
         }
     }
 
@@ -119,7 +122,7 @@ impl Bench {
         let mut j = Journal::open(journal, JStation::new("S1", "op1")).unwrap();
         let mut job = Job {
             station: &station,
-            keys: &self.keys,
+            keys: &self.source,
             journal: &mut j,
             region: None,
             allow_unlisted_product: false,

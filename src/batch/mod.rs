@@ -15,8 +15,8 @@ pub mod source;
 use crate::error::ErrorChain;
 use crate::journal::{AttemptResult, Journal, NewAttempt};
 use crate::perso::{JobError, Outcome, PersoError, RunOptions, Station};
-use crate::profile::keys::KeyFile;
 use crate::record::HolderRecord;
+use crate::session::SharedSource;
 use crate::transport::Transport;
 use queue::{Queue, RecordState};
 use source::CardSource;
@@ -91,8 +91,8 @@ pub struct Job<'a> {
     pub profile: (String, String),
     /// The records, validated.
     pub records: Vec<HolderRecord>,
-    /// The master keys.
-    pub keys: &'a KeyFile,
+    /// Where the card keys come from (shared by every worker: one PSAM or HSM).
+    pub keys: &'a SharedSource,
 }
 
 /// The end of a batch.
@@ -332,9 +332,9 @@ fn one_card(
             record: record.source.to_string(),
         });
         let t0 = Instant::now();
-        let result = job
-            .station
-            .personalize(card, &record, Some(job.keys), RunOptions::default());
+        let result =
+            job.station
+                .personalize_with(card, &record, Some(job.keys), RunOptions::default());
         let ms = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut attempt = NewAttempt {
             record_key: sh

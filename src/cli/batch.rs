@@ -3,7 +3,7 @@
 
 use super::Globals;
 use super::journal::JournalArgs;
-use super::perso::{load_keys, load_profile};
+use super::perso::load_profile;
 use anyhow::{Context, Result, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sscard::batch::{self, Event, Job, STAND_IN_CARD_ID, source};
@@ -24,9 +24,9 @@ pub struct Args {
     /// `sscard profile list`) or a TOML file.
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
-    /// The key file with the master keys.
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: PathBuf,
+    /// Where the card keys come from (one PSAM or HSM serves every reader).
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
     /// The holders' records: JSON (a list, or one object per line) or CSV. A record without
     /// `card_id` (or `card_number`) takes the one the manufacturer wrote on the card.
     #[arg(long, value_name = "FILE")]
@@ -93,11 +93,12 @@ fn load_all(station: &Station<'_>, args: &Args) -> Result<Vec<HolderRecord>> {
 /// Runs `sscard batch`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.profile)?;
-    let keys = load_keys(Some(&args.keys))?.context("--keys")?;
+    let keys = args.keys.require("a batch")?;
     let dir = super::perso::profile_dir(&args.profile);
-    let station = Station::new(&profile)?
-        .with_profile_dir(&dir)
-        .with_key_file_pin(&keys);
+    let mut station = Station::new(&profile)?.with_profile_dir(&dir);
+    if let Some(kf) = &keys.file {
+        station = station.with_key_file_pin(kf);
+    }
     let records = load_all(&station, &args)?;
     let total = records.len();
     let sources = args
@@ -111,7 +112,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         station: &station,
         profile: (profile.meta.name.clone(), format!("sha256:{}", fp.sha256)),
         records,
-        keys: &keys,
+        keys: &keys.source,
     };
     let stop = Arc::new(AtomicBool::new(false));
     {

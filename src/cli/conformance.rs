@@ -2,7 +2,7 @@
 
 use super::Globals;
 use anyhow::{Context, Result, bail};
-use sscard::conformance::{Options, junit_xml, no_answer_report, run_suite};
+use sscard::conformance::{Options, junit_xml, no_answer_report, run_suite_with};
 use sscard::error::ErrorChain;
 use sscard::transport::TransportError;
 use std::path::PathBuf;
@@ -23,9 +23,10 @@ pub struct Args {
     /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file, the one the product is approved with.
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
-    /// The key file of the test card (keys for authentication, MAC and PIN unblock).
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: Option<PathBuf>,
+    /// Where the test card's keys come from (authentication, MAC and PIN unblock; a key
+    /// file's initial PINs override the profile's).
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
     /// Confirms the card is a test card: the suite writes to it.
     #[arg(long)]
     pub test_card: bool,
@@ -52,7 +53,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         );
     }
     let profile = super::perso::load_profile(&args.profile)?;
-    let keys = super::perso::load_keys(args.keys.as_deref())?;
+    let keys = args.keys.open()?;
     let card_id = match &args.card_id {
         Some(h) => Some(sscard::apdu::parse_hex(h).with_context(|| format!("--card-id '{h}'"))?),
         None => None,
@@ -72,7 +73,13 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
                     return Err(e.context("conformance not run"));
                 }
             }
-            let r = run_suite(card.as_mut(), &profile, keys.as_ref(), &opts);
+            let r = run_suite_with(
+                card.as_mut(),
+                &profile,
+                keys.as_ref().and_then(|k| k.file.as_ref()),
+                keys.as_ref().map(|k| k.source.clone()),
+                &opts,
+            );
             let _ = card.close();
             r
         }

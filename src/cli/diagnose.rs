@@ -1,7 +1,6 @@
 //! `sscard diagnose`: is this aged card still good? Strictly read-only.
 
 use super::Globals;
-use super::perso::load_keys;
 use anyhow::Result;
 use sscard::diagnose::{Options, Report, diagnose_with_keys, no_response};
 use sscard::error::ErrorChain;
@@ -56,16 +55,16 @@ pub struct Args {
     /// Compare the expiry date with this date (YYYYMMDD) instead of today.
     #[arg(long, value_name = "YYYYMMDD")]
     pub today: Option<String>,
-    /// The key file, to read data protected by the read key (3rd generation). Only the read
-    /// key is used, only for external authentication.
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: Option<PathBuf>,
+    /// Where the read key comes from, to read data it protects (3rd generation). Only the
+    /// read key is used, only for external authentication.
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
     /// A record giving the card identification code, when the read key is diversified by it
     /// (without it and --card-id, the code is read from the card: EF05 tag 01).
-    #[arg(long, value_name = "FILE", requires = "keys")]
+    #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
     /// The card identification code (32 hex digits), when the read key is diversified by it.
-    #[arg(long, value_name = "HEX", conflicts_with = "record", requires = "keys")]
+    #[arg(long, value_name = "HEX", conflicts_with = "record")]
     pub card_id: Option<String>,
     /// The region whose card products on record the card is identified among: a name
     /// (`example`) or a TOML file (default: `region` of sscard.toml). Without one the product
@@ -85,6 +84,11 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         && (t.len() != 8 || !t.bytes().all(|b| b.is_ascii_digit()))
     {
         anyhow::bail!("--today wants a date YYYYMMDD, got '{t}'");
+    }
+    if (args.record.is_some() || args.card_id.is_some()) && !args.keys.given()? {
+        anyhow::bail!(
+            "--record and --card-id diversify the read key: give the key source too (--keys FILE, --psam READER or --pkcs11 MODULE.so --token LABEL)"
+        );
     }
     let region = super::region::load(args.region.as_ref())?;
     let opts = Options {
@@ -112,8 +116,8 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         Some(p) => p,
         None => super::read::profile_or_detect(None, card.as_mut())?.0,
     };
-    let keys = match &args.keys {
-        Some(path) => {
+    let keys = match args.keys.open()? {
+        Some(k) => {
             let station = sscard::perso::Station::new(&profile)?;
             let values = super::read::factors_or_card(
                 &station,
@@ -122,8 +126,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
                 true,
                 card.as_mut(),
             )?;
-            let kf = load_keys(Some(path))?;
-            Some(station.card_keys(kf.as_ref(), &values, &card.atr()))
+            Some(station.card_keys_from(Some(&k.source), &values, &card.atr()))
         }
         None => None,
     };

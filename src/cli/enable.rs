@@ -1,7 +1,7 @@
 //! `sscard enable` and `sscard disable`.
 
 use super::Globals;
-use super::perso::{HolderArgs, factor_values, load_keys, load_profile, load_record, print_report};
+use super::perso::{HolderArgs, factor_values, load_profile, load_record, print_report};
 use anyhow::{Context, Result};
 use sscard::perso::{Plan, RunOptions, Station};
 use sscard::session::in_transaction;
@@ -14,9 +14,9 @@ pub struct Args {
     /// The card profile and the holder's record (the card must hold it).
     #[command(flatten)]
     pub holder: HolderArgs,
-    /// The key file (master keys).
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: PathBuf,
+    /// Where the card keys come from.
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
 }
 
 /// Arguments of `sscard disable`.
@@ -25,9 +25,9 @@ pub struct DisableArgs {
     /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file.
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
-    /// The key file (master keys).
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: PathBuf,
+    /// Where the card keys come from.
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
     /// The holder's record, when the keys are diversified by the card identification code.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
@@ -63,14 +63,14 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let record = load_record(&station, &args.holder.record, args.holder.index)?;
     let values = station.encode(&record)?;
     let plan = Plan::enable(&station.app, &values)?;
-    let keys = load_keys(Some(&args.keys))?;
+    let keys = args.keys.require("enabling")?;
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
-    let result = station.run_plan(
+    let result = station.run_plan_from(
         card.as_mut(),
         &plan,
         &values,
-        keys.as_ref(),
+        Some(&keys.source),
         RunOptions::default(),
     );
     let _ = card.close();
@@ -85,10 +85,10 @@ pub fn run_disable(args: DisableArgs, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.profile)?;
     let station = Station::new(&profile)?;
     let values = factor_values(&station, args.record.as_deref(), args.card_id.as_deref())?;
-    let kf = load_keys(Some(&args.keys))?;
+    let source = args.keys.require("disabling")?.source;
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
-    let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
+    let keys = station.card_keys_from(Some(&source), &values, &card.atr());
     let result = in_transaction(card.as_mut(), |s| {
         sscard::perso::enable::disable(s, &station.app, &keys)
     });

@@ -6,7 +6,6 @@ use anyhow::{Context, Result, bail};
 use sscard::error::ErrorChain;
 use sscard::perso::{JobError, Outcome, PlanOptions, Report, RunOptions, Station};
 use sscard::profile::Profile;
-use sscard::profile::keys::KeyFile;
 use sscard::record::{HolderRecord, load_records};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,9 +38,9 @@ pub struct Args {
     /// The card profile and the holder's record.
     #[command(flatten)]
     pub holder: HolderArgs,
-    /// The key file with the master keys (needed unless --dry-run).
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: Option<PathBuf>,
+    /// Where the card keys come from (needed unless --dry-run).
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
     /// Print the plan (steps, APDUs with secrets masked, counts) and touch no card.
     #[arg(long)]
     pub dry_run: bool,
@@ -130,12 +129,6 @@ pub(super) fn factor_values(
     }
 }
 
-/// Loads a key file (master keys).
-pub(super) fn load_keys(path: Option<&Path>) -> Result<Option<KeyFile>> {
-    path.map(|p| KeyFile::load(p).map_err(anyhow::Error::from))
-        .transpose()
-}
-
 /// Prints a report in the operator's words.
 pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
     let who = format!(
@@ -170,10 +163,9 @@ pub(super) fn print_report(card: &str, record: &HolderRecord, r: &Report) {
 /// Runs `sscard perso`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.holder.profile)?;
-    let keys = load_keys(args.keys.as_deref())?;
     let mut station = Station::new(&profile)?.with_profile_dir(&args.holder.profile_dir());
-    if let Some(kf) = &keys {
-        station = station.with_key_file_pin(kf);
+    if let Some(kf) = args.keys.key_file()? {
+        station = station.with_key_file_pin(&kf);
     }
     let record = load_record(&station, &args.holder.record, args.holder.index)?;
     let values = station.encode(&record)?;
@@ -186,9 +178,12 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         print!("{}", plan.render());
         return Ok(ExitCode::SUCCESS);
     }
-    if keys.is_none() {
-        bail!("--keys KEYS.toml is needed to personalize (or use --dry-run)");
+    if !args.keys.given()? {
+        bail!(
+            "--keys KEYS.toml is needed to personalize (or --psam READER, or --pkcs11 MODULE.so --token LABEL; or use --dry-run)"
+        );
     }
+    let keys = args.keys.require("personalizing")?;
     let region = args.issue.region.load()?;
     args.issue.check_approval(region.as_ref(), &profile)?;
     let mut card = super::common::open_card_with(g, true)?;
@@ -201,11 +196,11 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         let _ = card.close();
         return Err(e.context(format!("nothing written to the card on {name}")));
     }
-    let result = station.run_plan(
+    let result = station.run_plan_from(
         card.as_mut(),
         &plan,
         &values,
-        keys.as_ref(),
+        Some(&keys.source),
         RunOptions { force: args.force },
     );
     let _ = card.close();

@@ -1,12 +1,12 @@
 //! `sscard photo write|read`: the holder's photo in EF08.
 
 use super::Globals;
-use super::perso::{factor_values, load_keys, load_profile};
+use super::perso::{factor_values, load_profile};
 use anyhow::{Context, Result, bail};
 use sscard::perso::{Encoded, Station};
 use sscard::photo::{PhotoFile, jpeg, read_photo, write_photo};
 use sscard::profile::Profile;
-use sscard::session::CardKeys;
+use sscard::session::{CardKeys, SharedSource};
 use sscard::session::{Session, in_transaction};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,9 +28,9 @@ pub struct CardArgs {
     /// Without it the card's generation (EF05 tag 03) picks the shipped profile.
     #[arg(long, value_name = "PROFILE.toml")]
     pub profile: Option<PathBuf>,
-    /// The key file with the master keys (writing needs the write key).
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: Option<PathBuf>,
+    /// Where the card keys come from (writing needs the write key).
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
     /// The card identification code (32 hex digits), when a key is diversified by it and the
     /// card does not let it be read.
     #[arg(long, value_name = "HEX")]
@@ -89,7 +89,7 @@ fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
         println!("dry run: nothing was sent to a card");
         return Ok(ExitCode::SUCCESS);
     }
-    let kf = load_keys(args.card.keys.as_deref())?;
+    let kf = args.card.keys.open()?.map(|k| k.source);
     let mut card = super::common::open_card_with(g, true)?;
     let name = card.name();
     let (profile, photo) = match (given, early) {
@@ -105,7 +105,7 @@ fn run_write(args: WriteArgs, g: &Globals) -> Result<ExitCode> {
     if kf.is_none() && matches!(file.update, sscard::cos::AccessCondition::ExternalAuth(_)) {
         let _ = card.close();
         bail!(
-            "writing the photo needs the key its file's update condition names ({}): give the key file with --keys",
+            "writing the photo needs the key its file's update condition names ({}): give the key file with --keys (or --psam READER, --pkcs11 MODULE.so --token LABEL)",
             file.update
         );
     }
@@ -163,7 +163,7 @@ fn prepare(args: &WriteArgs, p: &Profile, picture: &[u8]) -> Result<jpeg::Prepar
 }
 
 fn run_read(args: ReadArgs, g: &Globals) -> Result<ExitCode> {
-    let kf = load_keys(args.card.keys.as_deref())?;
+    let kf = args.card.keys.open()?.map(|k| k.source);
     let mut card = super::common::open_card(g)?;
     let name = card.name();
     let (profile, _) = super::read::profile_or_detect(args.card.profile.as_deref(), card.as_mut())?;
@@ -209,7 +209,7 @@ fn run_read(args: ReadArgs, g: &Globals) -> Result<ExitCode> {
 fn card_keys(
     s: &mut Session<'_>,
     station: &Station<'_>,
-    kf: Option<&sscard::profile::keys::KeyFile>,
+    kf: Option<&SharedSource>,
     mut values: Vec<Encoded>,
 ) -> Result<CardKeys> {
     if kf.is_some()
@@ -226,5 +226,5 @@ fn card_keys(
             });
         }
     }
-    Ok(station.card_keys(kf, &values, &s.atr()))
+    Ok(station.card_keys_from(kf, &values, &s.atr()))
 }

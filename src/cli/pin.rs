@@ -3,7 +3,7 @@
 //! or a prompt without echo; they are never printed.
 
 use super::Globals;
-use super::perso::{factor_values, load_keys, load_profile};
+use super::perso::{factor_values, load_profile};
 use anyhow::{Context, Result, bail};
 use sscard::card::PinState;
 use sscard::perso::Station;
@@ -56,9 +56,9 @@ pub enum Command {
         /// Profile.
         #[command(flatten)]
         c: Common,
-        /// The key file with the PIN-unblock master key.
-        #[arg(long, value_name = "KEYS.toml")]
-        keys: PathBuf,
+        /// Where the PIN-unblock key comes from.
+        #[command(flatten)]
+        keys: super::keys::KeyArgs,
         /// The holder's record (gives the card identification code for key diversification).
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
@@ -165,8 +165,8 @@ pub fn run(cmd: Command, g: &Globals) -> Result<ExitCode> {
             ..
         } => {
             let values = factor_values(&station, record.as_deref(), card_id.as_deref())?;
-            let kf = load_keys(Some(&keys))?;
-            let card_keys = station.card_keys(kf.as_ref(), &values, &card.atr());
+            let source = keys.require("unblocking the PIN")?.source;
+            let card_keys = station.card_keys_from(Some(&source), &values, &card.atr());
             let puk = profile
                 .df(&app.profile_df)
                 .and_then(|df| df.keys.iter().find(|k| k.role == KeyRole::PinUnblock))

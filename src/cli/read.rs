@@ -1,7 +1,7 @@
 //! `sscard read`: read and decode every data element of the card.
 
 use super::Globals;
-use super::perso::{factor_values, load_keys, load_profile};
+use super::perso::{factor_values, load_profile};
 use anyhow::{Context, Result};
 use sscard::perso::bank::BankApp;
 use sscard::perso::detect::{self, Detected};
@@ -38,9 +38,10 @@ pub struct Args {
     /// Same as --format json.
     #[arg(long)]
     pub json: bool,
-    /// The key file, when reading needs external authentication (3rd generation).
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: Option<PathBuf>,
+    /// Where the card keys come from, when reading needs external authentication (3rd
+    /// generation).
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
     /// A record giving the card identification code, when the read key is diversified by it
     /// (without it and --card-id, the code is read from the card: EF05 tag 01).
     #[arg(long, value_name = "FILE")]
@@ -48,10 +49,10 @@ pub struct Args {
     /// The card identification code (32 hex digits), when the read key is diversified by it.
     #[arg(long, value_name = "HEX", conflicts_with = "record")]
     pub card_id: Option<String>,
-    /// Terminal number for --format ireadcardbas: 12 hex digits (the PSAM's terminal number;
-    /// a station without a PSAM keeps the default).
-    #[arg(long, default_value = "000000000000", value_parser = Terminal::check_number)]
-    pub terminal_no: String,
+    /// Terminal number for --format ireadcardbas: 12 hex digits [default: the PSAM's
+    /// terminal number with --psam, else 000000000000].
+    #[arg(long, value_parser = Terminal::check_number)]
+    pub terminal_no: Option<String>,
     /// Terminal device number for --format ireadcardbas: 14 letters or digits (the reader's
     /// serial number).
     #[arg(long, default_value = "FFFFFFFFFFFFFF", value_parser = Terminal::check_device)]
@@ -111,7 +112,7 @@ fn shipped(name: &str) -> Result<Profile> {
 /// Runs `sscard read`.
 pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let given = args.profile.as_deref().map(load_profile).transpose()?;
-    let kf = load_keys(args.keys.as_deref())?;
+    let source = args.keys.open()?.map(|k| k.source);
     let mut card = super::common::open_card(g)?;
     let name = card.name();
     let (profile, detected) = match given {
@@ -123,10 +124,10 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         &station,
         args.record.as_deref(),
         args.card_id.as_deref(),
-        kf.is_some(),
+        source.is_some(),
         card.as_mut(),
     )?;
-    let keys = station.card_keys(kf.as_ref(), &values, &card.atr());
+    let keys = station.card_keys_from(source.as_ref(), &values, &card.atr());
     let result = in_transaction(card.as_mut(), |s| {
         read_card(s, &station.app, &keys).map(|mut content| {
             let photo = sscard::photo::read_json_member(s, &profile, &keys, &content);
@@ -145,7 +146,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     match format {
         Format::Ireadcardbas => {
             let t = Terminal {
-                number: args.terminal_no,
+                number: terminal_number(args.terminal_no, source.as_ref())?,
                 device: args.terminal_device,
             };
             println!("{}", ireadcardbas(&fields, &historical, &t));
@@ -178,6 +179,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
                 station.app.df_label,
                 content.state_text()
             );
+            println!("algorithm    {}", content.algorithm_text());
             print!("{}", render_table(&decoded, ""));
             for n in &content.needs {
                 println!("not read     {n}");
@@ -199,4 +201,24 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         anyhow::bail!("not everything on the card on {name} was read: {missing}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The terminal number of the `iReadCardBas` line: `--terminal-no`, else the key source's
+/// (a PSAM's), else `000000000000`.
+fn terminal_number(
+    given: Option<String>,
+    source: Option<&sscard::session::SharedSource>,
+) -> Result<String> {
+    if let Some(n) = given {
+        return Ok(n);
+    }
+    let from_source = match source {
+        Some(s) => {
+            let mut s = s.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            s.terminal_number()
+                .with_context(|| format!("the terminal number of the {}", s.describe()))?
+        }
+        None => None,
+    };
+    Ok(from_source.unwrap_or_else(|| "000000000000".into()))
 }

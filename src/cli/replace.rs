@@ -4,7 +4,7 @@
 
 use super::Globals;
 use super::journal::JournalArgs;
-use super::perso::{load_keys, load_profile};
+use super::perso::load_profile;
 use anyhow::{Context, Result, bail};
 use sscard::error::ErrorChain;
 use sscard::perso::Station;
@@ -62,9 +62,9 @@ pub struct Args {
     /// The card profile: a name (`ssc-3.00`, see `sscard profile list`) or a TOML file.
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: PathBuf,
-    /// The key file with the master keys.
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: PathBuf,
+    /// Where the card keys come from.
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
     /// The reader of the old card (index, name, unique part of it, or `sim:IMAGE.json`).
     /// Not used with --reason lost.
     #[arg(long, value_name = "READER")]
@@ -161,10 +161,12 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     {
         println!("{line}");
     }
-    let kf = load_keys(Some(&args.keys))?.context("--keys")?;
-    let station = Station::new(&profile)?
-        .with_profile_dir(&super::perso::profile_dir(&args.profile))
-        .with_key_file_pin(&kf);
+    let keys = args.keys.require("replacing a card")?;
+    let mut station =
+        Station::new(&profile)?.with_profile_dir(&super::perso::profile_dir(&args.profile));
+    if let Some(kf) = &keys.file {
+        station = station.with_key_file_pin(kf);
+    }
     let mut record = match &args.record {
         Some(p) => Some(load_record_loose(&station, p, args.index)?),
         None => None,
@@ -201,7 +203,7 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     };
     let mut job = Job {
         station: &station,
-        keys: &kf,
+        keys: &keys.source,
         journal: &mut journal,
         region: region.as_ref(),
         allow_unlisted_product: args.issue.region.allow_unlisted_product,

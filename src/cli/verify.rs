@@ -1,10 +1,9 @@
 //! `sscard verify`: read back every element and compare with a record, byte for byte.
 
 use super::Globals;
-use super::perso::{HolderArgs, load_keys, load_profile, load_record, print_report};
+use super::perso::{HolderArgs, load_profile, load_record, print_report};
 use anyhow::{Context, Result};
 use sscard::perso::Station;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Arguments of `sscard verify`.
@@ -13,9 +12,10 @@ pub struct Args {
     /// The card profile and the holder's record (the card must hold it).
     #[command(flatten)]
     pub holder: HolderArgs,
-    /// The key file, when reading needs external authentication (3rd generation).
-    #[arg(long, value_name = "KEYS.toml")]
-    pub keys: Option<PathBuf>,
+    /// Where the card keys come from, when reading needs external authentication (3rd
+    /// generation).
+    #[command(flatten)]
+    pub keys: super::keys::KeyArgs,
 }
 
 /// Runs `sscard verify`.
@@ -23,10 +23,10 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     let profile = load_profile(&args.holder.profile)?;
     let station = Station::new(&profile)?;
     let record = load_record(&station, &args.holder.record, args.holder.index)?;
-    let keys = load_keys(args.keys.as_deref())?;
+    let keys = args.keys.open()?;
     let mut card = super::common::open_card(g)?;
     let name = card.name();
-    let result = station.verify(card.as_mut(), &record, keys.as_ref());
+    let result = station.verify_with(card.as_mut(), &record, keys.as_ref().map(|k| &k.source));
     let _ = card.close();
     let r = result.with_context(|| format!("verifying {} on {name}", record.source))?;
     print_report(&name, &record, &r);

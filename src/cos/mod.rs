@@ -7,12 +7,14 @@
 //! session and diagnosis all import these types; this module imports nothing of theirs.
 
 mod access;
+pub mod algid;
 mod algorithm;
 mod file;
 mod key;
 mod lcs;
 
 pub use access::{AccessCondition, SecurityAttributes};
+pub use algid::AlgorithmId;
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use file::FileStructure;
 pub use key::KeyUsage;

@@ -57,6 +57,10 @@ pub struct DfCheck {
     pub lcs: Option<String>,
     /// Whether the application is enabled (activated); `None` for the MF or when unknown.
     pub enabled: Option<bool>,
+    /// The algorithm identifier of its FCP (`9F0C`) in words, for a DF whose profile names
+    /// one or whose card gives one (`03 SM4`); a profile/card difference is said here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
     /// PIN states.
     pub pins: Vec<PinCheck>,
     /// The EFs.

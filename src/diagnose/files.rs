@@ -275,6 +275,7 @@ impl<'t> Walker<'t> {
             status: "ok".into(),
             lcs: None,
             enabled: None,
+            algorithm: None,
             pins: Vec::new(),
             efs: Vec::new(),
         };
@@ -295,6 +296,16 @@ impl<'t> Walker<'t> {
         match sel {
             Ok(s) => {
                 let fcp = Fcp::parse(&s.data).ok();
+                let alg = crate::perso::read::algorithm_id(&s.data);
+                if alg.is_some() || df.algorithm_id.is_some() {
+                    let mut text = crate::perso::read::algorithm_text(alg);
+                    if let Some(want) = df.algorithm_id
+                        && alg.unwrap_or(1) != want.byte()
+                    {
+                        text.push_str(&format!("; the profile says {:02X} {want}", want.byte()));
+                    }
+                    dc.algorithm = Some(text);
+                }
                 let lcs = fcp.as_ref().and_then(|x| x.lcs);
                 dc.lcs = lcs.map(lcs_words);
                 let state = lcs.and_then(Lcs::from_byte);

@@ -112,6 +112,9 @@ impl Report {
                 if df.status == "ok" { "" } else { &df.status },
                 state
             );
+            if let Some(a) = &df.algorithm {
+                let _ = writeln!(o, "  {:<16}   algorithm {a}", "");
+            }
             for pin in &df.pins {
                 let _ = writeln!(o, "  {:<16}   PIN {}: {}", "", pin.name, pin.state);
             }

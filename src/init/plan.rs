@@ -135,6 +135,15 @@ pub enum InitError {
         #[source]
         source: crate::crypto::CryptoError,
     },
+    /// The profile's keys are for an algorithm a key file cannot compute (SSF33).
+    #[error("DF {df}: {source}")]
+    HardwareOnly {
+        /// The DF whose keys these are.
+        df: String,
+        /// Why (names the algorithm and what to use instead).
+        #[source]
+        source: crate::session::KeySourceError,
+    },
     /// A step was refused or the card link failed.
     #[error("step {step} of {total} ({command} of {target}) failed")]
     Step {
@@ -332,6 +341,18 @@ pub(super) fn plan_with(
     factors: &Factors,
     have: Option<&Have>,
 ) -> Result<Plan, InitError> {
+    for path in profile.dfs() {
+        if let Some(df) = path.last().filter(|d| !d.keys.is_empty())
+            && let Some(alg) = path.iter().rev().find_map(|d| d.algorithm_id)
+        {
+            crate::session::refuse_hardware_only(alg).map_err(|source| {
+                InitError::HardwareOnly {
+                    df: df.name.clone(),
+                    source,
+                }
+            })?;
+        }
+    }
     let mut plan = Plan::default();
     plan.steps.push(select_mf());
     df_steps(&mut plan, &profile.mf, &[&profile.mf], keys, factors, have)?;

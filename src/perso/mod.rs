@@ -132,9 +132,20 @@ impl<'p> Station<'p> {
         keys: Option<&KeyFile>,
         opts: RunOptions,
     ) -> Result<Report, JobError> {
+        self.personalize_with(t, record, soft(keys).as_ref(), opts)
+    }
+
+    /// [`Station::personalize`] with the card's keys from `source` (a key file, a PSAM, an HSM).
+    pub fn personalize_with(
+        &self,
+        t: &mut dyn Transport,
+        record: &HolderRecord,
+        source: Option<&SharedSource>,
+        opts: RunOptions,
+    ) -> Result<Report, JobError> {
         let values = self.encode(record)?;
         let plan = self.plan(&values, PlanOptions::default())?;
-        self.run_plan(t, &plan, &values, keys, opts)
+        self.run_plan_from(t, &plan, &values, source, opts)
     }
 
     /// Writes and reads back the given elements only (no holder check, no PIN, no enabling):
@@ -162,9 +173,19 @@ impl<'p> Station<'p> {
         record: &HolderRecord,
         keys: Option<&KeyFile>,
     ) -> Result<Report, JobError> {
+        self.verify_with(t, record, soft(keys).as_ref())
+    }
+
+    /// [`Station::verify`] with the card's keys from `source`.
+    pub fn verify_with(
+        &self,
+        t: &mut dyn Transport,
+        record: &HolderRecord,
+        source: Option<&SharedSource>,
+    ) -> Result<Report, JobError> {
         let values = self.encode(record)?;
         let plan = Plan::verify(&self.app, &values)?;
-        self.run_plan(t, &plan, &values, keys, RunOptions::default())
+        self.run_plan_from(t, &plan, &values, source, RunOptions::default())
     }
 
     /// Runs a plan in one exclusive transaction.
@@ -176,7 +197,19 @@ impl<'p> Station<'p> {
         keys: Option<&KeyFile>,
         opts: RunOptions,
     ) -> Result<Report, JobError> {
-        let keys = self.card_keys(keys, values, &t.atr());
+        self.run_plan_from(t, plan, values, soft(keys).as_ref(), opts)
+    }
+
+    /// [`Station::run_plan`] with the card's keys from `source`.
+    pub fn run_plan_from(
+        &self,
+        t: &mut dyn Transport,
+        plan: &Plan,
+        values: &[Encoded],
+        source: Option<&SharedSource>,
+        opts: RunOptions,
+    ) -> Result<Report, JobError> {
+        let keys = self.card_keys_from(source, values, &t.atr());
         self.run_plan_with_keys(t, plan, &keys, opts)
     }
 
@@ -197,8 +230,7 @@ impl<'p> Station<'p> {
 
     /// The card's keys from a key file (none without one).
     pub fn card_keys(&self, kf: Option<&KeyFile>, values: &[Encoded], atr: &[u8]) -> CardKeys {
-        let source = kf.map(|kf| crate::session::shared(crate::session::SoftKeys::new(kf.clone())));
-        self.card_keys_from(source.as_ref(), values, atr)
+        self.card_keys_from(soft(kf).as_ref(), values, atr)
     }
 
     /// The card's keys computed by `source` (a key file, a PSAM, an HSM; none without one),
@@ -229,3 +261,8 @@ impl<'p> Station<'p> {
 
 #[cfg(test)]
 mod tests;
+
+/// A key file as a key source.
+fn soft(kf: Option<&KeyFile>) -> Option<SharedSource> {
+    kf.map(|kf| crate::session::shared(crate::session::SoftKeys::new(kf.clone())))
+}

@@ -31,6 +31,9 @@ pub struct CardContent {
     pub authentications: usize,
     /// The bank application's PAN, when it was asked for ([`read_bank`]).
     pub bank: Option<BankApp>,
+    /// The algorithm identifier byte of the application's FCP/FCI (`9F0C 03 86 01 xx`), when
+    /// the card gave one (absent: `01`, DES/3DES, is assumed).
+    pub algorithm_id: Option<u8>,
 }
 
 impl CardContent {
@@ -64,6 +67,31 @@ impl CardContent {
             (_, Some(Some(Lcs::Terminated))) => "terminated",
             _ => "unknown",
         }
+    }
+
+    /// The algorithm identifier in words: `03 SM4 (FCI 9F0C)`, `01 DES/3DES (assumed: the
+    /// card's FCI has no 9F0C)`.
+    pub fn algorithm_text(&self) -> String {
+        algorithm_text(self.algorithm_id)
+    }
+}
+
+/// The algorithm identifier byte of a SELECT response (FCP or FCI): the `9F0C` element
+/// (`86 01 xx`), inside `A5` or at the top. `None`: not given.
+pub fn algorithm_id(select_response: &[u8]) -> Option<u8> {
+    let f = crate::tlv::Fcp::parse(select_response).ok()?;
+    crate::cos::AlgorithmId::byte_of(&f.find_nested(&crate::cos::algid::TAG)?)
+}
+
+/// An algorithm identifier byte in words (`None`: not given, `01` assumed).
+pub fn algorithm_text(id: Option<u8>) -> String {
+    use crate::cos::AlgorithmId;
+    match id {
+        None => "01 DES/3DES (assumed: the card's FCI has no 9F0C)".into(),
+        Some(b) => match AlgorithmId::from_byte(b) {
+            Some(a) => format!("{b:02X} {a} (FCI 9F0C)"),
+            None => format!("{b:02X} (FCI 9F0C; unknown: 01 DES/3DES, 02 SSF33, 03 SM4)"),
+        },
     }
 }
 
@@ -106,6 +134,7 @@ pub fn read_elements(
         notes: reader.notes,
         authentications: reader.authentications,
         bank: None,
+        algorithm_id: algorithm_id(&state.fcp),
     })
 }
 
@@ -232,6 +261,11 @@ pub fn to_json(
         "state": content.state_text(),
         "enabled": content.enabled(),
         "atr": crate::apdu::compact(&content.atr),
+        "algorithm_id": {
+            "code": format!("{:02X}", content.algorithm_id.unwrap_or(1)),
+            "name": crate::cos::AlgorithmId::from_byte(content.algorithm_id.unwrap_or(1)).map(|a| a.to_string()),
+            "from_card": content.algorithm_id.is_some(),
+        },
         "fields": fields,
         "elements": elements,
         "bank": match &content.bank {

@@ -349,6 +349,7 @@ impl<'a> Ctx<'a> {
             &path,
         );
         let keys = self.keys(&d.key, &path);
+        let algorithm_id = self.algorithm_id(d.algorithm_id.as_ref(), &path, &keys);
         let pins = self.pins(&d.pin, &path);
         // WRITE KEY puts keys and PINs in one id space per DF (docs/cos.md).
         for (raw, pin) in d.pin.iter().zip(&pins) {
@@ -418,6 +419,7 @@ impl<'a> Ctx<'a> {
             aid,
             lcs,
             access,
+            algorithm_id,
             keys,
             pins,
             efs,

@@ -6,6 +6,56 @@ use super::model::*;
 use super::raw::*;
 
 impl Ctx<'_> {
+    /// `algorithm_id` of a DF: a known name, and the DF's keys of that algorithm (SSF33 keys
+    /// have SM4's shape: 16-byte keys and blocks).
+    pub(super) fn algorithm_id(
+        &mut self,
+        raw: Option<&S<String>>,
+        path: &str,
+        keys: &[KeySpec],
+    ) -> Option<crate::cos::AlgorithmId> {
+        use crate::cos::AlgorithmId;
+        let r = raw?;
+        let id = match r.get_ref().parse::<AlgorithmId>() {
+            Ok(id) => id,
+            Err(m) => {
+                self.issue(
+                    IssueKind::UnknownAlgorithm,
+                    r.span(),
+                    path,
+                    "algorithm_id",
+                    m,
+                );
+                return None;
+            }
+        };
+        let want = match id {
+            AlgorithmId::Des => crate::crypto::Algorithm::Tdes,
+            AlgorithmId::Sm4 | AlgorithmId::Ssf33 => crate::crypto::Algorithm::Sm4,
+        };
+        if let Some(k) = keys.iter().find(|k| k.algorithm != want) {
+            self.issue(
+                IssueKind::BadValue,
+                r.span(),
+                path,
+                "algorithm_id",
+                format!(
+                    "the DF says algorithm {} but its key '{}' is {}: write algorithm = \"{}\" for its keys{}",
+                    id,
+                    k.name,
+                    k.algorithm,
+                    if want == crate::crypto::Algorithm::Sm4 { "sm4" } else { "3des" },
+                    if id == AlgorithmId::Ssf33 {
+                        " (SSF33 keys have SM4's 16-byte shape; they live in a PSAM or HSM)"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+        Some(id)
+    }
+
     pub(super) fn keys(&mut self, raw: &[S<RawKey>], path: &str) -> Vec<KeySpec> {
         let mut out: Vec<KeySpec> = Vec::new();
         for k in raw {

@@ -22,6 +22,12 @@ pub fn df_fcp(df: &Df) -> Fcp {
     });
     f.fid = df.fid;
     f.df_name = df.aid.clone();
+    if let Some(a) = df.algorithm_id {
+        f.other.push(crate::tlv::RawElement {
+            tag: vec![0xA5],
+            value: a.proprietary(),
+        });
+    }
     f.with_lcs(df.lcs.byte())
         .with_security(security(&df.access))
 }
@@ -102,6 +108,14 @@ pub fn compare(expected: &Fcp, got: &Fcp, check_lcs: bool) -> Vec<String> {
         d.push(format!(
             "life cycle (8A): profile {:02X?}, card {:02X?}",
             expected.lcs, got.lcs
+        ));
+    }
+    let alg = |f: &Fcp| f.find_nested(&crate::cos::algid::TAG);
+    if alg(expected).is_some() && alg(expected) != alg(got) {
+        d.push(format!(
+            "algorithm id (A5/9F0C): profile {}, card {}",
+            hex(&alg(expected)),
+            hex(&alg(got))
         ));
     }
     if expected.security != got.security {

@@ -48,6 +48,9 @@ fn walk(df: &Df, parent: &str, out: &mut Vec<String>) {
         df.lcs.byte(),
         hex(&df.access.bytes())
     ));
+    if let Some(a) = df.algorithm_id {
+        out.push(format!("algorithm-id {path} {:02X}", a.byte()));
+    }
     for k in &df.keys {
         out.push(format!(
             "key {path} id={:02X} usage={:02X} alg={:02X} div={} tries={}",

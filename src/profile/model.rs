@@ -357,6 +357,8 @@ pub struct Df {
     pub lcs: Lcs,
     /// Access conditions.
     pub access: AccessRules,
+    /// The algorithm identifier its FCI carries (`9F0C 03 86 01 xx`), if the profile names one.
+    pub algorithm_id: Option<crate::cos::AlgorithmId>,
     /// Keys loaded into this DF.
     pub keys: Vec<KeySpec>,
     /// PINs loaded into this DF.

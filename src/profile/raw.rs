@@ -55,6 +55,8 @@ pub(super) struct RawDf {
     pub aid: Option<S<String>>,
     pub lcs: Option<S<String>>,
     pub access: Option<S<RawAccess>>,
+    /// The algorithm identifier of the FCI (`9F0C`): `3des`, `ssf33` or `sm4`.
+    pub algorithm_id: Option<S<String>>,
     #[serde(default)]
     pub key: Vec<S<RawKey>>,
     #[serde(default)]

@@ -32,8 +32,8 @@ pub use holder::{FieldDiff, mask_ssn};
 use crate::error::ErrorChain;
 use crate::journal::{Journal, JournalError, NewReplacement};
 use crate::perso::{JobError, PersoError, Station};
-use crate::profile::keys::KeyFile;
 use crate::record::HolderRecord;
+use crate::session::SharedSource;
 use crate::transport::TransportError;
 use std::fmt;
 use thiserror::Error;
@@ -325,8 +325,8 @@ pub enum ReplaceError {
 pub struct Job<'a> {
     /// The profile's personalization.
     pub station: &'a Station<'a>,
-    /// The master keys.
-    pub keys: &'a KeyFile,
+    /// Where the card keys come from (a key file, a PSAM, an HSM).
+    pub keys: &'a SharedSource,
     /// The journal / register.
     pub journal: &'a mut Journal,
     /// The region whose card products on record the new card must be one of (`None`: lab

@@ -127,15 +127,15 @@ fn on_card(
         )
         .map_err(|e| ReplaceError::New(e.into()))?;
     let report = station
-        .run_plan(card, &plan, &values, Some(job.keys), RunOptions::default())
+        .run_plan_from(card, &plan, &values, Some(job.keys), RunOptions::default())
         .map_err(ReplaceError::New)?;
-    let keys = station.card_keys(Some(job.keys), &values, &card.atr());
+    let keys = station.card_keys_from(Some(job.keys), &values, &card.atr());
     let photo = photo(station.profile, req, old, &keys, card)?;
     let mut enabled = report.enabled;
     if !enabled {
         let plan = Plan::enable(&station.app, &values).map_err(|e| ReplaceError::New(e.into()))?;
         enabled = station
-            .run_plan(card, &plan, &values, Some(job.keys), RunOptions::default())
+            .run_plan_from(card, &plan, &values, Some(job.keys), RunOptions::default())
             .map_err(ReplaceError::New)?
             .enabled;
     }

@@ -143,7 +143,7 @@ fn release(
 /// The card's keys, diversified by its card identification code (when known) and its ATR.
 pub(crate) fn keys_for(
     station: &Station<'_>,
-    kf: &crate::profile::keys::KeyFile,
+    kf: &crate::session::SharedSource,
     card_id: Option<&[u8]>,
     atr: &[u8],
 ) -> CardKeys {
@@ -154,7 +154,7 @@ pub(crate) fn keys_for(
         }],
         _ => Vec::new(),
     };
-    station.card_keys(Some(kf), &values, atr)
+    station.card_keys_from(Some(kf), &values, atr)
 }
 
 struct Read {

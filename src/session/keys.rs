@@ -214,9 +214,22 @@ impl CardKeys {
     /// left out with the reason; a step that needs it fails with that reason.
     pub fn new(source: &SharedSource, p: &Profile, df: &str, factors: &Factors) -> CardKeys {
         let mut out = CardKeys::default();
-        let Some(df) = p.df(df) else {
+        let Some(path) = p.df_path(df) else {
             return out;
         };
+        let Some(df) = path.last() else {
+            return out;
+        };
+        // The nearest algorithm identifier at or above the DF: a source that cannot compute
+        // it (a key file and SSF33) serves none of its keys.
+        if let Some(alg) = path.iter().rev().find_map(|d| d.algorithm_id)
+            && let Err(e) = lock(source).supports(alg)
+        {
+            for spec in &df.keys {
+                out.unavailable(spec.id, e.to_string());
+            }
+            return out;
+        }
         for spec in &df.keys {
             match CardKey::for_card(source, spec, factors) {
                 Ok(key) => {

@@ -21,7 +21,7 @@ mod soft;
 mod source;
 
 pub use keys::{CardKey, CardKeys, MissingKey, SessionKey};
-pub use soft::SoftKeys;
+pub use soft::{SoftKeys, refuse_hardware_only};
 pub use source::{KeySource, KeySourceError, KeyUse, SharedSource, shared};
 
 use crate::apdu::{Command, Response, Sw, compact};

@@ -38,6 +38,20 @@ impl SoftKeys {
     }
 }
 
+/// Why a key file cannot serve a card whose algorithm is `alg`: SSF33 exists only in
+/// hardware. `Ok` for DES/3DES and SM4.
+pub fn refuse_hardware_only(alg: crate::cos::AlgorithmId) -> Result<(), KeySourceError> {
+    if alg.hardware_only() {
+        return Err(KeySourceError::NoKey(format!(
+            "the card's algorithm is {alg} (FCI 9F0C 86 01 {:02X}): {alg} exists only in hardware \
+             (a PSAM or an HSM / encryption machine), a key file cannot compute it: use a PSAM \
+             or HSM key source for this card",
+            alg.byte()
+        )));
+    }
+    Ok(())
+}
+
 /// The words the session uses when the card refuses a soft key.
 pub(super) const SOFT_ADVICE: &str = "The key in the key file is not this card's key \
      (wrong key file, wrong master key or wrong diversification)";
@@ -45,6 +59,10 @@ pub(super) const SOFT_ADVICE: &str = "The key in the key file is not this card's
 impl KeySource for SoftKeys {
     fn describe(&self) -> String {
         format!("key file {}", self.file.path().display())
+    }
+
+    fn supports(&self, alg: crate::cos::AlgorithmId) -> Result<(), KeySourceError> {
+        refuse_hardware_only(alg)
     }
 
     fn has_key(&self, spec: &KeySpec) -> Result<(), KeySourceError> {

@@ -36,6 +36,12 @@ pub trait KeySource: Send {
         Ok(())
     }
 
+    /// Whether the source can compute with the card's algorithm (its FCI's `9F0C`): `Err`
+    /// says why not (a key file cannot compute SSF33). Hardware sources answer `Ok`.
+    fn supports(&self, _alg: crate::cos::AlgorithmId) -> Result<(), KeySourceError> {
+        Ok(())
+    }
+
     /// The EXTERNAL AUTHENTICATE cryptogram: what [`crate::crypto::auth_cryptogram`] gives
     /// with the card key over `challenge`. Also the expected INTERNAL AUTHENTICATE answer.
     fn cryptogram(&mut self, k: &KeyUse<'_>, challenge: &[u8]) -> Result<Vec<u8>, KeySourceError>;

@@ -40,6 +40,12 @@ fn node_fcp(n: &Node, template: u8) -> Fcp {
     .map(|s| s.min(0xFFFF) as u32);
     f.sfi = n.sfi;
     f.lcs = Some(n.lcs.byte());
+    if let Some(p) = &n.proprietary {
+        f.other.push(RawElement {
+            tag: vec![0xA5],
+            value: p.0.clone(),
+        });
+    }
     match <[u8; 6]>::try_from(n.access.0.as_slice()) {
         Ok(b) => f.security = Some(SecurityAttributes::from_bytes(b)),
         // Not reachable from a validated image; kept as it is rather than dropped.
@@ -90,9 +96,11 @@ pub fn parse_create(data: &[u8]) -> Result<NewFile, Sw> {
     // `88` empty or `00` (kept in `other` by the parser) says "no SFI"; any other typed tag
     // left there was malformed.
     let mut no_sfi = false;
+    let mut proprietary = None;
     for e in &f.other {
         match (e.tag.as_slice(), e.value.as_slice()) {
             ([0x88], [] | [0]) => no_sfi = true,
+            ([0xA5], v) => proprietary = Some(Hex(v.to_vec())),
             ([t], _) if TYPED_TAGS.contains(t) => return Err(Sw::WRONG_DATA),
             _ => {}
         }
@@ -150,6 +158,10 @@ pub fn parse_create(data: &[u8]) -> Result<NewFile, Sw> {
     };
     node.lcs = lcs;
     node.access = Hex(access);
+    // A DF keeps its proprietary data (the SSSE's algorithm identifier); an EF has none.
+    if node.is_df() {
+        node.proprietary = proprietary;
+    }
     let explicit_sfi = sfi.is_some();
     if !node.is_df() {
         node.sfi = match (sfi, no_sfi) {

@@ -160,6 +160,10 @@ pub struct Node {
     /// this file answers 6581 (kept here so that it travels with the file).
     #[serde(default, skip_serializing_if = "is_false")]
     pub memory_failure: bool,
+    /// DF: the content of the proprietary template `A5` given at CREATE FILE (the SSSE's
+    /// algorithm identifier `9F0C 03 86 01 xx`), returned in its FCP/FCI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proprietary: Option<Hex>,
 }
 
 impl Node {
@@ -188,6 +192,7 @@ impl Node {
             keys: KeyStore::default(),
             children: Vec::new(),
             memory_failure: false,
+            proprietary: None,
         }
     }
 
