@@ -29,18 +29,12 @@ pub fn text(s: &Summary) -> String {
         ("经办人 Operator", s.operator.clone()),
     ];
     for (label, value) in rows {
-        let pad = 30usize.saturating_sub(columns(label));
-        out.push_str(&format!("{label}{}{value}\n", " ".repeat(pad)));
+        out.push_str(&format!("{}{value}\n", crate::columns::pad(label, 30)));
     }
     out.push_str(&format!("{rule}\n"));
     out.push_str("The new card is enabled. The old card is no longer to be used.\n");
     out.push_str("新卡已启用，原卡停止使用。\n");
     out
-}
-
-/// Terminal columns of a label: Chinese characters take two.
-fn columns(text: &str) -> usize {
-    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
 fn old_card_words(s: &Summary) -> String {
