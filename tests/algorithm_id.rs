@@ -2,6 +2,7 @@
 //! 01 DES/3DES, 02 SSF33, 03 SM4) as the profile names it, returned by the virtual card, shown
 //! by `read` and `diagnose`; SSF33 refused by soft keys; a profile with 6 PIN tries enforced.
 
+use sscard::error::ErrorChain;
 use sscard::profile::Profile;
 use sscard::profile::keys::{Factors, KeyFile};
 use sscard::session::CardKeys;
@@ -255,6 +256,7 @@ fn soft_card_keys_of_an_ssf33_card_are_unavailable_with_the_reason() {
     }
     let e = sscard::init::init_plan(&p, &kf, &factors)
         .unwrap_err()
+        .chain()
         .to_string();
     assert!(
         e.starts_with("DF ssse: the card's algorithm is SSF33"),
