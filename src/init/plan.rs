@@ -136,7 +136,7 @@ pub enum InitError {
         source: crate::crypto::CryptoError,
     },
     /// The profile's keys are for an algorithm a key file cannot compute (SSF33).
-    #[error("DF {df}: {source}")]
+    #[error("DF {df}")]
     HardwareOnly {
         /// The DF whose keys these are.
         df: String,
