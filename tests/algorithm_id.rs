@@ -256,13 +256,10 @@ fn soft_card_keys_of_an_ssf33_card_are_unavailable_with_the_reason() {
             "{why}"
         );
     }
-    let e = sscard::init::init_plan(&p, &kf, &factors)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.starts_with("DF ssse: the card's algorithm is SSF33"),
-        "{e}"
-    );
+    let e = sscard::init::init_plan(&p, &kf, &factors).unwrap_err();
+    assert_eq!(e.to_string(), "DF ssse");
+    let why = std::error::Error::source(&e).unwrap().to_string();
+    assert!(why.starts_with("the card's algorithm is SSF33"), "{why}");
     // The SM4 card's keys are there.
     let sm4 = sscard::profile::find("ssc-3.00").unwrap().load().unwrap();
     let keys = CardKeys::from_key_file(&sm4, "ssse", &kf, &factors);
