@@ -9,27 +9,11 @@
 mod common;
 
 use common::spy::VpcdSpy;
-use common::{CARD_ID, ChildGuard, PrivatePcscd, describe, holder_csv, repo_file, spawn_card_on};
-use std::path::{Path, PathBuf};
+use common::{
+    ChildGuard, PrivatePcscd, describe, holder_csv, initialised_card, repo_file, spawn_card_on,
+};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-
-/// An initialised, not yet personalized ssc-3.00 card image (built in-process).
-fn initialised_card(dir: &Path) -> PathBuf {
-    let image = dir.join("card.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_sscard"))
-        .env_remove("SSCARD_READER")
-        .args(["--reader", &format!("sim:{}", image.display())])
-        .args([
-            "init",
-            "--profile",
-            &repo_file("card-profiles/ssc-3.00.toml"),
-        ])
-        .args(["--card-id", CARD_ID])
-        .output()
-        .expect("run sscard init");
-    assert!(out.status.success(), "init: {}", describe(&out));
-    image
-}
 
 fn perso_args(record: &Path) -> Vec<String> {
     vec![

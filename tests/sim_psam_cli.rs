@@ -227,6 +227,14 @@ fn bad_input_is_named_and_writes_no_image() {
     let o = sscard(&["sim", "--psam", "--create", "--image", &img], &[]);
     assert!(text(&o).contains("--load-keys KEYFILE"), "{}", text(&o));
     assert!(!image.exists());
+    // Serving a PSAM that was never made does not make a blank card in its place.
+    let o = sscard(
+        &["sim", "--psam", "--image", &img, "--vpcd", "127.0.0.1:9"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("create the PSAM first"), "{}", text(&o));
+    assert!(!image.exists());
 }
 
 #[test]

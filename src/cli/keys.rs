@@ -117,8 +117,15 @@ impl KeyArgs {
             Choice::Psam(reader) => {
                 let dialect = Dialect::load(&self.psam_dialect).context("--psam-dialect")?;
                 let pin = env("SSCARD_PSAM_PIN").map(|p| Secret::new(p.into_bytes()));
-                let psam = PsamSource::open(&reader, dialect, pin.as_ref())
+                let mut psam = PsamSource::open(&reader, dialect, pin.as_ref())
                     .with_context(|| format!("--psam {reader}"))?;
+                if pin.is_none() && std::io::stdin().is_terminal() {
+                    psam = psam.with_pin_prompt(Box::new(|| {
+                        rpassword::prompt_password("PSAM PIN: ")
+                            .ok()
+                            .map(|p| Secret::new(p.into_bytes()))
+                    }));
+                }
                 Keys {
                     source: shared(psam),
                     file: None,

@@ -71,6 +71,11 @@ pub struct Args {
     /// milliseconds (default: when you press Enter).
     #[arg(long, value_name = "MS")]
     pub reinsert_after_ms: Option<u64>,
+    /// Make GET CHALLENGE reproducible for this run: the same seed gives the same challenges
+    /// in the same order (to compare the card-side traces of two runs byte for byte; not
+    /// saved in the image). Default: random challenges.
+    #[arg(long, value_name = "N", conflicts_with = "feed")]
+    pub challenge_seed: Option<u64>,
     /// Fault modes (saved in the image).
     #[command(flatten)]
     pub faults: faults::FaultArgs,
@@ -102,6 +107,14 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
             image.display()
         );
     }
+    if (args.psam || args.load_keys.is_some()) && !args.create && !exists {
+        bail!(
+            "{} does not exist: create the PSAM first with `sscard sim --psam --create --image {} \
+             --load-keys KEYFILE`",
+            image.display(),
+            image.display()
+        );
+    }
     if args.create && !args.psam && args.load_keys.is_some() {
         bail!("--load-keys with --create makes a PSAM: add --psam");
     }
@@ -126,6 +139,9 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     }
     if args.faults.any() {
         args.faults.apply(chip.card_mut())?;
+    }
+    if let Some(seed) = args.challenge_seed {
+        chip.card_mut().set_challenge_seed(Some(seed));
     }
     if let Some(addr_text) = args.vpcd.as_deref() {
         return serve(&args, addr_text, chip, &image.display().to_string());

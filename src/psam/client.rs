@@ -20,7 +20,14 @@ pub struct PsamSource {
     card: PsamLink,
     dialect: Dialect,
     terminal: Option<String>,
+    /// The status word of the last refused block.
+    last_sw: Option<Sw>,
+    /// Asks for the PSAM PIN when the PSAM wants one and none was given (once).
+    ask_pin: Option<AskPin>,
 }
+
+/// Asks the operator for the PSAM PIN (a prompt on a terminal); `None`: no PIN at hand.
+pub type AskPin = Box<dyn FnMut() -> Option<Secret> + Send>;
 
 impl std::fmt::Debug for PsamSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,6 +85,13 @@ impl PsamSource {
         Self::on_link(card, what, dialect, pin)
     }
 
+    /// Asks with `ask` for the PSAM PIN the first time the PSAM refuses to compute without
+    /// it (`6982`), when no PIN was given.
+    pub fn with_pin_prompt(mut self, ask: AskPin) -> Self {
+        self.ask_pin = Some(ask);
+        self
+    }
+
     /// The same on a link already open; `what` names the PSAM in messages.
     pub fn on_link(
         card: PsamLink,
@@ -90,6 +104,8 @@ impl PsamSource {
             card,
             dialect,
             terminal: None,
+            last_sw: None,
+            ask_pin: None,
         };
         p.run("select", &Vars::new(), "selecting the PSAM application")
             .map_err(|e| match e {
@@ -145,7 +161,10 @@ impl PsamSource {
         tx.end().map_err(lost)?;
         match r {
             Ok(report) => Ok(report.vars),
-            Err(ScriptError::Expectation(m)) => Err(self.refused(m.sw, block, doing)),
+            Err(ScriptError::Expectation(m)) => {
+                self.last_sw = Some(m.sw);
+                Err(self.refused(m.sw, block, doing))
+            }
             Err(ScriptError::Transport { source, .. }) => Err(lost(source)),
             Err(other) => Err(KeySourceError::Refused(format!(
                 "{doing} on the {what}: {other}"
@@ -214,7 +233,21 @@ impl PsamSource {
             k.spec.algorithm
         );
         vars.extend(&self.key_vars(k.spec, k)?);
-        let out = self.run(block, &vars, &doing)?;
+        let out = match self.run(block, &vars, &doing) {
+            // The PSAM wants its PIN and none was given: ask once, then try again.
+            Err(_) if self.last_sw == Some(Sw(0x6982)) && self.ask_pin.is_some() => {
+                let pin = self.ask_pin.take().and_then(|mut ask| ask());
+                let pin = pin.ok_or_else(|| {
+                    KeySourceError::Refused(format!(
+                        "the {} needs its PIN: set SSCARD_PSAM_PIN",
+                        self.what
+                    ))
+                })?;
+                self.verify_pin(&pin)?;
+                self.run(block, &vars, &doing)?
+            }
+            other => other?,
+        };
         let result = out.get("RESULT").unwrap_or_default();
         crate::apdu::parse_hex(result).map_err(|_| {
             KeySourceError::Refused(format!("{doing}: the {} gave no result", self.what))

@@ -5,7 +5,7 @@
 mod client;
 mod dialect;
 
-pub use client::{PsamLink, PsamSource, connect};
+pub use client::{AskPin, PsamLink, PsamSource, connect};
 pub use dialect::{BLOCKS, Dialect, DialectError};
 
 #[cfg(test)]

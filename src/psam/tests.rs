@@ -173,3 +173,26 @@ fn a_card_that_is_not_a_psam_is_named_missing() {
         "{e}"
     );
 }
+
+#[test]
+fn a_psam_that_wants_its_pin_is_asked_once_then_computes() {
+    let mut p = psam(&[
+        ("801A2201", "6982"),
+        ("0020000003123456", "9000"),
+        ("801A2201", "9000"),
+        ("80FA000008 A1B2C3D4E5F60718 00", "0102030405060708 9000"),
+    ])
+    .with_pin_prompt(Box::new(|| {
+        Some(crate::crypto::Secret::new(b"123456".to_vec()))
+    }));
+    let stk = spec("stk", Algorithm::Tdes);
+    let chain = Chain::default();
+    let k = KeyUse {
+        spec: &stk,
+        chain: &chain,
+    };
+    assert_eq!(
+        p.cryptogram(&k, &CHALLENGE).unwrap(),
+        vec![1, 2, 3, 4, 5, 6, 7, 8]
+    );
+}

@@ -386,6 +386,25 @@ pub fn repo_file(rel: &str) -> String {
         .to_string()
 }
 
+/// An initialised, not yet personalized ssc-3.00 card image `dir/card.json` on the card
+/// [`CARD_ID`] (built in-process with `sscard init`, the test keys).
+pub fn initialised_card(dir: &Path) -> PathBuf {
+    let image = dir.join("card.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_sscard"))
+        .env_remove("SSCARD_READER")
+        .args(["--reader", &format!("sim:{}", image.display())])
+        .args([
+            "init",
+            "--profile",
+            &repo_file("card-profiles/ssc-3.00.toml"),
+        ])
+        .args(["--card-id", CARD_ID])
+        .output()
+        .expect("run sscard init");
+    assert!(out.status.success(), "init: {}", describe(&out));
+    image
+}
+
 /// Writes the synthetic demo holder (on the card [`CARD_ID`]) as a CSV record to
 /// `dir/holder.csv` and returns its path.
 pub fn holder_csv(dir: &Path) -> PathBuf {
