@@ -25,6 +25,10 @@
 //!
 //! [pinpad]                          # where iVerifyPIN/iChangePIN get the holder's PIN
 //! source = "env"                    # "env" (SSCARD_PIN, SSCARD_NEW_PIN) | "command" | "none"
+//!
+//! [pkcs11]                          # an HSM key source (`--pkcs11 MODULE.so --token LABEL`)
+//! label_prefix = ""                 # master key label = prefix + profile key name
+//! des3_derive = 0x1102              # mechanism numbers: docs/crypto.md, "HSM over PKCS#11"
 //! ```
 //! Unknown keys are refused, with the file and line.
 
@@ -60,6 +64,9 @@ pub struct Config {
     pub terminal: TerminalConfig,
     /// Where the PIN-pad variants of the reader interface get the holder's PIN.
     pub pinpad: Option<PinSource>,
+    /// How master keys are found in a PKCS#11 HSM and which mechanisms it is asked for
+    /// (`[pkcs11]`, docs/crypto.md "HSM over PKCS#11"); `None`: the standard ones.
+    pub pkcs11: Option<crate::hsm::Pkcs11Config>,
 }
 
 /// Where the card keys come from. New sources (a PSAM in a second reader, a PKCS#11 HSM) are
@@ -163,6 +170,7 @@ impl Config {
                 device: over.terminal.device.or(self.terminal.device),
             },
             pinpad: over.pinpad.or(self.pinpad),
+            pkcs11: over.pkcs11.or(self.pkcs11),
         }
     }
 
@@ -194,6 +202,7 @@ impl Config {
                 device: get("SSCARD_TERMINAL_DEVICE"),
             },
             pinpad,
+            pkcs11: None,
         })
     }
 
@@ -392,6 +401,23 @@ command = ["/usr/lib/pinpad", "--beep"]
         assert_eq!(c.profile.as_deref(), Some("p"));
         assert_eq!(c.terminal_number(), "1");
         assert_eq!(c.terminal_device(), "3");
+    }
+
+    #[test]
+    fn the_pkcs11_table_sets_label_prefix_and_mechanisms_and_refuses_unknown_keys() {
+        let c = Config::parse(
+            "[pkcs11]\nlabel_prefix = \"ssc-\"\nsm4_ecb = 0x80000012\n",
+            Path::new("s"),
+        )
+        .unwrap();
+        let p = c.pkcs11.clone().unwrap();
+        assert_eq!(p.label("issuer"), "ssc-issuer");
+        assert_eq!(p.des3_derive, 0x1102, "default kept");
+        assert_eq!(p.sm4_ecb, Some(0x8000_0012));
+        let c = Config::default().merge(c);
+        assert!(c.pkcs11.is_some(), "merge keeps [pkcs11]");
+        let e = Config::parse("[pkcs11]\nlabel = \"x\"\n", Path::new("s")).unwrap_err();
+        assert!(e.to_string().contains("label"), "{e}");
     }
 
     #[test]

@@ -153,17 +153,30 @@ fn card_that_answers_reset_but_no_command_is_chip_failing() {
         ..FaultConfig::default()
     });
     let (code, text) = run(&card, &[]);
-    // Every command is lost: the chip gives its ATR but never answers a command.
-    // Resets still bring the ATR, so the card did "come back": CHIP FAILING, not NO RESPONSE.
+    // Every command is lost: the chip gives its ATR but never answers a command. The ATR
+    // proves the contacts, the power and the reader: the chip is there and failing (CHIP
+    // FAILING, 30), not absent or unreachable (NO RESPONSE, 31, is for no ATR at all), and
+    // the reason tells the technician not to look at contacts or reader (docs/diagnose.md).
     assert_eq!(code, 30, "{text}");
     assert!(
         text.contains("VERDICT: CHIP FAILING (replace the card)"),
         "{text}"
     );
     assert!(
-        text.contains("32 of 32 harmless commands failed (no answer ×32)"),
+        text.contains(
+            "the chip answers reset (ATR) but none of 32 harmless commands (no answer ×32): \
+             its operating system or memory is failing, not the contacts or the reader"
+        ),
         "{text}"
     );
+    let o = sscard(&card, &["diagnose", "--profile", &repo(P200), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"], "CHIP_FAILING");
+    assert_eq!(
+        v["power"]["answered"], v["power"]["resets"],
+        "an ATR every time"
+    );
+    assert_eq!(v["link"]["errors"], 32);
 }
 
 #[test]

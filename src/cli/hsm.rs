@@ -3,8 +3,7 @@
 //! end to end. Real master keys are loaded with the HSM's own tools, never from a file.
 
 use super::Globals;
-use anyhow::{Context, Result};
-use sscard::crypto::Secret;
+use anyhow::Result;
 use sscard::hsm::{Pkcs11Config, import::import_tdes};
 use sscard::profile::keys::KeyFile;
 use std::path::PathBuf;
@@ -35,22 +34,12 @@ pub struct ImportArgs {
     pub label_prefix: String,
 }
 
-/// The HSM user PIN: `SSCARD_HSM_PIN`, else a prompt. Never from a flag (the process list).
-fn hsm_pin() -> Result<Secret> {
-    if let Some(p) = std::env::var_os("SSCARD_HSM_PIN") {
-        return Ok(Secret::new(p.into_encoded_bytes()));
-    }
-    let p = rpassword::prompt_password("HSM user PIN: ")
-        .context("reading the HSM PIN from the terminal (or set SSCARD_HSM_PIN)")?;
-    Ok(Secret::new(p.into_bytes()))
-}
-
 /// Runs `sscard hsm ...`.
 pub fn run(cmd: Command, g: &Globals) -> Result<ExitCode> {
     let _ = g;
     let Command::ImportTestKeys(a) = cmd;
     let kf = KeyFile::load(&a.keys)?;
-    let pin = hsm_pin()?;
+    let pin = super::keys::hsm_pin()?;
     let cfg = Pkcs11Config {
         label_prefix: a.label_prefix,
         ..Pkcs11Config::default()

@@ -4,6 +4,7 @@
 
 use super::verdict::{Findings, Verdict};
 use crate::apdu::Sw;
+use crate::error::ErrorChain;
 use crate::photo::{PhotoError, PhotoFile, jpeg, read_photo};
 use crate::profile::Profile;
 use crate::session::CardKeys;
@@ -101,7 +102,7 @@ pub(super) fn check(
                 Verdict::ChipFailing,
                 format!("reading the photo in {name} failed with a memory error (6581)"),
             );
-            format!("cannot be read: {e}")
+            format!("cannot be read: {}", e.chain())
         }
         Err(PhotoError::Session(e))
             if matches!(
@@ -111,7 +112,7 @@ pub(super) fn check(
         {
             "not read: the application is disabled".into()
         }
-        Err(e) => format!("cannot be read: {e}"),
+        Err(e) => format!("cannot be read: {}", e.chain()),
     };
     Some(c)
 }

@@ -179,6 +179,17 @@ pub fn check_link(t: &mut dyn Transport, rounds: usize, f: &mut Findings) -> Lin
                 lc.commands
             ),
         );
+    } else if lc.errors > 0 && lc.errors == lc.commands && fails_are_silence(&lc.failures) {
+        // The ATR came back after every reset: the chip is there and powered, and fails.
+        f.add(
+            Verdict::ChipFailing,
+            format!(
+                "the chip answers reset (ATR) but none of {} harmless commands ({}): its \
+                 operating system or memory is failing, not the contacts or the reader",
+                lc.commands,
+                lc.failures.join(", ")
+            ),
+        );
     } else if lc.errors > 0 {
         f.add(
             Verdict::ChipFailing,
@@ -191,4 +202,9 @@ pub fn check_link(t: &mut dyn Transport, rounds: usize, f: &mut Findings) -> Lin
         );
     }
     lc
+}
+
+/// True when every failure noted is "no answer" (the card was silent, not refusing).
+fn fails_are_silence(failures: &[String]) -> bool {
+    !failures.is_empty() && failures.iter().all(|w| w.starts_with("no answer"))
 }

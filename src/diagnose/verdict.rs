@@ -25,9 +25,13 @@ pub enum Verdict {
     /// access conditions are not enforced, anyone can read and overwrite it. Never hand it
     /// over: finish init (run it again), or replace the card.
     NotIssuable,
-    /// The chip answers unreliably, or its memory fails: replace the card.
+    /// The chip answers reset (an ATR: contacts, power and reader work) but its commands fail,
+    /// get no answer, or work only on a retry, or its memory fails; a chip that gives its ATR
+    /// and then answers no command at all is failing too: replace the card.
     ChipFailing,
-    /// No answer to reset or to commands: replace the card.
+    /// No answer to reset (no ATR), or a card that stopped answering and gave no ATR again
+    /// after a reset: nothing on the card talks. Check that the card is inserted the right way
+    /// and its contacts are clean, try another reader; still nothing: replace the card.
     NoResponse,
 }
 

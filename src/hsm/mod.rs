@@ -19,6 +19,7 @@
 pub mod config;
 pub mod import;
 mod ops;
+mod source;
 
 pub use config::Pkcs11Config;
 

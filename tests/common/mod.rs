@@ -214,6 +214,17 @@ impl PrivatePcscd {
         spawn_card_on(self.port(), cmd)
     }
 
+    /// Serves the virtual card image `image` in slot 0 (`sscard sim --vpcd PORT --image
+    /// IMAGE`) and waits until pcscd sees the card. The card is killed when the guard drops.
+    pub fn serve_image(&self, image: &Path) -> ChildGuard {
+        let port = self.port().to_string();
+        let mut cmd = self.sscard();
+        cmd.args(["sim", "--vpcd", &port, "--image"]).arg(image);
+        let guard = self.spawn_card(&mut cmd);
+        self.wait_card();
+        guard
+    }
+
     /// pcscd's output so far (for failure messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("pcscd.log")).unwrap_or_default()

@@ -156,3 +156,44 @@ pub fn in_child(test: &str, label: &str, label_prefix: &str, body: impl FnOnce(&
         "the child did not run {test}: {text}"
     );
 }
+
+/// A card image `name` in `dir` initialised with the test keys for the shipped profile
+/// `text` (the manufacturer's step); personalized too (not enabled) when `written`. Returns
+/// the reader argument `sim:PATH`.
+pub fn card(dir: &Path, name: &str, text: &str, written: bool) -> String {
+    use sscard::perso::demo::{self, DEMO_CARD_ID};
+    use sscard::perso::{PlanOptions, RunOptions, Station};
+    use sscard::sim::transport::{ImageCard, SimTransport};
+    let path = dir.join(name);
+    let mut t = SimTransport::new(ImageCard::open(&path).unwrap()).unwrap();
+    let p = demo::shipped_profile(text, "shipped-profile.toml").unwrap();
+    let k = demo::shipped_keys().unwrap();
+    demo::init_card(&mut t, &p, &k, DEMO_CARD_ID).unwrap();
+    if written {
+        let station = Station::new(&p).unwrap();
+        let values = station.encode(&demo::demo_holder()).unwrap();
+        let opts = PlanOptions {
+            set_pin: true,
+            enable: false,
+        };
+        let plan = station.plan(&values, opts).unwrap();
+        let r = station
+            .run_plan(&mut t, &plan, &values, Some(&k), RunOptions::default())
+            .unwrap();
+        assert!(!r.enabled);
+    }
+    sscard::transport::Transport::close(&mut t).unwrap();
+    format!("sim:{}", path.display())
+}
+
+/// A holder record (CSV, one synthetic holder: the demo card's identification code) in `dir`.
+pub fn record(dir: &Path) -> String {
+    let rec = dir.join("holder.csv");
+    std::fs::write(
+        &rec,
+        "ssn,name,sex,ethnicity,birth_place,birth_date,card_id,init_org,card_number,issue_date\n\
+         110101199012290016,测试一,1,01,440782,19901229,440700D156000005008A3F21C4E5B607,440700000000000000000001,A00000003,20250101\n",
+    )
+    .unwrap();
+    rec.display().to_string()
+}
