@@ -27,6 +27,7 @@ pub mod atr;
 pub mod batch;
 pub mod card;
 pub mod codec;
+pub mod columns;
 pub mod config;
 pub mod conformance;
 pub mod cos;

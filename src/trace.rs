@@ -12,7 +12,9 @@
 //! - EXTERNAL/MUTUAL AUTHENTICATE `82`, INTERNAL AUTHENTICATE `88`: cryptograms, in the
 //!   command and in the response (and in the GET RESPONSE that fetches it);
 //! - WRITE KEY `80 D4` (docs/cos.md): the key or PIN value after usage, algorithm, max tries;
-//! - the PBOC-family RELOAD PIN / CHANGE PIN `80 5E`: PINs.
+//! - the PBOC-family RELOAD PIN / CHANGE PIN `80 5E`: PINs;
+//! - the 4-byte MAC at the end of a secure-messaging command (CLA `0C`/`04` bits of an ISO
+//!   class, bit `04` of a proprietary `8x` class), e.g. `84 1E 00 00 04 ******`.
 //!
 //! Example: `> 00 20 00 00 04 ******`.
 
@@ -33,6 +35,16 @@ fn secret_from(cla: u8, ins: u8) -> Option<usize> {
         // PBOC-family RELOAD PIN / CHANGE PIN (`80 5E`): PINs.
         0x5E if cla & 0x80 != 0 => Some(0),
         _ => None,
+    }
+}
+
+/// True for a secure-messaging class byte: an ISO `0x` class with bits `0C`, or a
+/// proprietary `8x` class with bit `04` (docs/crypto.md: the MAC'd command's CLA gets `04`).
+fn is_secure_messaging(cla: u8) -> bool {
+    match cla & 0xF0 {
+        0x00 => cla & 0x0C != 0,
+        0x80 => cla & 0x04 != 0,
+        _ => false,
     }
 }
 
@@ -59,13 +71,20 @@ pub fn mask_command(apdu: &[u8]) -> String {
         [cla, ins, ..] => (*cla, *ins),
         _ => return spaced(apdu),
     };
-    let Some(keep) = secret_from(cla, ins) else {
+    let secret = secret_from(cla, ins);
+    if secret.is_none() && !is_secure_messaging(cla) {
         return spaced(apdu);
-    };
+    }
     let Ok(cmd) = Command::parse(apdu) else {
         // Malformed: show the header only.
         let head = apdu.get(..4).unwrap_or(apdu);
         return format!("{} {MASK}", spaced(head));
+    };
+    // Secure messaging without secret data: only the MAC at the end is masked.
+    let keep = match secret {
+        Some(k) => k,
+        None if cmd.data.len() >= crate::crypto::MAC_LEN => cmd.data.len() - crate::crypto::MAC_LEN,
+        None => return spaced(apdu),
     };
     if cmd.data.is_empty() {
         return spaced(apdu);
@@ -234,6 +253,19 @@ mod tests {
         assert_eq!(m("805E010007 123456 FF 654321"), "80 5E 01 00 07 ******");
         // VERIFY without data (ask tries left) shows as is.
         assert_eq!(m("00200000"), "00 20 00 00");
+    }
+
+    #[test]
+    fn secure_messaging_macs_are_masked_and_the_data_before_them_shown() {
+        assert_eq!(m("841E000004 11223344"), "84 1E 00 00 04 ******");
+        assert_eq!(
+            m("04D6820009 0102030405 8757789D"),
+            "04 D6 82 00 09 01 02 03 04 05 ******"
+        );
+        assert_eq!(m("842C000304 AABBCCDD"), "84 2C 00 03 04 ******");
+        // Not secure messaging: shown as is.
+        assert_eq!(m("00D6820005 0102030405"), "00 D6 82 00 05 01 02 03 04 05");
+        assert_eq!(m("80CA9F0C00"), "80 CA 9F 0C 00");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! 01 DES/3DES, 02 SSF33, 03 SM4) as the profile names it, returned by the virtual card, shown
 //! by `read` and `diagnose`; SSF33 refused by soft keys; a profile with 6 PIN tries enforced.
 
+use sscard::error::ErrorChain;
 use sscard::profile::Profile;
 use sscard::profile::keys::{Factors, KeyFile};
 use sscard::session::CardKeys;
@@ -256,10 +257,14 @@ fn soft_card_keys_of_an_ssf33_card_are_unavailable_with_the_reason() {
             "{why}"
         );
     }
-    let e = sscard::init::init_plan(&p, &kf, &factors).unwrap_err();
-    assert_eq!(e.to_string(), "DF ssse");
-    let why = std::error::Error::source(&e).unwrap().to_string();
-    assert!(why.starts_with("the card's algorithm is SSF33"), "{why}");
+    let e = sscard::init::init_plan(&p, &kf, &factors)
+        .unwrap_err()
+        .chain()
+        .to_string();
+    assert!(
+        e.starts_with("DF ssse: the card's algorithm is SSF33"),
+        "{e}"
+    );
     // The SM4 card's keys are there.
     let sm4 = sscard::profile::find("ssc-3.00").unwrap().load().unwrap();
     let keys = CardKeys::from_key_file(&sm4, "ssse", &kf, &factors);

@@ -1,38 +1,13 @@
 //! The key source options of the authenticating commands: one source only (flags or
 //! environment), a missing PSAM or HSM named, nothing sent to the card before that.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn sscard(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sscard"));
-    for v in [
-        "SSCARD_READER",
-        "SSCARD_KEYS",
-        "SSCARD_PSAM",
-        "SSCARD_PKCS11",
-        "SSCARD_TOKEN",
-        "SSCARD_PSAM_PIN",
-        "SSCARD_HSM_PIN",
-    ] {
-        c.env_remove(v);
-    }
-    c.envs(env.iter().copied()).args(args).output().unwrap()
-}
+mod keysrc_util;
+use keysrc_util::{sscard_env as sscard, test_keys as keys};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
-}
-
-fn keys() -> String {
-    root()
-        .join("card-profiles/test-keys.toml")
-        .display()
-        .to_string()
 }
 
 #[test]

@@ -5,44 +5,14 @@
 
 use sscard::perso::demo::{self, DEMO_CARD_ID, SSC_300};
 use sscard::sim::transport::{ImageCard, SimTransport};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn test_keys() -> String {
-    root()
-        .join("card-profiles/test-keys.toml")
-        .display()
-        .to_string()
-}
+mod keysrc_util;
+use keysrc_util::{test_keys, text};
 
 fn sscard(args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sscard"));
-    for v in [
-        "SSCARD_READER",
-        "SSCARD_KEYS",
-        "SSCARD_PSAM",
-        "SSCARD_PKCS11",
-        "SSCARD_TOKEN",
-        "SSCARD_PSAM_PIN",
-        "SSCARD_PIN",
-        "SSCARD_NEW_PIN",
-    ] {
-        c.env_remove(v);
-    }
-    c.args(args).output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n{}{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    keysrc_util::sscard_env(args, &[])
 }
 
 /// A virtual PSAM loaded from `keys`, with terminal number `tn`.

@@ -295,17 +295,11 @@ pub fn to_json(
 pub fn render_table(decoded: &[(ElementRef, Option<String>)], indent: &str) -> String {
     let mut out = String::new();
     for (el, text) in decoded {
-        let cols: usize = el
-            .label
-            .chars()
-            .map(|c| if c.is_ascii() { 1 } else { 2 })
-            .sum();
         out.push_str(&format!(
-            "{indent}{} {:02X}  {}{}  {}\n",
+            "{indent}{} {:02X}  {}  {}\n",
             el.file,
             el.tag,
-            el.label,
-            " ".repeat(14usize.saturating_sub(cols)),
+            crate::columns::pad(&el.label, 14),
             text.as_deref().unwrap_or("(empty)")
         ));
     }

@@ -6,6 +6,7 @@
 use super::dialect::Dialect;
 use crate::apdu::{Sw, compact};
 use crate::crypto::{Algorithm, MAC_LEN, Secret, pad_method2};
+use crate::error::ErrorChain;
 use crate::profile::KeySpec;
 use crate::script::{ScriptError, Vars};
 use crate::session::{KeySource, KeySourceError, KeyUse};
@@ -79,7 +80,8 @@ impl PsamSource {
         let card = connect(reader).map_err(|e| {
             KeySourceError::Missing(format!(
                 "the {what} cannot be reached: {e}. Is the PSAM in the reader's SAM slot, and is \
-                 the reader name the one `sscard readers` lists?"
+                 the reader name the one `sscard readers` lists?",
+                e = e.chain()
             ))
         })?;
         Self::on_link(card, what, dialect, pin)
@@ -132,7 +134,8 @@ impl PsamSource {
         let bcd = crate::crypto::encode_pin(&digits).map_err(|e| {
             KeySourceError::Refused(format!(
                 "the PIN for the {} (SSCARD_PSAM_PIN): {e}",
-                self.what
+                self.what,
+                e = e.chain()
             ))
         })?;
         let mut vars = Vars::new();
@@ -153,7 +156,8 @@ impl PsamSource {
         let what = self.what.clone();
         let lost = |e: TransportError| {
             KeySourceError::Missing(format!(
-                "{doing} on the {what}: {e} (was the PSAM removed?)"
+                "{doing} on the {what}: {e} (was the PSAM removed?)",
+                e = e.chain()
             ))
         };
         let mut tx = Tx::begin(&mut *self.card).map_err(lost)?;

@@ -25,7 +25,7 @@ const BUILT_IN: [(&str, &str, &str); 1] = [(
 pub enum DialectError {
     /// Not a built-in name and no such file.
     #[error(
-        "PSAM dialect '{arg}': not a built-in dialect ({}) and not a readable file: {source}",
+        "PSAM dialect '{arg}': not a built-in dialect ({}) and not a readable file",
         BUILT_IN.map(|b| b.0).join(", ")
     )]
     Io {
@@ -44,7 +44,7 @@ pub enum DialectError {
         message: String,
     },
     /// The script is malformed or lacks a block.
-    #[error("PSAM dialect {}: {source}", file.display())]
+    #[error("PSAM dialect {}", file.display())]
     Script {
         /// The dialect file.
         file: PathBuf,

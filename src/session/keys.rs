@@ -226,7 +226,7 @@ impl CardKeys {
             && let Err(e) = lock(source).supports(alg)
         {
             for spec in &df.keys {
-                out.unavailable(spec.id, e.to_string());
+                out.unavailable(spec.id, e.chain().to_string());
             }
             return out;
         }
