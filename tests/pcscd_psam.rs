@@ -17,7 +17,8 @@ fn root(rel: &str) -> String {
         .to_string()
 }
 
-/// Creates a PSAM image (test keys, terminal 123456789012, PIN from `pin`), T=0 when `t0`.
+/// Creates a PSAM image (test keys, terminal 123456789012, PIN from `pin`), T=0 when `t0`
+/// (`sscard sim --t0`, saved in the image).
 fn make_psam(dir: &Path, pin: Option<&str>, t0: bool) -> String {
     let image = dir.join("psam.json");
     let img = image.display().to_string();
@@ -26,16 +27,25 @@ fn make_psam(dir: &Path, pin: Option<&str>, t0: bool) -> String {
         .args(["--load-keys", &root("card-profiles/test-keys.toml")])
         .args(["--terminal-no", "123456789012"])
         .env_remove("SSCARD_PSAM_PIN");
+    if t0 {
+        c.arg("--t0");
+    }
     if let Some(p) = pin {
         c.env("SSCARD_PSAM_PIN", p);
     }
     let o = c.output().unwrap();
     assert!(o.status.success(), "{}", describe(&o));
     if t0 {
-        let mut v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&image).unwrap()).unwrap();
-        v["t0"] = serde_json::Value::Bool(true);
-        std::fs::write(&image, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.contains("T=0 behaviour (61xx / GET RESPONSE), ATR 3B 1E 18 80"),
+            "{out}"
+        );
+        assert!(
+            std::fs::read_to_string(&image)
+                .unwrap()
+                .contains("\"t0\": true")
+        );
     }
     img
 }

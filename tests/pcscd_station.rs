@@ -5,7 +5,8 @@
 //! card exactly the APDUs of the same run with `--keys` (a spy between vpcd and the card
 //! records both; the card's challenges are seeded, so cryptograms compare byte for byte).
 //! A PSAM loaded with other keys fails after at most one refused authentication per key and
-//! says it was the PSAM; a PSAM reader with no PSAM in it is named. Run with
+//! says it was the PSAM; a PSAM reader with no PSAM in it is named; a PSAM PIN comes from the
+//! environment and a wrong one stops before the card is touched. Run with
 //! `--features pcscd-tests`.
 #![cfg(feature = "pcscd-tests")]
 
@@ -42,16 +43,20 @@ fn other_keys(dir: &Path) -> String {
     path.display().to_string()
 }
 
-/// A PSAM image loaded from `keys`.
-fn psam_image(dir: &Path, keys: &str) -> PathBuf {
+/// A PSAM image loaded from `keys`, with `extra` options of `sscard sim` (e.g. `--t0`) and
+/// the PIN `pin`, if any.
+fn psam_image(dir: &Path, keys: &str, extra: &[&str], pin: Option<&str>) -> PathBuf {
     let image = dir.join("psam.json");
-    let o = Command::new(env!("CARGO_BIN_EXE_sscard"))
-        .env_remove("SSCARD_PSAM_PIN")
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sscard"));
+    c.env_remove("SSCARD_PSAM_PIN")
         .args(["sim", "--psam", "--create", "--image"])
         .arg(&image)
         .args(["--load-keys", keys, "--terminal-no", "440700000017"])
-        .output()
-        .unwrap();
+        .args(extra);
+    if let Some(p) = pin {
+        c.env("SSCARD_PSAM_PIN", p);
+    }
+    let o = c.output().unwrap();
     assert!(o.status.success(), "{}", describe(&o));
     image
 }
@@ -186,7 +191,8 @@ fn the_station_job_with_the_psam_in_slot_01_sends_the_card_what_the_key_file_run
     let soft_trace = card_side(&soft.spy.exchanges());
     drop(soft);
 
-    let psam = psam_image(&psam_dir, &keys);
+    // A T=0 PSAM, as most are: its answers come by GET RESPONSE through pcscd.
+    let psam = psam_image(&psam_dir, &keys, &["--t0"], None);
     let st = Station::start(&psam_dir, &card2, Some(&psam));
     let psam_out = st.job(&["--psam", PSAM_READER]);
     let psam_trace = card_side(&st.spy.exchanges());
@@ -226,7 +232,7 @@ fn the_station_job_with_the_psam_in_slot_01_sends_the_card_what_the_key_file_run
 fn a_psam_with_other_keys_fails_after_one_refused_authentication_and_is_named() {
     let d = tempfile::tempdir().unwrap();
     let card = initialised_card(d.path());
-    let psam = psam_image(d.path(), &other_keys(d.path()));
+    let psam = psam_image(d.path(), &other_keys(d.path()), &[], None);
     let st = Station::start(d.path(), &card, Some(&psam));
     let p = repo_file("card-profiles/ssc-3.00.toml");
     let o = st.run(
@@ -294,4 +300,51 @@ fn a_psam_reader_without_a_psam_is_named() {
             .any(|e| e.command.get(1) == Some(&0x82)),
         "no authentication without a PSAM"
     );
+}
+
+#[test]
+fn a_psam_with_a_pin_takes_it_from_the_environment_and_a_wrong_one_is_named() {
+    let d = tempfile::tempdir().unwrap();
+    let keys = repo_file("card-profiles/test-keys.toml");
+    let card = initialised_card(d.path());
+    let psam = psam_image(d.path(), &keys, &["--t0"], Some("246810"));
+    let st = Station::start(d.path(), &card, Some(&psam));
+    let p = repo_file("card-profiles/ssc-3.00.toml");
+    let args = [
+        "perso",
+        "--profile",
+        p.as_str(),
+        "--record",
+        st.record.as_str(),
+    ];
+    let o = st.run(
+        &args,
+        &["--psam", PSAM_READER],
+        &[("SSCARD_PSAM_PIN", "135790")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
+    let e = stderr(&o);
+    assert!(e.contains(PSAM_READER), "names the PSAM: {e}");
+    assert!(e.contains("PSAM PIN") && e.contains("2 tries left"), "{e}");
+    assert!(!e.contains("135790") && !e.contains("246810"), "{e}");
+    assert!(
+        !st.spy
+            .exchanges()
+            .iter()
+            .any(|e| e.command.get(1) == Some(&0x82)),
+        "nothing authenticated with the card when the PSAM refused its PIN"
+    );
+    let out = st.ok(
+        &args,
+        &["--psam", PSAM_READER],
+        &[("SSCARD_PSAM_PIN", "246810")],
+    );
+    assert!(out.contains("ENABLED"), "{out}");
+    // The PSAM's counter is full again after the right PIN.
+    let mut psam_guard = st.psam;
+    if let Some(g) = psam_guard.as_mut() {
+        g.terminate();
+    }
+    let text = std::fs::read_to_string(&psam).unwrap();
+    assert!(text.contains("\"tries_left\": 3"), "{text}");
 }

@@ -71,6 +71,10 @@ pub struct Args {
     /// milliseconds (default: when you press Enter).
     #[arg(long, value_name = "MS")]
     pub reinsert_after_ms: Option<u64>,
+    /// Answer as a T=0 card from now on (61xx / GET RESPONSE, 6Cxx on a wrong Le; the default
+    /// ATR becomes the T=0 one), as most PSAMs do. Saved in the image.
+    #[arg(long, conflicts_with = "feed")]
+    pub t0: bool,
     /// Make GET CHALLENGE reproducible for this run: the same seed gives the same challenges
     /// in the same order (to compare the card-side traces of two runs byte for byte; not
     /// saved in the image). Default: random challenges.
@@ -140,13 +144,16 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     if args.faults.any() {
         args.faults.apply(chip.card_mut())?;
     }
+    if args.t0 {
+        chip.card_mut().set_t0(true);
+    }
     if let Some(seed) = args.challenge_seed {
         chip.card_mut().set_challenge_seed(Some(seed));
     }
     if let Some(addr_text) = args.vpcd.as_deref() {
         return serve(&args, addr_text, chip, &image.display().to_string());
     }
-    if args.create || args.faults.any() {
+    if args.create || args.faults.any() || args.t0 {
         chip.save()?;
     }
     if args.create && !args.psam {
@@ -155,9 +162,15 @@ pub fn run(args: Args, g: &Globals) -> anyhow::Result<ExitCode> {
     if args.faults.any() {
         println!("faults: {}", faults::describe(chip.card().faults()));
     }
+    if args.t0 {
+        println!(
+            "T=0 behaviour (61xx / GET RESPONSE), ATR {}",
+            spaced(chip.card().atr())
+        );
+    }
     if args.show {
         print!("{}", show::summary(chip.card(), &image));
-    } else if !args.create && !args.faults.any() && load.is_none() {
+    } else if !args.create && !args.faults.any() && load.is_none() && !args.t0 {
         bail!(
             "say what to do: --vpcd [HOST:]PORT to serve the card to pcscd, --show, --create or a fault option"
         );
