@@ -76,12 +76,22 @@ fn build_c_example(dir: &Path) -> PathBuf {
     exe
 }
 
-fn through_pcscd(t0: bool) {
+/// A private pcscd serving a personalized ssc-2.00 card (T=0 when `t0`) in slot 00, and a
+/// configuration for it with the test keys: (pcscd, folder, card server, config, protocol).
+fn on_pcscd(
+    t0: bool,
+) -> (
+    PrivatePcscd,
+    tempfile::TempDir,
+    common::ChildGuard,
+    PathBuf,
+    &'static str,
+) {
     let protocol = if t0 { "T0" } else { "T1" };
     let pcscd = PrivatePcscd::start();
     let dir = tempfile::tempdir().unwrap();
     let image = card_image(dir.path(), "ssc-2.00", t0);
-    let _card = serve(&pcscd, pcscd.port(), &image);
+    let card = serve(&pcscd, pcscd.port(), &image);
     pcscd.wait_card();
     let cfg = config(
         dir.path(),
@@ -90,6 +100,11 @@ fn through_pcscd(t0: bool) {
         true,
         &format!("protocol = \"{protocol}\""),
     );
+    (pcscd, dir, card, cfg, protocol)
+}
+
+fn through_pcscd(t0: bool) {
+    let (pcscd, dir, _card, cfg, protocol) = on_pcscd(t0);
     let expected = sscard_line(&pcscd, protocol);
     assert!(expected.contains("|测试一|"), "{expected}");
     let sock = socket(&pcscd);
@@ -261,4 +276,99 @@ fn no_reader_no_card_disabled_blocked_and_failing_chip_codes_through_pcscd() {
         assert_eq!(rc, -27265, "{text}");
         assert!(text.contains("disabled"), "{text}");
     }
+}
+
+/// iChangePIN(K), iReloadPIN and iUnblockPIN through pcscd, T=1 or T=0: change with the PIN
+/// given and from the PIN pad, the tries counted, a blocked PIN unblocked (PIN kept), the PIN
+/// reloaded to the initial one; checked by iVerifyPINK. Then iGetReaderInfo's device number.
+fn pin_functions(t0: bool) {
+    let (pcscd, dir, _card, cfg, protocol) = on_pcscd(t0);
+    let sock = socket(&pcscd);
+    let pad = [
+        ("PCSCLITE_CSOCK_NAME", sock.as_str()),
+        ("SSCARD_PIN", "654321"),
+        ("SSCARD_NEW_PIN", "112233"),
+    ];
+    let r = drive(
+        dir.path(),
+        &cfg,
+        &pad,
+        json!([
+            ["iChangePINK", 1, "123456", "654321"],
+            ["iVerifyPINK", 1, "654321"],
+            ["iVerifyPINK", 1, "123456"],
+            ["iChangePINK", 1, "654321", "123456"],
+            ["iChangePIN", 1],
+            ["iVerifyPINK", 1, "112233"],
+            ["iVerifyPINK", 1, "000000"],
+            ["iVerifyPINK", 1, "000000"],
+            ["iVerifyPINK", 1, "000000"],
+            ["iVerifyPINK", 1, "112233"],
+            ["iUnblockPIN", 1, ""],
+            ["iVerifyPINK", 1, "112233"],
+            ["iReloadPIN", 1, ""],
+            ["iVerifyPINK", 1, "112233"],
+            ["iVerifyPINK", 1, "123456"],
+            ["iUnblockPIN", 1, format!("|{CARD_ID}|")],
+            ["iReloadPIN", 1, "|110100D15600000500A1B2C3D4E5F607|"],
+        ]),
+    );
+    let codes: Vec<i64> = r.iter().map(|x| rc_out(x).0).collect();
+    assert_eq!(
+        codes,
+        vec![
+            0, 0, -51, -36, 0, 0, -51, -51, -52, -52, 0, 0, 0, -51, 0, 0, -22
+        ],
+        "{protocol}: {r:#?}"
+    );
+    assert!(rc_out(&r[2]).1.contains("剩余2次"), "{}", rc_out(&r[2]).1);
+    assert!(
+        rc_out(&r[8]).1.starts_with("PIN锁定"),
+        "{}",
+        rc_out(&r[8]).1
+    );
+    // No PIN in any output.
+    for x in &r {
+        let text = rc_out(x).1;
+        for pin in ["123456", "654321", "112233"] {
+            assert!(!text.contains(pin), "{text}");
+        }
+    }
+
+    // iGetReaderInfo: vpcd gives no reader serial (SCardGetAttrib of
+    // SCARD_ATTR_VENDOR_IFD_SERIAL_NO answers SCARD_E_UNSUPPORTED_FEATURE), so the device
+    // number is the configured one, and the documented default without one.
+    let env = [("PCSCLITE_CSOCK_NAME", sock.as_str())];
+    let r = drive(dir.path(), &cfg, &env, json!([["iGetReaderInfo"]]));
+    assert_eq!(r[0]["rc"], json!(0), "{r:#?}");
+    assert_eq!(r[0]["out"], json!(["FFFFFFFFFFFFFF", "000000000000"]));
+    let sub = dir.path().join("configured");
+    std::fs::create_dir_all(&sub).unwrap();
+    let terminal = format!(
+        "protocol = \"{protocol}\"\n[terminal]\nnumber = \"440300000001\"\ndevice = \"RD2026A0000017\""
+    );
+    let cfg2 = config(&sub, READER, "ssc-2.00", true, &terminal);
+    let r = drive(
+        &sub,
+        &cfg2,
+        &env,
+        json!([["iGetReaderInfo"], ["iReadCardBas", 1]]),
+    );
+    assert_eq!(r[0]["rc"], json!(0), "{r:#?}");
+    assert_eq!(r[0]["out"], json!(["RD2026A0000017", "440300000001"]));
+    assert!(
+        rc_out(&r[1]).1.ends_with("|440300000001|RD2026A0000017|"),
+        "{}",
+        rc_out(&r[1]).1
+    );
+}
+
+#[test]
+fn pin_change_reload_and_unblock_through_pcscd_t1() {
+    pin_functions(false);
+}
+
+#[test]
+fn pin_change_reload_and_unblock_through_pcscd_t0() {
+    pin_functions(true);
 }

@@ -435,21 +435,45 @@ pub fn pad_pin(cfg: &Config, which: &str) -> Result<String, FfiError> {
 }
 
 /// `iGetReaderInfo`: the reader's device number and the terminal number (configured), after
-/// checking the configured reader is there.
+/// checking the configured reader is there. The device number is the reader's serial from
+/// PC/SC when its driver gives one ([`device_from_serial`]), else the configured `[terminal]
+/// device` (`SSCARD_TERMINAL_DEVICE`), else `FFFFFFFFFFFFFF` (docs/ffi.md).
 pub fn reader_info() -> Result<(String, String), FfiError> {
     let cfg = Config::load().map_err(library)?;
     let reader = cfg.reader.as_deref();
+    let mut serial = None;
     if !reader.is_some_and(|r| r.starts_with("sim:")) {
         let readers = crate::transport::pcsc::list_readers()?;
         if readers.is_empty() {
             return Err(crate::transport::TransportError::NoReaders.into());
         }
-        if let Some(r) = reader {
-            crate::transport::select::choose(&readers, Some(r))?;
-        }
+        let chosen = match reader {
+            Some(r) => Some(crate::transport::select::choose(&readers, Some(r))?),
+            // No reader configured: the one a card call would use, if it can be told.
+            None => crate::transport::select::choose(&readers, None).ok(),
+        };
+        serial = chosen
+            .and_then(|r| crate::transport::pcsc::reader_serial(&r.name))
+            .and_then(|raw| device_from_serial(&raw));
     }
     let t = terminal(&cfg)?;
-    Ok((t.device, t.number))
+    Ok((serial.unwrap_or(t.device), t.number))
+}
+
+/// The 14-character terminal device number of a reader serial (PC/SC
+/// `SCARD_ATTR_VENDOR_IFD_SERIAL_NO`): its ASCII letters and digits, upper-cased, the last 14
+/// when longer, left-padded with `0` when shorter. `None` when it holds no letter or digit.
+pub fn device_from_serial(raw: &[u8]) -> Option<String> {
+    let kept: Vec<char> = raw
+        .iter()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(|b| char::from(b.to_ascii_uppercase()))
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let tail: String = kept.iter().skip(kept.len().saturating_sub(14)).collect();
+    Some(format!("{tail:0>14}"))
 }
 
 /// The configured terminal numbers, checked as the `iReadCardBas` line needs them.
@@ -489,6 +513,24 @@ mod tests {
         );
         let e = card_id_in("440700D156000005008A3F21C4E5B60G").unwrap_err();
         assert_eq!(e.code.value(), -20);
+    }
+
+    #[test]
+    fn a_reader_serial_becomes_a_14_character_device_number() {
+        assert_eq!(
+            device_from_serial(b"1234567").as_deref(),
+            Some("00000001234567")
+        );
+        assert_eq!(
+            device_from_serial(b"sn-ab12:0099887766554433").as_deref(),
+            Some("99887766554433")
+        );
+        assert_eq!(
+            device_from_serial(b"AB12CD34EF56GH").as_deref(),
+            Some("AB12CD34EF56GH")
+        );
+        assert_eq!(device_from_serial(b" - \xff"), None);
+        assert_eq!(device_from_serial(b""), None);
     }
 
     #[test]

@@ -133,6 +133,27 @@ pub fn list_readers() -> Result<Vec<ReaderInfo>, TransportError> {
     list_with(&establish()?)
 }
 
+/// The serial number the reader's driver gives (PC/SC `SCARD_ATTR_VENDOR_IFD_SERIAL_NO`),
+/// asked over a direct connection (`SCARD_SHARE_DIRECT`: no card needed, nothing sent to a
+/// card). `None` when the driver does not give one (many, vpcd among them, answer "unsupported
+/// feature"), when it is empty, or when the reader cannot be reached that way; the raw bytes
+/// with trailing NULs removed otherwise.
+pub fn reader_serial(reader: &str) -> Option<Vec<u8>> {
+    let ctx = establish().ok()?;
+    let name = CString::new(reader).ok()?;
+    let card = ctx
+        .connect(&name, ShareMode::Direct, Protocols::UNDEFINED)
+        .ok()?;
+    let mut raw = card
+        .get_attribute_owned(pcsc::Attribute::VendorIfdSerialNo)
+        .ok()?;
+    let _ = card.disconnect(Disposition::LeaveCard);
+    while raw.last() == Some(&0) {
+        raw.pop();
+    }
+    (!raw.is_empty()).then_some(raw)
+}
+
 /// Waits until `event` happens in the chosen reader (`None`: any reader), for at most
 /// `timeout` (`None`: forever). Returns the reader's state after the event.
 pub fn wait_for(
