@@ -356,3 +356,45 @@ fn a_dead_chip_is_recorded_as_not_disabled() {
     assert_eq!(r.old_card_id, OLD_ID);
     assert_eq!(s.card(OLD_ID).unwrap().state, CardState::Replaced);
 }
+
+#[test]
+fn a_new_card_of_a_product_not_on_record_is_refused_unless_allowed() {
+    let s = Scene::new();
+    // The new card answers with an ATR of no product on record (a made-up T=0 card).
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.new_card()).unwrap()).unwrap();
+    v["atr"] = serde_json::Value::String("3B021450".into());
+    std::fs::write(s.new_card(), serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let region = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("card-profiles/regions/example.toml")
+        .display()
+        .to_string();
+    let number = card_number("B0000002");
+    let base = [
+        "--reason",
+        "damaged",
+        "--card-number",
+        &number,
+        "--region",
+        &region,
+    ];
+    let o = run(s.replace(&base));
+    assert!(!o.status.success(), "{}", describe(&o));
+    assert!(
+        text(&o).contains("--allow-unlisted-product"),
+        "{}",
+        describe(&o)
+    );
+    assert!(s.rows().is_empty());
+    assert_eq!(
+        s.read(&s.old())["enabled"],
+        true,
+        "the old card is left as it was"
+    );
+    let mut allowed = base.to_vec();
+    allowed.push("--allow-unlisted-product");
+    let o = run(s.replace(&allowed));
+    assert!(o.status.success(), "{}", describe(&o));
+    assert!(text(&o).contains("NOT ON RECORD"), "{}", describe(&o));
+    assert_eq!(s.rows().len(), 1);
+}

@@ -88,7 +88,7 @@ pub enum Command {
     Batch(batch::Args),
     /// Replace a holder's aged, damaged, lost or expired card: read the old card, issue the
     /// new one, disable the old one, record the replacement.
-    Replace(replace::Args),
+    Replace(Box<replace::Args>),
     /// The issuance journal / city register: show, export, stats, report a card lost.
     #[command(subcommand)]
     Journal(journal::Command),
@@ -130,7 +130,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Photo(c) => photo::run(c, g),
         Command::Diagnose(a) => diagnose::run(a, g),
         Command::Batch(a) => batch::run(a, g),
-        Command::Replace(a) => replace::run(a, g),
+        Command::Replace(a) => replace::run(*a, g),
         Command::Journal(c) => journal::run(c, g),
         Command::Conformance(a) => conformance::run(a, g),
         Command::Sim(a) => sim::run(a, g),

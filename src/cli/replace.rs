@@ -109,6 +109,9 @@ pub struct Args {
     /// (YYYYMMDD) instead of today.
     #[arg(long, value_name = "YYYYMMDD")]
     pub today: Option<String>,
+    /// The region checks (the new card's product on record, the profile approved).
+    #[command(flatten)]
+    pub issue: super::region::IssueArgs,
     /// The journal and who is issuing.
     #[command(flatten)]
     pub journal: JournalArgs,
@@ -150,6 +153,14 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
     }
     let reason = reason(args.reason);
     let profile = load_profile(&args.profile)?;
+    let region = args.issue.region.load()?;
+    let approval =
+        sscard::region::check_approval(region.as_ref(), &profile, args.issue.unapproved)?;
+    if let Some(line) = approval.line(&profile.meta.name)
+        && !args.json
+    {
+        println!("{line}");
+    }
     let keys = args.keys.require("replacing a card")?;
     let mut station =
         Station::new(&profile)?.with_profile_dir(&super::perso::profile_dir(&args.profile));
@@ -194,6 +205,8 @@ pub fn run(args: Args, g: &Globals) -> Result<ExitCode> {
         station: &station,
         keys: &keys.source,
         journal: &mut journal,
+        region: region.as_ref(),
+        allow_unlisted_product: args.issue.region.allow_unlisted_product,
     };
     let json = args.json;
     let mut show = |e: Event| show(&e, json);

@@ -310,6 +310,9 @@ pub enum ReplaceError {
     /// Personalizing, verifying or enabling the new card failed.
     #[error("the new card")]
     New(#[source] JobError),
+    /// The new card is not a product on record in the region.
+    #[error("the new card")]
+    Product(#[source] crate::region::RegionError),
     /// Writing the photo failed.
     #[error("the new card's photo")]
     Photo(#[source] crate::photo::PhotoError),
@@ -326,6 +329,11 @@ pub struct Job<'a> {
     pub keys: &'a SharedSource,
     /// The journal / register.
     pub journal: &'a mut Journal,
+    /// The region whose card products on record the new card must be one of (`None`: lab
+    /// mode, no check).
+    pub region: Option<&'a crate::region::Region>,
+    /// Issue on a new card whose ATR matches no product on record (labs).
+    pub allow_unlisted_product: bool,
 }
 
 /// Runs the replacement, step by step, reporting each to `on_event`.

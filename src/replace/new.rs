@@ -48,7 +48,7 @@ pub fn issue(
             what: "opening the new card".into(),
             source,
         })?;
-    let result = on_card(job, req, holder, old, today, card.as_mut());
+    let result = on_card(job, req, holder, old, today, card.as_mut(), on_event);
     let released = cards.release(Which::New, card, on_event);
     let issued = result?;
     released.map_err(|source| ReplaceError::Transport {
@@ -72,8 +72,17 @@ fn on_card(
     old: Option<&OldCard>,
     today: &str,
     card: &mut dyn Transport,
+    on_event: &mut dyn FnMut(Event),
 ) -> Result<Issued, ReplaceError> {
     let station = job.station;
+    let product = crate::region::check_product(job.region, &card.atr(), job.allow_unlisted_product)
+        .map_err(ReplaceError::Product)?;
+    if let Some(line) = product.line() {
+        on_event(Event::Note {
+            step: Step::NewCard,
+            text: line,
+        });
+    }
     let from_card = crate::batch::read_from_card(station, card);
     let mut holder = match holder {
         Some(h) => h,

@@ -192,8 +192,16 @@ fn read_all(
     let mut reader = TryReader::new(app, keys);
     let mut values = Vec::new();
     let mut holder_ok = true;
+    // Per file, the tags not read and the first failure: a file that failed once (a refused
+    // key, a failing memory) is not tried again element by element.
+    let mut failed: Vec<(String, Vec<u8>, String)> = Vec::new();
     for el in &app.elements {
         let is_holder = Some(&el.file) == holder_file.as_ref();
+        if let Some(f) = failed.iter_mut().find(|f| f.0 == el.file) {
+            f.1.push(el.tag);
+            holder_ok &= !is_holder;
+            continue;
+        }
         match reader.read(s, el) {
             Ok(Some(found)) => values.push((el.clone(), found)),
             Ok(None) => holder_ok &= !is_holder,
@@ -202,16 +210,19 @@ fn read_all(
             }
             Err(e) => {
                 holder_ok &= !is_holder;
-                out.unread.push(format!(
-                    "{} tag {:02X}: {e}",
-                    el.file,
-                    el.tag,
-                    e = e.chain()
-                ));
+                failed.push((el.file.clone(), vec![el.tag], e.chain().to_string()));
                 // The chip may have lost the selection after a failure.
                 s.reselect_df(&app.df_name, &app.df_label)?;
             }
         }
+    }
+    for (file, tags, why) in failed {
+        let tags = match tags.as_slice() {
+            [one] => format!("tag {one:02X}"),
+            [first, .., last] => format!("tags {first:02X}-{last:02X}"),
+            [] => String::new(),
+        };
+        out.unread.push(format!("{file} {tags}: {why}"));
     }
     out.unread
         .extend(reader.needs.iter().map(ToString::to_string));

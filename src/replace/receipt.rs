@@ -29,7 +29,7 @@ pub fn text(s: &Summary) -> String {
         ("经办人 Operator", s.operator.clone()),
     ];
     for (label, value) in rows {
-        out.push_str(&format!("{}{value}\n", crate::columns::pad(label, 28)));
+        out.push_str(&format!("{}{value}\n", crate::columns::pad(label, 30)));
     }
     out.push_str(&format!("{rule}\n"));
     out.push_str("The new card is enabled. The old card is no longer to be used.\n");
