@@ -20,6 +20,9 @@
 //!    [`journal`];
 //! 8. the CLI (`src/cli`, the `sscard` binary) and the C interface ([`ffi`], `libsscard.so`).
 #![deny(unsafe_code)]
+// Library code never panics on input: no unwrap, expect or unchecked indexing (tests may;
+// clippy.toml). Where an index is provably in range, an `#[allow]` on the smallest item says why.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 #![warn(missing_docs)]
 
 pub mod apdu;

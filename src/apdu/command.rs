@@ -161,54 +161,55 @@ impl Command {
 
     /// Parses an encoded command (ISO/IEC 7816-3 §12.1.3, all cases, short and extended).
     pub fn parse(b: &[u8]) -> Result<Self, ApduError> {
-        if b.len() < 4 {
+        let [cla, ins, p1, p2, body @ ..] = b else {
             return Err(ApduError::TooShort(b.len()));
-        }
-        let mut c = Command::new(b[0], b[1], b[2], b[3]);
-        let body = &b[4..];
+        };
+        let mut c = Command::new(*cla, *ins, *p1, *p2);
         let short_le = |v: u8| if v == 0 { 256 } else { v as usize };
         let ext_le = |hi: u8, lo: u8| {
             let v = u16::from_be_bytes([hi, lo]) as usize;
             if v == 0 { 65536 } else { v }
         };
-        match body.len() {
-            0 => {}
-            1 => c.le = Some(short_le(body[0])),
-            _ if body[0] != 0 => {
+        match body {
+            [] => {}
+            [le] => c.le = Some(short_le(*le)),
+            [lc, rest @ ..] if *lc != 0 => {
                 // Short case 3 or 4.
-                let lc = body[0] as usize;
-                let rest = &body[1..];
-                if rest.len() == lc {
-                    c.data = rest.to_vec();
-                } else if rest.len() == lc + 1 {
-                    c.data = rest[..lc].to_vec();
-                    c.le = Some(short_le(rest[lc]));
-                } else {
-                    return Err(ApduError::LcMismatch {
-                        lc,
-                        actual: rest.len(),
-                    });
+                let lc = usize::from(*lc);
+                match (rest.get(..lc), rest.get(lc..)) {
+                    (Some(data), Some([])) => c.data = data.to_vec(),
+                    (Some(data), Some([le])) => {
+                        c.data = data.to_vec();
+                        c.le = Some(short_le(*le));
+                    }
+                    _ => {
+                        return Err(ApduError::LcMismatch {
+                            lc,
+                            actual: rest.len(),
+                        });
+                    }
                 }
             }
-            3 => c.le = Some(ext_le(body[1], body[2])),
-            2 => return Err(ApduError::Extended("2 bytes after the header")),
-            _ => {
+            [_, hi, lo] => c.le = Some(ext_le(*hi, *lo)),
+            [_, _] => return Err(ApduError::Extended("2 bytes after the header")),
+            [_, hi, lo, rest @ ..] => {
                 // Extended case 3 or 4: 00 Lc1 Lc2 data [Le1 Le2].
-                let lc = u16::from_be_bytes([body[1], body[2]]) as usize;
+                let lc = u16::from_be_bytes([*hi, *lo]) as usize;
                 if lc == 0 {
                     return Err(ApduError::Extended("extended Lc of 0"));
                 }
-                let rest = &body[3..];
-                if rest.len() == lc {
-                    c.data = rest.to_vec();
-                } else if rest.len() == lc + 2 {
-                    c.data = rest[..lc].to_vec();
-                    c.le = Some(ext_le(rest[lc], rest[lc + 1]));
-                } else {
-                    return Err(ApduError::LcMismatch {
-                        lc,
-                        actual: rest.len(),
-                    });
+                match (rest.get(..lc), rest.get(lc..)) {
+                    (Some(data), Some([])) => c.data = data.to_vec(),
+                    (Some(data), Some([le_hi, le_lo])) => {
+                        c.data = data.to_vec();
+                        c.le = Some(ext_le(*le_hi, *le_lo));
+                    }
+                    _ => {
+                        return Err(ApduError::LcMismatch {
+                            lc,
+                            actual: rest.len(),
+                        });
+                    }
                 }
             }
         }

@@ -30,13 +30,12 @@ impl Response {
 
     /// Splits raw bytes into data and status word; fewer than 2 bytes is an error.
     pub fn from_bytes(raw: &[u8]) -> Result<Self, ResponseError> {
-        if raw.len() < 2 {
+        let [data @ .., sw1, sw2] = raw else {
             return Err(ResponseError { len: raw.len() });
-        }
-        let (data, sw) = raw.split_at(raw.len() - 2);
+        };
         Ok(Response {
             data: data.to_vec(),
-            sw: Sw::from_bytes(sw[0], sw[1]),
+            sw: Sw::from_bytes(*sw1, *sw2),
         })
     }
 

@@ -358,12 +358,10 @@ pub fn check_ethnicity(value: &str) -> Result<(), CodecError> {
 
 /// Specification version: a digit, a dot, two digits (`3.00`).
 pub fn check_spec_version(value: &str) -> Result<(), CodecError> {
-    let b = value.as_bytes();
-    if b.len() == 4
-        && b[0].is_ascii_digit()
-        && b[1] == b'.'
-        && b[2].is_ascii_digit()
-        && b[3].is_ascii_digit()
+    if let [major, b'.', minor, patch] = value.as_bytes()
+        && major.is_ascii_digit()
+        && minor.is_ascii_digit()
+        && patch.is_ascii_digit()
     {
         Ok(())
     } else {

@@ -22,7 +22,9 @@ pub(super) fn run_all(lab: &mut Lab<'_, '_>) {
 }
 
 fn parent(d: &DfAt<'_>) -> Vec<Step> {
-    d.chain[..d.chain.len().saturating_sub(1)].to_vec()
+    d.chain
+        .split_last()
+        .map_or(Vec::new(), |(_, up)| up.to_vec())
 }
 
 fn select_group(lab: &mut Lab<'_, '_>, dfs: &[DfAt<'_>]) {

@@ -256,7 +256,7 @@ fn mf_lcs(l: &mut Lab<'_, '_>) -> R<Option<u8>> {
 /// The DF's life-cycle byte from its FCP (selected from its parent).
 fn lcs(l: &mut Lab<'_, '_>, d: &DfAt<'_>) -> R<Option<u8>> {
     l.fresh()?;
-    let parent = &d.chain[..d.chain.len().saturating_sub(1)];
+    let parent = d.chain.split_last().map_or(&[][..], |(_, up)| up);
     l.goto(parent)?;
     let (p1, data) = match (&d.df.aid, d.df.fid) {
         (Some(a), _) => (0x04, a.clone()),

@@ -281,7 +281,7 @@ impl<'t> Walker<'t> {
         };
         let sel = self.attempt(
             &format!("SELECT {path}"),
-            &chain[..chain.len() - 1],
+            chain.split_last().map_or(&[][..], |(_, up)| up),
             None,
             |c, _| {
                 let by = match chain.last() {

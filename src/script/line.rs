@@ -62,11 +62,8 @@ pub(crate) fn logical_lines(file: &Arc<Path>, text: &str) -> Result<Vec<Line>, S
             continue;
         }
         let chars: Vec<char> = raw.chars().collect();
-        let mut end = chars.len();
-        while end > 0 && chars[end - 1].is_whitespace() {
-            end -= 1;
-        }
-        let cont = end > 0 && chars[end - 1] == '\\';
+        let mut end = chars.len() - chars.iter().rev().take_while(|c| c.is_whitespace()).count();
+        let cont = end > 0 && chars.get(end - 1) == Some(&'\\');
         if cont {
             end -= 1;
         }

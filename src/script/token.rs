@@ -106,7 +106,10 @@ pub(crate) fn found_word(l: &Line, i: usize) -> String {
     match l.at(i) {
         None => "the end of the line".into(),
         Some(c) => {
-            let word: String = l.chars[i..]
+            let word: String = l
+                .chars
+                .get(i..)
+                .unwrap_or_default()
                 .iter()
                 .take_while(|c| !c.is_whitespace())
                 .take(20)

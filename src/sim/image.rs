@@ -29,6 +29,8 @@ pub const MAX_DELAY_MS: u64 = 60_000;
 /// `3B 9E 18 81 31 FE 45 80 31 C0 73 F0 21 00 66 73 73 63 61 72 64 TCK`
 pub const DEFAULT_ATR: [u8; 22] = default_atr();
 
+// A const fn cannot use iterators; every index is below the array's fixed length 22.
+#[allow(clippy::indexing_slicing)]
 const fn default_atr() -> [u8; 22] {
     let mut atr = [
         0x3B, 0x9E, 0x18, 0x81, 0x31, 0xFE, 0x45, // TS T0 TA1 TD1 TD2 TA3 TB3

@@ -307,7 +307,10 @@ impl VirtualCard {
         let issuer = (key_load || matches!(op, Op::Read | Op::Update)) && self.security.any_auth();
         let lax = lax || issuer;
         for depth in 0..target.len() {
-            let above = self.node(&target[..depth]).ok_or(Sw::FILE_NOT_FOUND)?;
+            let above = target
+                .get(..depth)
+                .and_then(|t| self.node(t))
+                .ok_or(Sw::FILE_NOT_FOUND)?;
             if above.lcs == fs::Lcs::Terminated || (above.lcs == fs::Lcs::Deactivated && !lax) {
                 return Err(Sw::CONDITIONS_NOT_SATISFIED);
             }
@@ -322,10 +325,13 @@ impl VirtualCard {
         let key_df: &[usize] = if node.is_df() {
             target
         } else {
-            &target[..target.len().saturating_sub(1)]
+            target.split_last().map_or(&[][..], |(_, up)| up)
         };
         for depth in 0..=target.len() {
-            let n = self.node(&target[..depth]).ok_or(Sw::FILE_NOT_FOUND)?;
+            let n = target
+                .get(..depth)
+                .and_then(|t| self.node(t))
+                .ok_or(Sw::FILE_NOT_FOUND)?;
             if n.lcs == fs::Lcs::Creation {
                 return Ok(());
             }

@@ -69,7 +69,11 @@ impl VirtualCard {
     fn lcs_warning(&self, target: &[usize]) -> Sw {
         let mut sw = Sw::OK;
         for depth in 0..=target.len() {
-            match self.node(&target[..depth]).map(|n| n.lcs) {
+            match target
+                .get(..depth)
+                .and_then(|t| self.node(t))
+                .map(|n| n.lcs)
+            {
                 Some(Lcs::Terminated) => return Sw(0x6285),
                 Some(Lcs::Deactivated) => sw = Sw::FILE_DEACTIVATED,
                 _ => {}

@@ -159,10 +159,10 @@ impl FileDescriptor {
         Ok(match v {
             [fdb] => d(*fdb),
             [fdb, dcb, rest @ ..] if rest.len() <= 4 => {
-                let (mrl, nr) = match rest.len() {
-                    0 => (None, None),
-                    1 | 2 => (Some(be(rest)), None),
-                    _ => (Some(be(&rest[..2])), Some(be(&rest[2..]))),
+                let (mrl, nr) = match rest {
+                    [] => (None, None),
+                    [_] | [_, _] => (Some(be(rest)), None),
+                    [hi, lo, nr @ ..] => (Some(be(&[*hi, *lo])), Some(be(nr))),
                 };
                 FileDescriptor {
                     dcb: Some(*dcb),

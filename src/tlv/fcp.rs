@@ -276,20 +276,28 @@ impl Fcp {
         for o in &self.original {
             // The same element unchanged first (a tag may appear twice: once typed, once
             // kept raw), else the element with this tag that was changed.
-            let free = |i: &usize| !used[*i] && current[*i].0 == o.tag;
-            let exact = (0..current.len()).find(|i| free(i) && current[*i].1 == o.value);
-            let Some(idx) = exact.or_else(|| (0..current.len()).find(free)) else {
+            let free = |i: &usize, exact: bool| {
+                used.get(*i) == Some(&false)
+                    && current
+                        .get(*i)
+                        .is_some_and(|(t, v)| *t == o.tag && (!exact || *v == o.value))
+            };
+            let exact = (0..current.len()).find(|i| free(i, true));
+            let Some(idx) = exact.or_else(|| (0..current.len()).find(|i| free(i, false))) else {
                 continue;
             };
-            used[idx] = true;
-            if current[idx].1 == o.value {
+            let (Some(slot), Some((tag, value))) = (used.get_mut(idx), current.get(idx)) else {
+                continue;
+            };
+            *slot = true;
+            if *value == o.value {
                 content.extend_from_slice(&o.raw);
             } else {
-                content.extend(ber_element(&current[idx].0, &current[idx].1));
+                content.extend(ber_element(tag, value));
             }
         }
-        for (i, (tag, value)) in current.iter().enumerate() {
-            if !used[i] {
+        for ((tag, value), used) in current.iter().zip(&used) {
+            if !used {
                 content.extend(ber_element(tag, value));
             }
         }
