@@ -209,7 +209,10 @@ fn a_profile_may_name_ssf33_and_soft_keys_refuse_it() {
         "{t}"
     );
     assert!(t.contains("exists only in hardware"), "{t}");
-    assert!(t.contains("use a PSAM or HSM key source"), "{t}");
+    assert!(
+        t.contains("give the PSAM (--psam READER) or the HSM (--pkcs11 MODULE.so --token LABEL)"),
+        "{t}"
+    );
     assert_eq!(
         std::fs::read(&image).unwrap(),
         before,

@@ -44,8 +44,8 @@ pub fn refuse_hardware_only(alg: crate::cos::AlgorithmId) -> Result<(), KeySourc
     if alg.hardware_only() {
         return Err(KeySourceError::NoKey(format!(
             "the card's algorithm is {alg} (FCI 9F0C 86 01 {:02X}): {alg} exists only in hardware \
-             (a PSAM or an HSM / encryption machine), a key file cannot compute it: use a PSAM \
-             or HSM key source for this card",
+             (a PSAM or an HSM / encryption machine), a key file cannot compute it: give the PSAM \
+             (--psam READER) or the HSM (--pkcs11 MODULE.so --token LABEL) instead of --keys",
             alg.byte()
         )));
     }
