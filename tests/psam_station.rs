@@ -1,6 +1,6 @@
 //! A station whose keys are in a PSAM (the in-process virtual PSAM, `--psam sim:psam.json`):
-//! perso, verify, disable, enable, PIN unblock, read (3.00 EF06, terminal number) and
-//! diagnose, exactly as with `--keys`; the card sees the same APDUs; a PSAM with other master
+//! perso, verify, disable, enable, PIN unblock, read (3.00 EF06, terminal number), photo
+//! and diagnose, exactly as with `--keys`; the card sees the same APDUs; a PSAM with other master
 //! keys stops after one refused authentication and says so.
 
 use sscard::perso::demo::{self, DEMO_CARD_ID, SSC_300};
@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Output;
 
 mod keysrc_util;
+mod photo_util;
 use keysrc_util::{test_keys, text};
 
 fn sscard(args: &[&str]) -> Output {
@@ -115,6 +116,11 @@ fn every_authenticating_command_works_with_the_virtual_psam() {
     let t = text(&o);
     assert_eq!(o.status.code(), Some(0), "{t}");
     assert!(!t.contains("not checked"), "{t}");
+    // The photo (EF08) is written under the write key.
+    let png = d.join("holder.png");
+    std::fs::write(&png, photo_util::avatar_png(480, 640)).unwrap();
+    let o = station(&card, &["photo", "write"], &[png.to_str().unwrap()], &src);
+    assert!(text(&o).contains("read back: identical"), "{}", text(&o));
     let o = station(&card, &["disable"], &["--record", &rec], &src);
     assert!(
         text(&o).contains("is disabled (SELECT answers 6283)"),
