@@ -48,16 +48,21 @@ fn is_secure_messaging(cla: u8) -> bool {
     }
 }
 
-/// True when the response data of this command is an authentication cryptogram.
-fn secret_response(ins: u8) -> bool {
-    matches!(ins, 0x82 | 0x88)
+/// True when the response data of this command is an authentication cryptogram: the card's
+/// (`82`/`88`), or a PSAM's computation result (`80 FA`: a cryptogram or a MAC for a card).
+fn secret_response(apdu: &[u8]) -> bool {
+    match apdu {
+        [_, 0x82 | 0x88, ..] => true,
+        [cla, 0xFA, ..] => cla & 0x80 != 0,
+        _ => false,
+    }
 }
 
 /// Traces one exchange seen from the card's side (the vpcd bridge's trace hook): the command
 /// masked as [`mask_command`] does, the response with cryptograms masked (`None`: the card
 /// lost power and gave no answer). Same target as [`trace()`].
 pub fn card_side(apdu: &[u8], response: Option<&[u8]>) {
-    let secret = apdu.get(1).is_some_and(|ins| secret_response(*ins));
+    let secret = secret_response(apdu);
     tracing::info!(target: "sscard::trace", "> {}", mask_command(apdu));
     match response {
         Some(r) => tracing::info!(target: "sscard::trace", "< {}", format_response(r, secret)),
@@ -146,7 +151,7 @@ struct Masker {
 impl Masker {
     fn response(&mut self, apdu: &[u8], raw: &[u8]) -> String {
         let ins = apdu.get(1).copied().unwrap_or(0);
-        let secret = secret_response(ins) || (ins == 0xC0 && self.secret_pending);
+        let secret = secret_response(apdu) || (ins == 0xC0 && self.secret_pending);
         // More of a secret response may follow with GET RESPONSE.
         self.secret_pending = secret && raw.len() >= 2 && raw.iter().rev().nth(1) == Some(&0x61);
         format_response(raw, secret)
@@ -325,6 +330,7 @@ mod tests {
     fn echo(apdu: &[u8]) -> Vec<u8> {
         match apdu.get(1) {
             Some(0x88) => vec![1, 2, 3, 4, 0x61, 0x04],
+            Some(0xFA) if apdu.first() == Some(&0x80) => vec![0x61, 0x08],
             _ => vec![9, 9, 9, 9, 0x90, 0x00],
         }
     }
@@ -346,6 +352,34 @@ mod tests {
                 "> 00 C0 00 00 04",
                 "< ****** (4 bytes) : 9000 (success)",
                 "> 00 B0 00 00 04",
+                "< 09 09 09 09 : 9000 (success)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_psam_computation_result_is_masked_also_after_get_response() {
+        let mut lines = Vec::new();
+        let mut t = Tap::new(Answering(echo), evidence(|l| lines.push(l)));
+        // 80 1A: the factors are card data, shown; 80 FA: the challenge shown, the result not.
+        t.transmit(&parse_hex("801A2601 08 1122334455667788").unwrap())
+            .unwrap();
+        t.transmit(&parse_hex("80FA000008 0102030405060708 00").unwrap())
+            .unwrap();
+        t.transmit(&parse_hex("00C0000008").unwrap()).unwrap();
+        // An ISO-class FA is not a PSAM computation.
+        t.transmit(&parse_hex("00FA000000").unwrap()).unwrap();
+        let _ = t.into_parts();
+        assert_eq!(
+            lines,
+            [
+                "> 80 1A 26 01 08 11 22 33 44 55 66 77 88",
+                "< 09 09 09 09 : 9000 (success)",
+                "> 80 FA 00 00 08 01 02 03 04 05 06 07 08 00",
+                "< 6108 (8 more bytes available (GET RESPONSE))",
+                "> 00 C0 00 00 08",
+                "< ****** (4 bytes) : 9000 (success)",
+                "> 00 FA 00 00 00",
                 "< 09 09 09 09 : 9000 (success)",
             ]
         );
