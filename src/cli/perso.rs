@@ -78,6 +78,19 @@ pub(super) fn load_record(
         .iter()
         .filter_map(|r| station.encode(r).err().map(|e| e.chain().to_string()))
         .collect();
+    pick_record(records, &problems, path, index, "the one for this card")
+}
+
+/// The record chosen by `--index` (or the only one) of the records loaded from `path`, after
+/// their validation `problems` (all of them reported at once, before anything is sent).
+/// `whose` completes "choose ... with --index N" when the file holds several.
+pub(super) fn pick_record(
+    records: Vec<HolderRecord>,
+    problems: &[String],
+    path: &Path,
+    index: Option<usize>,
+    whose: &str,
+) -> Result<HolderRecord> {
     if !problems.is_empty() {
         bail!(
             "{} of {} record(s) in {} are not valid:\n{}",
@@ -97,7 +110,7 @@ pub(super) fn load_record(
         }),
         None if n == 1 => records.into_iter().next().context("no record"),
         None => bail!(
-            "{} holds {n} records: choose the one for this card with --index N (1 to {n})",
+            "{} holds {n} records: choose {whose} with --index N (1 to {n})",
             path.display()
         ),
     }

@@ -295,29 +295,7 @@ fn load_record_loose(
                 .map(|e| e.chain().to_string())
         })
         .collect();
-    if !problems.is_empty() {
-        bail!(
-            "{} of {} record(s) in {} are not valid:\n{}",
-            problems.len(),
-            records.len(),
-            path.display(),
-            problems.join("\n")
-        );
-    }
-    let n = records.len();
-    match index {
-        Some(i) => records.into_iter().nth(i.wrapping_sub(1)).with_context(|| {
-            format!(
-                "{} holds {n} record(s); --index {i} is not one of them",
-                path.display()
-            )
-        }),
-        None if n == 1 => records.into_iter().next().context("no record"),
-        None => bail!(
-            "{} holds {n} records: choose the holder's with --index N (1 to {n})",
-            path.display()
-        ),
-    }
+    super::perso::pick_record(records, &problems, path, index, "the holder's")
 }
 
 fn show(e: &Event, json: bool) {
