@@ -17,12 +17,16 @@
 
 use serde::Deserialize;
 
+/// A PKCS#11 number (mechanism or key type): the C `unsigned long` of the PKCS#11 interface,
+/// 64 bits on Linux and 32 bits on Windows.
+pub type CkNumber = cryptoki_sys::CK_ULONG;
+
 /// `CKM_DES3_ECB_ENCRYPT_DATA`.
-pub const CKM_DES3_ECB_ENCRYPT_DATA: u64 = 0x1102;
+pub const CKM_DES3_ECB_ENCRYPT_DATA: CkNumber = 0x1102;
 /// `CKM_DES3_ECB`.
-pub const CKM_DES3_ECB: u64 = 0x132;
+pub const CKM_DES3_ECB: CkNumber = 0x132;
 /// `CKM_DES3_CBC`.
-pub const CKM_DES3_CBC: u64 = 0x133;
+pub const CKM_DES3_CBC: CkNumber = 0x133;
 
 /// Labels and mechanism numbers for the HSM key source.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -32,19 +36,19 @@ pub struct Pkcs11Config {
     /// the key name itself, e.g. `issuer`).
     pub label_prefix: String,
     /// Mechanism deriving a 3DES key by 3DES-ECB encryption of data (`CKM_DES3_ECB_ENCRYPT_DATA`).
-    pub des3_derive: u64,
+    pub des3_derive: CkNumber,
     /// 3DES-ECB encryption (`CKM_DES3_ECB`).
-    pub des3_ecb: u64,
+    pub des3_ecb: CkNumber,
     /// 3DES-CBC encryption with the IV as parameter (`CKM_DES3_CBC`).
-    pub des3_cbc: u64,
+    pub des3_cbc: CkNumber,
     /// The vendor's key type of an SM4 key (`CKK_...`); SM4 keys need all four SM4 numbers.
-    pub sm4_key_type: Option<u64>,
+    pub sm4_key_type: Option<CkNumber>,
     /// The vendor's mechanism deriving an SM4 key by SM4-ECB encryption of data.
-    pub sm4_derive: Option<u64>,
+    pub sm4_derive: Option<CkNumber>,
     /// The vendor's SM4-ECB encryption mechanism.
-    pub sm4_ecb: Option<u64>,
+    pub sm4_ecb: Option<CkNumber>,
     /// The vendor's SM4-CBC encryption mechanism (IV as parameter).
-    pub sm4_cbc: Option<u64>,
+    pub sm4_cbc: Option<CkNumber>,
 }
 
 impl Default for Pkcs11Config {
@@ -66,13 +70,13 @@ impl Default for Pkcs11Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sm4Mechanisms {
     /// Key type.
-    pub key_type: u64,
+    pub key_type: CkNumber,
     /// Derivation by encryption.
-    pub derive: u64,
+    pub derive: CkNumber,
     /// ECB encryption.
-    pub ecb: u64,
+    pub ecb: CkNumber,
     /// CBC encryption.
-    pub cbc: u64,
+    pub cbc: CkNumber,
 }
 
 impl Pkcs11Config {

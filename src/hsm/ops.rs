@@ -19,9 +19,9 @@ use cryptoki::session::Session;
 #[derive(Clone, Copy)]
 struct Mechs {
     key_type: KeyType,
-    derive: u64,
-    ecb: u64,
-    cbc: u64,
+    derive: super::config::CkNumber,
+    ecb: super::config::CkNumber,
+    cbc: super::config::CkNumber,
     block: usize,
 }
 
@@ -214,7 +214,7 @@ impl Pkcs11Source {
 
     fn encrypt(
         &self,
-        mech: u64,
+        mech: super::config::CkNumber,
         iv: Option<&[u8]>,
         key: ObjectHandle,
         data: &[u8],
