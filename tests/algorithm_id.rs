@@ -6,39 +6,14 @@ use sscard::error::ErrorChain;
 use sscard::profile::Profile;
 use sscard::profile::keys::{Factors, KeyFile};
 use sscard::session::CardKeys;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod sim_cli;
+
+use sim_cli::{file, sscard, text};
+use std::path::Path;
+use std::process::Output;
 
 const CARD_ID: &str = "440700D156000005008A3F21C4E5B607";
 const SELECT_SSSE_FCI: &str = "00A404000F7378312E73682EC9E7BBE1B1A3D5CF00";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn file(rel: &str) -> String {
-    root().join(rel).display().to_string()
-}
-
-fn sscard(image: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sscard"))
-        .env_remove("SSCARD_READER")
-        .env_remove("SSCARD_REGION")
-        .arg("--reader")
-        .arg(format!("sim:{}", image.display()))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n{}{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn init(image: &Path, profile: &str) -> Output {
     let k = file("card-profiles/test-keys.toml");
@@ -58,7 +33,7 @@ fn init(image: &Path, profile: &str) -> Output {
 
 /// A copy of shipped profile `name` in `dir` with `from` replaced by `to` (once).
 fn variant(dir: &Path, name: &str, from: &str, to: &str) -> String {
-    let text = std::fs::read_to_string(root().join(format!("card-profiles/{name}.toml"))).unwrap();
+    let text = std::fs::read_to_string(file(&format!("card-profiles/{name}.toml"))).unwrap();
     let changed = text.replacen(from, to, 1);
     assert_ne!(changed, text, "{name} has no `{from}`");
     let p = dir.join(format!("{name}-variant.toml"));
@@ -243,7 +218,7 @@ fn a_profile_may_name_ssf33_and_soft_keys_refuse_it() {
 fn soft_card_keys_of_an_ssf33_card_are_unavailable_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let p: Profile = sscard::profile::load(Path::new(&ssf33_profile(dir.path()))).unwrap();
-    let kf = KeyFile::load(&root().join("card-profiles/test-keys.toml")).unwrap();
+    let kf = KeyFile::load(Path::new(&file("card-profiles/test-keys.toml"))).unwrap();
     let factors = Factors {
         card_id: Some(sscard::apdu::parse_hex(CARD_ID).unwrap()),
         ..Factors::default()

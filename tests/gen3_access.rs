@@ -4,31 +4,14 @@
 //! key 04, and key 0D guards only the regional EF0D. On the in-process virtual card, through
 //! the `sscard` binary as an operator runs it.
 
+mod sim_cli;
+
+use sim_cli::{file, sscard};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const CARD_ID: &str = "440700D156000005008A3F21C4E5B607";
 /// SELECT SSSE by name.
 const SELECT_SSSE: &str = "00A404000F7378312E73682EC9E7BBE1B1A3D5CF";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn file(rel: &str) -> String {
-    root().join(rel).display().to_string()
-}
-
-fn sscard(image: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sscard"))
-        .env_remove("SSCARD_READER")
-        .env_remove("RUST_LOG")
-        .arg("--reader")
-        .arg(format!("sim:{}", image.display()))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn ok(image: &Path, args: &[&str]) -> String {
     let o = sscard(image, args);

@@ -3,47 +3,15 @@
 //! `init`, `perso` and `conformance` refuse what is not on record unless overridden, and
 //! `diagnose` reports the product.
 
+mod sim_cli;
+
+use sim_cli::{file, run, sscard, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const CARD_ID: &str = "440700D156000005008A3F21C4E5B607";
 /// An ATR of no product on record (a made-up T=0 card).
 const UNLISTED_ATR: &str = "3B021450";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn file(rel: &str) -> String {
-    root().join(rel).display().to_string()
-}
-
-fn run(image: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sscard"));
-    c.env_remove("SSCARD_READER")
-        .env_remove("SSCARD_REGION")
-        .env_remove("SSCARD_CONFIG")
-        .arg("--reader")
-        .arg(format!("sim:{}", image.display()))
-        .args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().unwrap()
-}
-
-fn sscard(image: &Path, args: &[&str]) -> Output {
-    run(image, args, &[])
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n{}{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// A blank card image; with `atr`, that ATR instead of the virtual card's own.
 fn blank(dir: &Path, name: &str, atr: Option<&str>) -> PathBuf {
@@ -70,8 +38,7 @@ fn set_atr(image: &Path, atr: &str) {
 fn region(dir: &Path) -> String {
     let r = dir.join("region.toml");
     // The products of the shipped example, without its approvals.
-    let example =
-        std::fs::read_to_string(root().join("card-profiles/regions/example.toml")).unwrap();
+    let example = std::fs::read_to_string(file("card-profiles/regions/example.toml")).unwrap();
     let products = example.split("[[approval]]").next().unwrap();
     std::fs::write(&r, products).unwrap();
     let r = r.display().to_string();
@@ -139,7 +106,7 @@ fn perso(image: &Path, profile: &str, record: &str, extra: &[&str]) -> Output {
 
 /// ssc-3.00 with its first record EF one byte longer per record: another structure.
 fn modified_profile(dir: &Path) -> String {
-    let text = std::fs::read_to_string(root().join("card-profiles/ssc-3.00.toml")).unwrap();
+    let text = std::fs::read_to_string(file("card-profiles/ssc-3.00.toml")).unwrap();
     let changed = text.replacen("record_length = 18\n", "record_length = 19\n", 1);
     assert_ne!(
         changed, text,
